@@ -1,0 +1,21 @@
+# SPDX-License-Identifier: Apache-2.0
+# Run as `cmake -DTEMPLATE_DIR=... -DOUTPUT=... -P EmbedTemplates.cmake`: writes a C++ file that
+# holds every templates/**.mustache, so scales-thrift runs without the source tree.
+file(GLOB_RECURSE templates RELATIVE "${TEMPLATE_DIR}" "${TEMPLATE_DIR}/*.mustache")
+list(SORT templates)
+set(body "// Generated from templates/ by cmake/EmbedTemplates.cmake. DO NOT EDIT.\n")
+string(APPEND body "#include <map>\n#include <string>\n\nnamespace scales::gen::render {\n\n")
+string(APPEND body "const std::map<std::string, std::string>& embeddedTemplates() {\n")
+string(APPEND body "  static const std::map<std::string, std::string> templates = {\n")
+foreach(t IN LISTS templates)
+  file(READ "${TEMPLATE_DIR}/${t}" text)
+  string(REGEX REPLACE "\\.mustache$" "" name "${t}")
+  string(APPEND body "      {\"${name}\", R\"scales_template(${text})scales_template\"},\n")
+endforeach()
+string(APPEND body "  };\n  return templates;\n}\n\n}  // namespace scales::gen::render\n")
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" old)
+endif()
+if(NOT old STREQUAL body)
+  file(WRITE "${OUTPUT}" "${body}")
+endif()

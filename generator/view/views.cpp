@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "views.h"
+
+#include <sstream>
+
+#include "idl/cpp_names.h"
+
+namespace scales::gen::view {
+namespace {
+using kainjow::mustache::data;
+using idl::Type;
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
+  return out;
+}
+
+// Doc comments become `// line` comments; blank edges are dropped.
+data docLines(const std::string& doc) {
+  data lines{data::type::list};
+  std::istringstream in(doc);
+  std::vector<std::string> all;
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    all.push_back(line);
+  }
+  while (!all.empty() && all.back().empty()) all.pop_back();
+  for (const auto& l : all) {
+    data d;
+    d.set("line", l);
+    lines.push_back(d);
+  }
+  return lines;
+}
+
+data fieldView(const idl::Model& model, const std::string& program, const idl::Field& field,
+               const std::string& prefix) {
+  idl::checkIdentifier(field.name, prefix == "arg" ? "argument" : "exception field");
+  data d;
+  d.set(prefix + ":name", field.name);
+  d.set(prefix + ":id", std::to_string(field.id));
+  d.set(prefix + ":cpp_type", idl::cppType(model, program, field.type));
+  d.set(prefix + ":param_type", idl::cppParamType(model, program, field.type));
+  d.set(prefix + ":wire", idl::wireDescriptor(model, program, field.type));
+  return d;
+}
+
+data functionView(const idl::Model& model, const idl::Function& fn) {
+  idl::checkIdentifier(fn.name, "function");
+  const std::string& program = fn.program;
+  bool returns_value = fn.returns.kind != Type::Kind::kVoid;
+  if (fn.oneway && (returns_value || !fn.exceptions.empty())) {
+    throw idl::IdlError("unsupported: oneway function '" + fn.name +
+                        "' must return void and throw nothing");
+  }
+  std::vector<std::string> params, names, from_struct;
+  data args{data::type::list};
+  for (const auto& a : fn.args) {
+    args.push_back(fieldView(model, program, a, "arg"));
+    params.push_back(idl::cppParamType(model, program, a.type) + " " + a.name);
+    names.push_back(a.name);
+    from_struct.push_back("args->" + a.name);
+  }
+  data exceptions{data::type::list};
+  for (const auto& e : fn.exceptions) {
+    if (e.type.kind != Type::Kind::kStruct) {
+      throw idl::IdlError("function '" + fn.name + "' throws a non-exception type");
+    }
+    exceptions.push_back(fieldView(model, program, e, "exception"));
+  }
+  std::string cpp_return = idl::cppType(model, program, fn.returns);
+  std::string params_text = join(params, ", ");
+  std::string names_text = join(names, ", ");
+  std::string from_struct_text = join(from_struct, ", ");
+  auto comma_before = [](const std::string& s) { return s.empty() ? s : ", " + s; };
+  auto comma_after = [](const std::string& s) { return s.empty() ? s : s + ", "; };
+
+  data d;
+  d.set("function:name", fn.name);
+  d.set("function:doc_lines", docLines(fn.doc));
+  d.set("function:oneway?", fn.oneway);
+  d.set("function:oneway", fn.oneway ? "true" : "false");
+  d.set("function:returns_value?", returns_value);
+  d.set("function:cpp_return", cpp_return);
+  d.set("function:success_wire",
+        returns_value ? idl::wireDescriptor(model, program, fn.returns) : "");
+  d.set("function:message_type", fn.oneway ? "T_ONEWAY" : "T_CALL");
+  d.set("function:params", params_text);
+  d.set("function:comma_params", comma_before(params_text));
+  d.set("function:params_token", comma_after(params_text) + "CompletionToken&& token");
+  d.set("function:arg_names", names_text);
+  d.set("function:comma_arg_names", comma_before(names_text));
+  d.set("function:arg_names_comma", comma_after(names_text));
+  d.set("function:args_from_struct", from_struct_text);
+  d.set("function:args_from_struct_comma", comma_after(from_struct_text));
+  d.set("function:async_params",
+        fn.oneway ? params_text
+                  : comma_after(params_text) + "::scales::server::Reply<" + cpp_return + "> reply");
+  d.set("function:args", args);
+  d.set("function:exceptions", exceptions);
+  return d;
+}
+
+void setProgramKeys(data& d, const idl::Model& model, const ProgramFacts& facts) {
+  const auto& program = model.rootProgram();
+  std::string ns = idl::cppNamespace(program);
+  d.set("program:name", program.name);
+  d.set("program:idl", facts.idl_name);
+  d.set("program:version", facts.version);
+  d.set("program:cpp_namespace", ns);
+  d.set("program:has_namespace?", !ns.empty());
+  d.set("program:has_constants?", facts.has_constants);
+}
+
+}  // namespace
+
+Data programView(const idl::Model& model, const ProgramFacts& facts) {
+  data d;
+  setProgramKeys(d, model, facts);
+  data services{data::type::list};
+  for (const auto& s : model.rootProgram().services) {
+    data sd;
+    sd.set("service:name", s.name);
+    services.push_back(sd);
+  }
+  d.set("program:services", services);
+  return d;
+}
+
+Data serviceView(const idl::Model& model, const ProgramFacts& facts, const idl::Service& service) {
+  idl::checkIdentifier(service.name, "service");
+  data d;
+  setProgramKeys(d, model, facts);
+  d.set("service:name", service.name);
+  d.set("service:doc_lines", docLines(service.doc));
+  data functions{data::type::list};
+  for (const auto& fn : idl::allFunctions(model, model.rootProgram(), service)) {
+    functions.push_back(functionView(model, fn));
+  }
+  d.set("service:functions", functions);
+  return d;
+}
+
+}  // namespace scales::gen::view

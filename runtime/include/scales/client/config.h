@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// ClientConfig: every knob of a client, with its default. The URI's query string may override the
+// knobs listed in applyUriOptions(); anything else there is a ConfigError.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "scales/core/deadline.h"
+#include "scales/discovery/uri.h"
+#include "scales/pool/pool.h"
+#include "scales/thrift/options.h"
+
+namespace scales {
+
+struct ClientConfig {
+  // Names the client in errors and metrics.
+  std::string name = "scales";
+  // Whole-call budget, from the call until its reply (scales' ThriftMux default: 10 s).
+  Duration timeout = std::chrono::seconds(10);
+  // Budget for opening one TCP connection (Finagle's default: 1 s).
+  Duration connect_timeout = std::chrono::seconds(1);
+  // A name from the balancer registry (scales/balancer/balancers.h).
+  std::string balancer = "round_robin";
+  pool::CachingPoolOptions pool;
+  thrift::ThriftOptions thrift;
+  // The executor the client runs on; empty: the client starts its own one-thread event loop.
+  std::optional<boost::asio::any_io_executor> executor;
+};
+
+// Applies ?timeout_ms=&connect_timeout_ms=&balancer=&protocol=&transport=&max_connections=
+// &max_waiters=&max_frame_bytes= from the URI. Throws ConfigError naming an unknown key (and the
+// valid ones) or a bad value.
+void applyUriOptions(const discovery::Uri& uri, ClientConfig& config);
+
+}  // namespace scales

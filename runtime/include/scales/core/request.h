@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+// The protocol-neutral unit of work that flows down the client stack: an encoded payload plus what
+// the layers need to route it (method, deadline, oneway, broadcast context).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scales/core/deadline.h"
+
+namespace scales {
+
+// Key/value pairs carried to the server (Mux contexts; ignored by framed Thrift).
+using Context = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method;   // for routing, metrics and error messages
+  std::string payload;  // the encoded message (e.g. a Thrift message, without framing)
+  Deadline deadline;
+  bool oneway = false;  // no reply expected: completes once written
+  Context context;
+};
+
+struct Response {
+  std::string payload;  // empty for oneway calls
+};
+
+}  // namespace scales

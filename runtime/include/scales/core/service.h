@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// Service and Filter: the one shape every layer of the client stack has (Finagle's Service and
+// SimpleFilter). A layer is a Service that owns the next Service below it.
+#pragma once
+
+#include <exception>
+#include <memory>
+
+#include <boost/asio/any_completion_handler.hpp>
+
+#include "scales/core/request.h"
+
+namespace scales {
+
+// Contract:
+// - call() MUST be invoked on the stack's executor; implementations never block.
+// - The handler is invoked exactly once, never inline inside call() (Asio's rule), with either a
+//   null exception_ptr and the reply, or a typed error (scales/core/errors.h) and an empty reply.
+// - The handler's associated cancellation slot, when connected, cancels the call: the layer
+//   releases what it holds and completes with the error that caused the cancellation.
+template <class Req, class Rep>
+class Service {
+ public:
+  using Handler = boost::asio::any_completion_handler<void(std::exception_ptr, Rep)>;
+
+  virtual ~Service() = default;
+  virtual void call(Req request, Handler handler) = 0;
+  // Stops taking calls and releases connections; in-flight calls fail with UnavailableError.
+  virtual void close() {}
+};
+
+// A Service that does its part and forwards to the Service it owns.
+template <class Req, class Rep>
+class Filter : public Service<Req, Rep> {
+ public:
+  explicit Filter(std::unique_ptr<Service<Req, Rep>> next) : next_(std::move(next)) {}
+  void close() override { next_->close(); }
+
+ protected:
+  Service<Req, Rep>& next() { return *next_; }
+
+ private:
+  std::unique_ptr<Service<Req, Rep>> next_;
+};
+
+using RpcService = Service<Request, Response>;
+using RpcFilter = Filter<Request, Response>;
+
+}  // namespace scales

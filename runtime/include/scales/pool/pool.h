@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// A Pool is the per-endpoint Service that owns connections and lends one to each call.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "scales/core/service.h"
+#include "scales/transport/connection.h"
+
+namespace scales::pool {
+
+class Pool : public RpcService {
+ public:
+  virtual size_t size() const = 0;     // connections open or opening
+  virtual size_t idle() const = 0;     // open and waiting for a call
+  virtual size_t waiters() const = 0;  // calls queued for a connection
+};
+
+struct CachingPoolOptions {
+  // Connections opened at most; a call beyond that waits for one to be released.
+  size_t max_connections = 64;
+  // Calls allowed to wait; the next one fails at once with RejectedError.
+  size_t max_waiters = 4096;
+};
+
+namespace pools {
+// One call per connection at a time (framed Thrift, HTTP/1.1); released connections are kept open
+// for the next call. Waiters are served in arrival order.
+std::unique_ptr<Pool> caching(const CachingPoolOptions& options,
+                              std::shared_ptr<transport::ConnectionFactory> factory,
+                              boost::asio::any_io_executor executor);
+}  // namespace pools
+
+}  // namespace scales::pool

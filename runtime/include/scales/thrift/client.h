@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+// ThriftClient: what a generated stub holds. It owns the stack and the event loop (unless given an
+// executor), encodes nothing itself, and sends already-encoded Thrift messages.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "scales/client/config.h"
+#include "scales/core/runtime.h"
+#include "scales/core/service.h"
+
+namespace scales::thrift {
+
+class ThriftClient {
+ public:
+  // Parses the URI, applies its query options over `config`, and builds the stack.
+  // Throws ConfigError naming the bad part.
+  static std::shared_ptr<ThriftClient> make(std::string_view uri, ClientConfig config = {});
+  ~ThriftClient();
+
+  Protocol protocol() const { return config_.thrift.protocol; }
+  const ClientConfig& config() const { return config_; }
+  boost::asio::any_io_executor executor() const { return executor_; }
+
+  // Sends one encoded message. Callable from any thread; the handler runs on its associated
+  // executor (or on the client's, for handlers with none).
+  void asyncCall(Request request, RpcService::Handler handler);
+
+  // Sync calls block until the reply; doing that on the client's own event loop would deadlock.
+  // Throws UsageError when called there.
+  void checkMayBlock(std::string_view method) const;
+
+ private:
+  ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime);
+  bool onOwnExecutor() const;
+
+  ClientConfig config_;
+  std::unique_ptr<Runtime> runtime_;
+  // Exactly one of these runs the stack: our own loop, or a strand over the caller's executor.
+  std::optional<boost::asio::strand<boost::asio::any_io_executor>> strand_;
+  boost::asio::any_io_executor executor_;
+  std::unique_ptr<RpcService> stack_;
+};
+
+}  // namespace scales::thrift

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+// Thrift-specific client options: how calls are encoded and framed on the wire.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace scales::thrift {
+
+enum class Protocol { kBinary, kCompact };
+enum class Transport { kFramed };
+
+struct ThriftOptions {
+  Protocol protocol = Protocol::kBinary;     // TBinaryProtocol, strict write (Finagle's default)
+  Transport transport = Transport::kFramed;  // TFramedTransport
+  // Largest frame accepted from a peer; a larger one is a ProtocolError that closes the connection.
+  size_t max_frame_bytes = 16 * 1024 * 1024;
+};
+
+// "binary" | "compact"; throws ConfigError listing the valid names.
+Protocol parseProtocol(std::string_view name);
+// "framed"; throws ConfigError listing the valid names.
+Transport parseTransport(std::string_view name);
+
+}  // namespace scales::thrift

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// A Connection is the bottom Service of a stack: one socket plus a codec. Pools own them and ask a
+// ConnectionFactory for new ones.
+#pragma once
+
+#include <memory>
+
+#include "scales/core/deadline.h"
+#include "scales/core/service.h"
+#include "scales/discovery/endpoint.h"
+
+namespace scales::transport {
+
+class Connection : public RpcService {
+ public:
+  // False once the socket failed or was closed: the pool drops it.
+  virtual bool isOpen() const = 0;
+};
+
+using ConnectHandler =
+    boost::asio::any_completion_handler<void(std::exception_ptr, std::shared_ptr<Connection>)>;
+
+// Opens connections to one endpoint. Called on the client's executor; completes with a
+// ConnectionError or TimeoutError (by `deadline`), never inline.
+class ConnectionFactory {
+ public:
+  virtual ~ConnectionFactory() = default;
+  virtual void connect(Deadline deadline, ConnectHandler handler) = 0;
+};
+
+}  // namespace scales::transport

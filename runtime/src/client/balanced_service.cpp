@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "balanced_service.h"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+
+#include "scales/core/completion.h"
+#include "scales/core/errors.h"
+
+namespace scales::client {
+namespace asio = boost::asio;
+
+BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
+                                 std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
+                                 asio::any_io_executor executor, std::string uri_text)
+    : resolver_(std::move(resolver)),
+      balancer_(std::move(balancer)),
+      make_pool_(std::move(nodes)),
+      executor_(std::move(executor)),
+      uri_text_(std::move(uri_text)) {
+  resolver_->start([this](const discovery::ResolverUpdate& update) { onUpdate(update); });
+}
+
+BalancedService::~BalancedService() { close(); }
+
+void BalancedService::close() {
+  if (closed_) return;
+  closed_ = true;
+  resolver_->stop();
+  auto pending = std::move(pending_);
+  for (auto& p : pending) {
+    auto slot = asio::get_associated_cancellation_slot(p.handler);
+    if (slot.is_connected()) slot.clear();
+    completePost(executor_, std::move(p.handler),
+                 std::make_exception_ptr(UnavailableError("client closed")), Response{});
+  }
+  for (auto& [endpoint, node] : nodes_) node->close();
+}
+
+void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
+  if (closed_) return;
+  if (!update.error.empty()) {
+    last_error_ = update.error;  // keep the last good set
+  } else {
+    std::map<discovery::Endpoint, std::unique_ptr<NodeService>> next;
+    for (const auto& endpoint : update.endpoints) {
+      auto it = nodes_.find(endpoint);
+      if (it != nodes_.end()) {
+        next.emplace(endpoint, std::move(it->second));
+        nodes_.erase(it);
+      } else if (!next.count(endpoint)) {
+        next.emplace(endpoint, std::make_unique<NodeService>(endpoint, make_pool_(endpoint)));
+      }
+    }
+    // Removed endpoints: their pools fail queued calls; calls on the wire finish on their own.
+    for (auto& [endpoint, node] : nodes_) node->close();
+    nodes_ = std::move(next);
+    std::vector<balancer::Node*> view;
+    for (auto& [endpoint, node] : nodes_) view.push_back(node.get());
+    balancer_->update(view);
+    last_error_.clear();
+  }
+  resolved_ = true;
+  auto pending = std::move(pending_);
+  for (auto& p : pending) {
+    auto slot = asio::get_associated_cancellation_slot(p.handler);
+    if (slot.is_connected()) slot.clear();
+    route(std::move(p.request), std::move(p.handler));
+  }
+}
+
+void BalancedService::call(Request request, Handler handler) {
+  if (closed_) {
+    completePost(executor_, std::move(handler),
+                 std::make_exception_ptr(UnavailableError("client closed")), Response{});
+    return;
+  }
+  if (!resolved_) {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    pending_.push_back(Pending{std::move(request), std::move(handler)});
+    if (slot.is_connected()) {
+      auto it = std::prev(pending_.end());
+      slot.assign([this, it](asio::cancellation_type) {
+        auto h = std::move(it->handler);
+        pending_.erase(it);
+        h(std::make_exception_ptr(CancelledError("cancelled while resolving " + uri_text_)),
+          Response{});
+      });
+    }
+    return;
+  }
+  route(std::move(request), std::move(handler));
+}
+
+void BalancedService::route(Request request, Handler handler) {
+  auto* node = static_cast<NodeService*>(balancer_->picker().pick(balancer::PickContext{}));
+  if (node == nullptr) {
+    std::string why = "no endpoints for " + uri_text_;
+    if (!last_error_.empty()) why += ": " + last_error_;
+    completePost(executor_, std::move(handler), std::make_exception_ptr(UnavailableError(why)),
+                 Response{});
+    return;
+  }
+  node->call(std::move(request), std::move(handler));
+}
+
+}  // namespace scales::client

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+// The load-balanced service: keeps one Node per endpoint the resolver reports, and sends each
+// call to the node the balancer picks. Calls that arrive before the first resolution wait for it.
+#pragma once
+
+#include <list>
+#include <map>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "node.h"
+#include "scales/balancer/balancer.h"
+#include "scales/client/stack.h"
+#include "scales/discovery/resolver.h"
+
+namespace scales::client {
+
+class BalancedService final : public RpcService {
+ public:
+  using NodeFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::Endpoint&)>;
+
+  BalancedService(std::unique_ptr<discovery::Resolver> resolver,
+                  std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
+                  boost::asio::any_io_executor executor, std::string uri_text);
+  ~BalancedService() override;
+
+  void call(Request request, Handler handler) override;
+  void close() override;
+
+ private:
+  struct Pending {
+    Request request;
+    Handler handler;
+  };
+
+  void onUpdate(const discovery::ResolverUpdate& update);
+  void route(Request request, Handler handler);
+
+  std::unique_ptr<discovery::Resolver> resolver_;
+  std::unique_ptr<balancer::Balancer> balancer_;
+  NodeFactory make_pool_;
+  boost::asio::any_io_executor executor_;
+  std::string uri_text_;
+  std::map<discovery::Endpoint, std::unique_ptr<NodeService>> nodes_;
+  std::list<Pending> pending_;  // calls waiting for the first resolution
+  bool resolved_ = false;
+  bool closed_ = false;
+  std::string last_error_;
+};
+
+}  // namespace scales::client

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scales/client/config.h"
+
+#include <charconv>
+#include <functional>
+#include <map>
+
+#include "scales/balancer/balancers.h"
+#include "scales/core/errors.h"
+
+namespace scales {
+namespace {
+
+uint64_t parseCount(const discovery::Uri& uri, const std::string& key, const std::string& value) {
+  uint64_t out = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size()) {
+    throw ConfigError("bad URI '" + uri.text + "': " + key + "='" + value +
+                      "' is not a non-negative integer");
+  }
+  return out;
+}
+
+using Setter = std::function<void(const discovery::Uri&, const std::string&, const std::string&,
+                                  ClientConfig&)>;
+
+const std::map<std::string, Setter>& setters() {
+  static const std::map<std::string, Setter> table = {
+      {"timeout_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.timeout = std::chrono::milliseconds(parseCount(uri, k, v));
+       }},
+      {"connect_timeout_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.connect_timeout = std::chrono::milliseconds(parseCount(uri, k, v));
+       }},
+      {"balancer",
+       [](auto&, auto&, auto& v, ClientConfig& c) {
+         balancer::balancerRegistry().get(v);  // validate now, fail at construction
+         c.balancer = v;
+       }},
+      {"protocol",
+       [](auto&, auto&, auto& v, ClientConfig& c) { c.thrift.protocol = thrift::parseProtocol(v); }},
+      {"transport",
+       [](auto&, auto&, auto& v, ClientConfig& c) {
+         c.thrift.transport = thrift::parseTransport(v);
+       }},
+      {"max_connections",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.pool.max_connections = parseCount(uri, k, v);
+       }},
+      {"max_waiters",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.pool.max_waiters = parseCount(uri, k, v);
+       }},
+      {"max_frame_bytes",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.thrift.max_frame_bytes = parseCount(uri, k, v);
+       }},
+  };
+  return table;
+}
+
+}  // namespace
+
+void applyUriOptions(const discovery::Uri& uri, ClientConfig& config) {
+  for (const auto& [key, value] : uri.query) {
+    auto it = setters().find(key);
+    if (it == setters().end()) {
+      std::string valid;
+      for (const auto& [name, setter] : setters()) valid += (valid.empty() ? "" : ", ") + name;
+      throw ConfigError("bad URI '" + uri.text + "': unknown option '" + key + "'; valid: " +
+                        valid);
+    }
+    it->second(uri, key, value, config);
+  }
+}
+
+}  // namespace scales

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+// The caching pool: exclusive connections, cached when released, bounded count and waiters.
+#include <list>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+
+#include "scales/core/completion.h"
+#include "scales/core/errors.h"
+#include "scales/pool/pool.h"
+
+namespace scales::pool {
+namespace {
+namespace asio = boost::asio;
+using transport::Connection;
+
+class CachingPool final : public Pool, public std::enable_shared_from_this<CachingPool> {
+ public:
+  CachingPool(const CachingPoolOptions& options,
+              std::shared_ptr<transport::ConnectionFactory> factory, asio::any_io_executor ex)
+      : options_(options), factory_(std::move(factory)), executor_(std::move(ex)) {}
+
+  ~CachingPool() override { close(); }
+
+  void call(Request request, Handler handler) override {
+    if (closed_) return fail(std::move(handler), UnavailableError("pool closed"));
+    while (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      if (conn->isOpen()) return dispatch(std::move(conn), std::move(request), std::move(handler));
+      --size_;
+    }
+    if (size_ < options_.max_connections) return open(std::move(request), std::move(handler));
+    if (waiters_.size() >= options_.max_waiters) {
+      return fail(std::move(handler),
+                  RejectedError("connection pool has " + std::to_string(waiters_.size()) +
+                                " waiters already (max_waiters)"));
+    }
+    enqueue(std::move(request), std::move(handler));
+  }
+
+  void close() override {
+    if (closed_) return;
+    closed_ = true;
+    for (auto& conn : idle_) conn->close();
+    idle_.clear();
+    auto waiters = std::move(waiters_);
+    for (auto& w : waiters) {
+      clearSlot(w.handler);
+      fail(std::move(w.handler), UnavailableError("pool closed"));
+    }
+  }
+
+  size_t size() const override { return size_; }
+  size_t idle() const override { return idle_.size(); }
+  size_t waiters() const override { return waiters_.size(); }
+
+ private:
+  struct Waiter {
+    Request request;
+    Handler handler;
+  };
+
+  template <class E>
+  void fail(Handler handler, E error) {
+    completePost(executor_, std::move(handler), std::make_exception_ptr(std::move(error)),
+                 Response{});
+  }
+
+  static void clearSlot(Handler& handler) {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) slot.clear();
+  }
+
+  void open(Request request, Handler handler) {
+    ++size_;
+    auto self = shared_from_this();
+    factory_->connect(
+        request.deadline,
+        [self, request = std::move(request), handler = std::move(handler)](
+            std::exception_ptr error, std::shared_ptr<Connection> conn) mutable {
+          if (error) {
+            --self->size_;
+            handler(error, Response{});
+            self->serveWaiterWithNewConnection();
+            return;
+          }
+          if (self->closed_) {
+            conn->close();
+            --self->size_;
+            handler(std::make_exception_ptr(UnavailableError("pool closed")), Response{});
+            return;
+          }
+          if (request.deadline.expired()) {
+            self->release(std::move(conn));
+            handler(std::make_exception_ptr(TimeoutError("deadline passed while connecting")),
+                    Response{});
+            return;
+          }
+          self->dispatch(std::move(conn), std::move(request), std::move(handler));
+        });
+  }
+
+  void dispatch(std::shared_ptr<Connection> conn, Request request, Handler handler) {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto self = shared_from_this();
+    Connection& target = *conn;
+    target.call(std::move(request),
+                asio::bind_cancellation_slot(
+                    slot, [self, conn = std::move(conn), handler = std::move(handler)](
+                              std::exception_ptr error, Response response) mutable {
+                      self->release(std::move(conn));
+                      handler(error, std::move(response));
+                    }));
+  }
+
+  void enqueue(Request request, Handler handler) {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    waiters_.push_back(Waiter{std::move(request), std::move(handler)});
+    if (slot.is_connected()) {
+      auto it = std::prev(waiters_.end());
+      slot.assign([this, it](asio::cancellation_type) {
+        Handler h = std::move(it->handler);
+        waiters_.erase(it);
+        clearSlot(h);
+        h(std::make_exception_ptr(CancelledError("cancelled while waiting for a connection")),
+          Response{});
+      });
+    }
+  }
+
+  void release(std::shared_ptr<Connection> conn) {
+    if (closed_) {
+      conn->close();
+      --size_;
+      return;
+    }
+    if (!conn->isOpen()) {
+      --size_;
+      serveWaiterWithNewConnection();
+      return;
+    }
+    if (!waiters_.empty()) {
+      Waiter w = std::move(waiters_.front());
+      waiters_.pop_front();
+      clearSlot(w.handler);
+      dispatch(std::move(conn), std::move(w.request), std::move(w.handler));
+      return;
+    }
+    idle_.push_back(std::move(conn));
+  }
+
+  // A connection slot freed up (one failed or closed): the oldest waiter gets a fresh connection.
+  void serveWaiterWithNewConnection() {
+    if (closed_ || waiters_.empty() || size_ >= options_.max_connections) return;
+    Waiter w = std::move(waiters_.front());
+    waiters_.pop_front();
+    clearSlot(w.handler);
+    open(std::move(w.request), std::move(w.handler));
+  }
+
+  CachingPoolOptions options_;
+  std::shared_ptr<transport::ConnectionFactory> factory_;
+  asio::any_io_executor executor_;
+  std::vector<std::shared_ptr<Connection>> idle_;
+  std::list<Waiter> waiters_;
+  size_t size_ = 0;
+  bool closed_ = false;
+};
+
+// The pool is shared with its in-flight completions; the unique_ptr the stack holds owns a handle
+// that closes it.
+class PoolHandle final : public Pool {
+ public:
+  explicit PoolHandle(std::shared_ptr<CachingPool> pool) : pool_(std::move(pool)) {}
+  ~PoolHandle() override { pool_->close(); }
+  void call(Request request, Handler handler) override {
+    pool_->call(std::move(request), std::move(handler));
+  }
+  void close() override { pool_->close(); }
+  size_t size() const override { return pool_->size(); }
+  size_t idle() const override { return pool_->idle(); }
+  size_t waiters() const override { return pool_->waiters(); }
+
+ private:
+  std::shared_ptr<CachingPool> pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Pool> pools::caching(const CachingPoolOptions& options,
+                                     std::shared_ptr<transport::ConnectionFactory> factory,
+                                     asio::any_io_executor executor) {
+  return std::make_unique<PoolHandle>(
+      std::make_shared<CachingPool>(options, std::move(factory), std::move(executor)));
+}
+
+}  // namespace scales::pool

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "scales/core/completion.h"
+#include "scales/core/errors.h"
+#include "scales/resilience/timeout.h"
+
+namespace scales::resilience {
+namespace {
+namespace asio = boost::asio;
+
+// Everything one call needs to finish exactly once, shared by the timer, the caller's
+// cancellation slot and the reply from below.
+struct CallState {
+  CallState(asio::any_io_executor ex, RpcService::Handler h)
+      : timer(ex), handler(std::move(h)) {}
+  asio::steady_timer timer;
+  asio::cancellation_signal below;  // cancels the layers underneath
+  RpcService::Handler handler;
+  bool done = false;
+
+  void finish(std::exception_ptr error, Response response) {
+    if (done) return;
+    done = true;
+    timer.cancel();
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) slot.clear();
+    auto h = std::move(handler);
+    h(error, std::move(response));
+  }
+
+  // Ends the call early with `error` and tells the layers below to let go.
+  void abort(std::exception_ptr error) {
+    if (done) return;
+    finish(error, Response{});
+    below.emit(asio::cancellation_type::terminal);
+  }
+};
+
+class DeadlineFilter final : public RpcFilter {
+ public:
+  DeadlineFilter(std::unique_ptr<RpcService> next, asio::any_io_executor executor)
+      : RpcFilter(std::move(next)), executor_(std::move(executor)) {}
+
+  void call(Request request, Handler handler) override {
+    if (request.deadline.expired()) {
+      completePost(executor_, std::move(handler),
+                   std::make_exception_ptr(TimeoutError(timeoutText(request))), Response{});
+      return;
+    }
+    auto state = std::make_shared<CallState>(executor_, std::move(handler));
+    if (!request.deadline.isInfinite()) {
+      state->timer.expires_at(request.deadline.at());
+      state->timer.async_wait([state, text = timeoutText(request)](boost::system::error_code ec) {
+        if (!ec) state->abort(std::make_exception_ptr(TimeoutError(text)));
+      });
+    }
+    auto caller_slot = asio::get_associated_cancellation_slot(state->handler);
+    if (caller_slot.is_connected()) {
+      caller_slot.assign([state, method = request.method](asio::cancellation_type) {
+        state->abort(std::make_exception_ptr(CancelledError("call to " + method + " cancelled")));
+      });
+    }
+    next().call(std::move(request),
+                asio::bind_cancellation_slot(
+                    state->below.slot(), [state](std::exception_ptr error, Response response) {
+                      state->finish(error, std::move(response));
+                    }));
+  }
+
+ private:
+  static std::string timeoutText(const Request& request) {
+    return "call to " + request.method + " missed its deadline";
+  }
+
+  asio::any_io_executor executor_;
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
+                                           asio::any_io_executor executor) {
+  return std::make_unique<DeadlineFilter>(std::move(next), std::move(executor));
+}
+
+}  // namespace scales::resilience

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scales/thrift/client.h"
+
+#include <future>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "scales/client/stack.h"
+#include "scales/core/completion.h"
+#include "scales/core/errors.h"
+#include "scales/thrift/framed.h"
+
+namespace scales::thrift {
+namespace asio = boost::asio;
+
+std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, ClientConfig config) {
+  auto uri = discovery::parseUri(uri_text);
+  applyUriOptions(uri, config);
+  std::unique_ptr<Runtime> runtime;
+  if (!config.executor) runtime = std::make_unique<Runtime>(1);
+  std::shared_ptr<ThriftClient> client(new ThriftClient(std::move(config), std::move(runtime)));
+  auto executor = client->executor_;
+  FramedConnectionOptions framed{client->config_.connect_timeout,
+                                 client->config_.thrift.max_frame_bytes};
+  auto transport = [framed](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+    return framedConnectionFactory(endpoint, framed, std::move(ex));
+  };
+  client->stack_ = client::buildStack(uri, client->config_, transport, executor);
+  return client;
+}
+
+ThriftClient::ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime)
+    : config_(std::move(config)), runtime_(std::move(runtime)) {
+  if (runtime_) {
+    executor_ = runtime_->executor();
+  } else {
+    // A caller's executor may run several threads; the stack is single-threaded by design.
+    strand_.emplace(asio::make_strand(*config_.executor));
+    executor_ = *strand_;
+  }
+}
+
+bool ThriftClient::onOwnExecutor() const {
+  return runtime_ ? runtime_->runningInThisThread() : strand_->running_in_this_thread();
+}
+
+ThriftClient::~ThriftClient() {
+  // Close the stack on its own executor (it is not thread-safe), then stop our loop, if any.
+  if (stack_) {
+    if (onOwnExecutor()) {
+      stack_->close();
+    } else {
+      std::promise<void> closed;
+      asio::dispatch(executor_, [this, &closed] {
+        stack_->close();
+        closed.set_value();
+      });
+      closed.get_future().wait();
+    }
+  }
+  if (runtime_) runtime_->stop();
+  stack_.reset();
+}
+
+void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
+  if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
+    request.deadline = Deadline::after(config_.timeout);
+  }
+  asio::dispatch(executor_, [this, request = std::move(request),
+                             handler = std::move(handler)]() mutable {
+    auto fallback = executor_;
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    stack_->call(std::move(request),
+                 asio::bind_cancellation_slot(
+                     slot, [fallback, handler = std::move(handler)](std::exception_ptr error,
+                                                                   Response response) mutable {
+                       completeDispatch(fallback, std::move(handler), error, std::move(response));
+                     }));
+  });
+}
+
+void ThriftClient::checkMayBlock(std::string_view method) const {
+  if (onOwnExecutor()) {
+    throw UsageError("sync call " + std::string(method) +
+                     "() on the client's own executor would deadlock; use the async overload");
+  }
+}
+
+}  // namespace scales::thrift

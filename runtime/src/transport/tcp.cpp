@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scales/transport/tcp.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "scales/core/errors.h"
+
+namespace scales::transport {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+// One connect attempt: the timer and the connect race, whichever finishes first completes.
+struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
+  ConnectOp(asio::any_io_executor ex, std::string h, uint16_t p, TcpConnectHandler hd)
+      : socket(ex), resolver(ex), timer(ex), host(std::move(h)), port(p), handler(std::move(hd)) {}
+
+  tcp::socket socket;
+  tcp::resolver resolver;
+  asio::steady_timer timer;
+  std::string host;
+  uint16_t port;
+  TcpConnectHandler handler;
+  bool done = false;
+
+  std::string address() const { return host + ":" + std::to_string(port); }
+
+  void finish(std::exception_ptr error) {
+    if (done) return;
+    done = true;
+    timer.cancel();
+    resolver.cancel();
+    if (error) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    } else {
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+    }
+    auto h = std::move(handler);
+    h(error, std::move(socket));
+  }
+
+  void start(Duration timeout) {
+    auto self = shared_from_this();
+    if (timeout != Duration::max()) {
+      timer.expires_after(timeout);
+      timer.async_wait([self](boost::system::error_code ec) {
+        if (ec) return;
+        self->finish(std::make_exception_ptr(
+            TimeoutError("connect to " + self->address() + " timed out")));
+      });
+    }
+    boost::system::error_code ec;
+    auto ip = asio::ip::make_address(host, ec);
+    if (!ec) {
+      // A numeric address needs no resolver round trip.
+      connect({tcp::endpoint(ip, port)});
+      return;
+    }
+    resolver.async_resolve(host, std::to_string(port),
+                           [self](boost::system::error_code rec, tcp::resolver::results_type r) {
+                             if (self->done) return;
+                             if (rec) {
+                               self->finish(std::make_exception_ptr(ConnectionError(
+                                   "resolve " + self->address() + ": " + rec.message())));
+                               return;
+                             }
+                             std::vector<tcp::endpoint> eps;
+                             for (const auto& e : r) eps.push_back(e.endpoint());
+                             self->connect(std::move(eps));
+                           });
+  }
+
+  void connect(std::vector<tcp::endpoint> eps) {
+    auto self = shared_from_this();
+    asio::async_connect(socket, eps, [self](boost::system::error_code ec, const tcp::endpoint&) {
+      if (self->done) return;
+      if (ec) {
+        self->finish(std::make_exception_ptr(
+            ConnectionError("connect to " + self->address() + ": " + ec.message())));
+      } else {
+        self->finish(nullptr);
+      }
+    });
+  }
+};
+
+}  // namespace
+
+void asyncTcpConnect(asio::any_io_executor executor, const std::string& host, uint16_t port,
+                     Duration timeout, TcpConnectHandler handler) {
+  auto op = std::make_shared<ConnectOp>(executor, host, port, std::move(handler));
+  // Posted so that the handler never runs inside this call, even for immediate failures.
+  asio::post(executor, [op, timeout] { op->start(timeout); });
+}
+
+}  // namespace scales::transport

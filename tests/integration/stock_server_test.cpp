@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// The scales client against a stock Apache Thrift TThreadedServer (TFramedTransport), in its own
+// process, for both protocols.
+#include <gtest/gtest.h>
+
+#include "integration/exercise.h"
+#include "support/child_process.h"
+
+namespace scales::testing {
+namespace {
+
+class StockServer : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(StockServer, ScalesClientRoundTripsEveryCall) {
+  ChildProcess server({STOCK_SERVER, GetParam()});
+  auto line = server.readLine(std::chrono::seconds(20));
+  ASSERT_TRUE(line && line->rfind("PORT ", 0) == 0) << "stock server did not start";
+  auto client = interop::InteropServiceClient::make("tcp://127.0.0.1:" + line->substr(5) +
+                                                    "?protocol=" + GetParam());
+  exerciseEveryCall(client, ApplicationError::Type::kUnknown);
+}
+
+INSTANTIATE_TEST_SUITE_P(Protocols, StockServer, ::testing::Values("binary", "compact"));
+
+}  // namespace
+}  // namespace scales::testing

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: Apache-2.0
+// The caching pool's bookkeeping, over in-memory connections whose calls the test completes.
+#include <gtest/gtest.h>
+
+#include <deque>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "scales/core/errors.h"
+#include "scales/pool/pool.h"
+
+namespace scales::pool {
+namespace {
+namespace asio = boost::asio;
+
+struct FakeConnection : transport::Connection {
+  bool isOpen() const override { return open; }
+  void close() override { open = false; }
+  void call(Request request, Handler handler) override {
+    ++calls;
+    pending.push_back({std::move(request), std::move(handler)});
+  }
+  // Answers the oldest call with its own payload.
+  void answer() {
+    auto [request, handler] = std::move(pending.front());
+    pending.pop_front();
+    handler(nullptr, Response{request.payload});
+  }
+  bool open = true;
+  int calls = 0;
+  std::deque<std::pair<Request, Handler>> pending;
+};
+
+struct FakeFactory : transport::ConnectionFactory {
+  explicit FakeFactory(asio::io_context& context) : io(context) {}
+  void connect(Deadline, transport::ConnectHandler handler) override {
+    ++connects;
+    asio::post(io, [this, handler = std::move(handler)]() mutable {
+      if (fail) return handler(std::make_exception_ptr(ConnectionError("refused")), nullptr);
+      auto c = std::make_shared<FakeConnection>();
+      made.push_back(c);
+      handler(nullptr, c);
+    });
+  }
+  asio::io_context& io;
+  bool fail = false;
+  int connects = 0;
+  std::vector<std::shared_ptr<FakeConnection>> made;
+};
+
+struct Outcome {
+  bool done = false;
+  std::exception_ptr error;
+  std::string payload;
+};
+
+class CachingPoolTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<Outcome> send(Pool& pool, const std::string& payload) {
+    auto out = std::make_shared<Outcome>();
+    Request r;
+    r.payload = payload;
+    pool.call(std::move(r), [out](std::exception_ptr e, Response resp) {
+      out->done = true;
+      out->error = e;
+      out->payload = resp.payload;
+    });
+    return out;
+  }
+  asio::io_context io;
+  std::shared_ptr<FakeFactory> factory = std::make_shared<FakeFactory>(io);
+};
+
+TEST_F(CachingPoolTest, ReusesAReleasedConnection) {
+  auto pool = pools::caching({}, factory, io.get_executor());
+  auto first = send(*pool, "1");
+  io.run();
+  factory->made[0]->answer();
+  EXPECT_EQ(first->payload, "1");
+  EXPECT_EQ(pool->idle(), 1u);
+  auto second = send(*pool, "2");
+  io.restart();
+  io.run();
+  factory->made[0]->answer();
+  EXPECT_EQ(second->payload, "2");
+  EXPECT_EQ(factory->connects, 1);
+}
+
+TEST_F(CachingPoolTest, QueuesBeyondMaxConnectionsAndServesWaitersInOrder) {
+  auto pool = pools::caching({.max_connections = 1, .max_waiters = 10}, factory, io.get_executor());
+  auto a = send(*pool, "a");
+  auto b = send(*pool, "b");
+  auto c = send(*pool, "c");
+  io.run();
+  EXPECT_EQ(pool->waiters(), 2u);
+  EXPECT_EQ(factory->connects, 1);
+  auto& conn = *factory->made[0];
+  conn.answer();
+  conn.answer();
+  conn.answer();
+  EXPECT_EQ(a->payload, "a");
+  EXPECT_EQ(b->payload, "b");
+  EXPECT_EQ(c->payload, "c");
+  EXPECT_EQ(conn.calls, 3);
+}
+
+TEST_F(CachingPoolTest, RejectsWhenWaitersAreFull) {
+  auto pool = pools::caching({.max_connections = 1, .max_waiters = 1}, factory, io.get_executor());
+  send(*pool, "a");
+  send(*pool, "b");
+  auto c = send(*pool, "c");
+  EXPECT_FALSE(c->done);  // never completes inline
+  io.run();
+  ASSERT_TRUE(c->done);
+  EXPECT_THROW(std::rethrow_exception(c->error), RejectedError);
+}
+
+TEST_F(CachingPoolTest, ConnectFailureFailsTheCallAndFreesTheSlot) {
+  factory->fail = true;
+  auto pool = pools::caching({.max_connections = 1, .max_waiters = 10}, factory, io.get_executor());
+  auto a = send(*pool, "a");
+  io.run();
+  ASSERT_TRUE(a->done);
+  EXPECT_THROW(std::rethrow_exception(a->error), ConnectionError);
+  EXPECT_EQ(pool->size(), 0u);
+}
+
+TEST_F(CachingPoolTest, BrokenConnectionIsDroppedNotReused) {
+  auto pool = pools::caching({}, factory, io.get_executor());
+  send(*pool, "a");
+  io.run();
+  factory->made[0]->open = false;
+  factory->made[0]->answer();
+  EXPECT_EQ(pool->size(), 0u);
+  send(*pool, "b");
+  io.restart();
+  io.run();
+  EXPECT_EQ(factory->connects, 2);
+}
+
+TEST_F(CachingPoolTest, CloseFailsWaitersWithUnavailable) {
+  auto pool = pools::caching({.max_connections = 1, .max_waiters = 10}, factory, io.get_executor());
+  send(*pool, "a");
+  auto waiting = send(*pool, "b");
+  io.run();
+  pool->close();
+  io.restart();
+  io.run();
+  ASSERT_TRUE(waiting->done);
+  EXPECT_THROW(std::rethrow_exception(waiting->error), UnavailableError);
+}
+
+}  // namespace
+}  // namespace scales::pool
