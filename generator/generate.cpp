@@ -69,8 +69,8 @@ std::string readFile(const fs::path& path) {
 // Thrift's struct types are ours to ship; its service classes and skeletons are not (our
 // service layer replaces them, and its `<Service>Client` would collide with ours).
 bool isTypesFile(const std::string& name) {
-  for (const char* suffix : {"_types.h", "_types.cpp", "_types.tcc", "_constants.h",
-                             "_constants.cpp"}) {
+  for (const char* suffix :
+       {"_types.h", "_types.cpp", "_types.tcc", "_constants.h", "_constants.cpp"}) {
     std::string s(suffix);
     if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) {
       return true;
@@ -96,6 +96,7 @@ void generate(const cli::Options& options) {
   thrift::generateCppTypes(run, cpp_dir);
 
   view::ProgramFacts facts{options.idl.filename().string(), SCALES_VERSION,
+                           fs::exists(cpp_dir / (stem + "_types.cpp")),
                            fs::exists(cpp_dir / (stem + "_constants.cpp"))};
   // Render everything before writing anything, so an unsupported construct leaves no
   // half-generated output behind.

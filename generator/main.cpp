@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-thrift: command-line wiring and exit codes only; generate.cpp does the work.
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "generate.h"
 #include "idl/json_reader.h"

@@ -3,7 +3,6 @@
 
 #include <set>
 
-
 namespace scales::gen::idl {
 namespace {
 
@@ -37,18 +36,29 @@ std::string cppNamespace(const Program& program) {
 std::string cppType(const Model& model, const std::string& program, const Type& type) {
   using K = Type::Kind;
   switch (type.kind) {
-    case K::kVoid: return "void";
-    case K::kBool: return "bool";
-    case K::kByte: return "int8_t";
-    case K::kI16: return "int16_t";
-    case K::kI32: return "int32_t";
-    case K::kI64: return "int64_t";
-    case K::kDouble: return "double";
+    case K::kVoid:
+      return "void";
+    case K::kBool:
+      return "bool";
+    case K::kByte:
+      return "int8_t";
+    case K::kI16:
+      return "int16_t";
+    case K::kI32:
+      return "int32_t";
+    case K::kI64:
+      return "int64_t";
+    case K::kDouble:
+      return "double";
     case K::kString:
-    case K::kBinary: return "std::string";
-    case K::kStruct: return structName(model, program, type.struct_class);
-    case K::kList: return "std::vector<" + cppType(model, program, *type.elem) + ">";
-    case K::kSet: return "std::set<" + cppType(model, program, *type.elem) + ">";
+    case K::kBinary:
+      return "std::string";
+    case K::kStruct:
+      return structName(model, program, type.struct_class);
+    case K::kList:
+      return "std::vector<" + cppType(model, program, *type.elem) + ">";
+    case K::kSet:
+      return "std::set<" + cppType(model, program, *type.elem) + ">";
     case K::kMap:
       return "std::map<" + cppType(model, program, *type.key) + ", " +
              cppType(model, program, *type.value) + ">";
@@ -64,8 +74,10 @@ std::string cppParamType(const Model& model, const std::string& program, const T
     case K::kI16:
     case K::kI32:
     case K::kI64:
-    case K::kDouble: return cppType(model, program, type);
-    default: return "const " + cppType(model, program, type) + "&";
+    case K::kDouble:
+      return cppType(model, program, type);
+    default:
+      return "const " + cppType(model, program, type) + "&";
   }
 }
 
@@ -73,18 +85,30 @@ std::string wireDescriptor(const Model& model, const std::string& program, const
   using K = Type::Kind;
   const std::string w = "::scales::thrift::wire::";
   switch (type.kind) {
-    case K::kVoid: throw IdlError("void has no wire form");
-    case K::kBool: return w + "Bool";
-    case K::kByte: return w + "Byte";
-    case K::kI16: return w + "I16";
-    case K::kI32: return w + "I32";
-    case K::kI64: return w + "I64";
-    case K::kDouble: return w + "Double";
-    case K::kString: return w + "String";
-    case K::kBinary: return w + "Binary";
-    case K::kStruct: return w + "Struct<" + structName(model, program, type.struct_class) + ">";
-    case K::kList: return w + "List<" + wireDescriptor(model, program, *type.elem) + ">";
-    case K::kSet: return w + "Set<" + wireDescriptor(model, program, *type.elem) + ">";
+    case K::kVoid:
+      throw IdlError("void has no wire form");
+    case K::kBool:
+      return w + "Bool";
+    case K::kByte:
+      return w + "Byte";
+    case K::kI16:
+      return w + "I16";
+    case K::kI32:
+      return w + "I32";
+    case K::kI64:
+      return w + "I64";
+    case K::kDouble:
+      return w + "Double";
+    case K::kString:
+      return w + "String";
+    case K::kBinary:
+      return w + "Binary";
+    case K::kStruct:
+      return w + "Struct<" + structName(model, program, type.struct_class) + ">";
+    case K::kList:
+      return w + "List<" + wireDescriptor(model, program, *type.elem) + ">";
+    case K::kSet:
+      return w + "Set<" + wireDescriptor(model, program, *type.elem) + ">";
     case K::kMap:
       return w + "Map<" + wireDescriptor(model, program, *type.key) + ", " +
              wireDescriptor(model, program, *type.value) + ">";
@@ -93,24 +117,43 @@ std::string wireDescriptor(const Model& model, const std::string& program, const
 }
 
 void checkIdentifier(const std::string& name, const std::string& what) {
-  static const std::set<std::string> reserved = {
-      "alignas", "alignof", "and", "and_eq", "asm", "auto", "bitand", "bitor", "bool", "break",
-      "case", "catch", "char", "char8_t", "char16_t", "char32_t", "class", "compl", "concept",
-      "const", "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await",
-      "co_return", "co_yield", "decltype", "default", "delete", "do", "double", "dynamic_cast",
-      "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto",
-      "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "not_eq",
-      "nullptr", "operator", "or", "or_eq", "private", "protected", "public", "register",
-      "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
-      "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local",
-      "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using",
-      "virtual", "void", "volatile", "wchar_t", "while", "xor", "xor_eq"};
+  static const std::set<std::string> reserved = {"alignas",       "alignof",     "and",
+                                                 "and_eq",        "asm",         "auto",
+                                                 "bitand",        "bitor",       "bool",
+                                                 "break",         "case",        "catch",
+                                                 "char",          "char8_t",     "char16_t",
+                                                 "char32_t",      "class",       "compl",
+                                                 "concept",       "const",       "consteval",
+                                                 "constexpr",     "constinit",   "const_cast",
+                                                 "continue",      "co_await",    "co_return",
+                                                 "co_yield",      "decltype",    "default",
+                                                 "delete",        "do",          "double",
+                                                 "dynamic_cast",  "else",        "enum",
+                                                 "explicit",      "export",      "extern",
+                                                 "false",         "float",       "for",
+                                                 "friend",        "goto",        "if",
+                                                 "inline",        "int",         "long",
+                                                 "mutable",       "namespace",   "new",
+                                                 "noexcept",      "not",         "not_eq",
+                                                 "nullptr",       "operator",    "or",
+                                                 "or_eq",         "private",     "protected",
+                                                 "public",        "register",    "reinterpret_cast",
+                                                 "requires",      "return",      "short",
+                                                 "signed",        "sizeof",      "static",
+                                                 "static_assert", "static_cast", "struct",
+                                                 "switch",        "template",    "this",
+                                                 "thread_local",  "throw",       "true",
+                                                 "try",           "typedef",     "typeid",
+                                                 "typename",      "union",       "unsigned",
+                                                 "using",         "virtual",     "void",
+                                                 "volatile",      "wchar_t",     "while",
+                                                 "xor",           "xor_eq"};
   if (reserved.count(name)) {
     throw IdlError("unsupported: " + what + " '" + name + "' is a C++ keyword");
   }
   // The generated stubs use these names themselves.
-  static const std::set<std::string> ours = {"make", "thriftClient", "dispatch", "token",
-                                             "CompletionToken", "reply"};
+  static const std::set<std::string> ours = {"make",  "thriftClient",    "dispatch",
+                                             "token", "CompletionToken", "reply"};
   if (ours.count(name)) {
     throw IdlError("unsupported: " + what + " '" + name +
                    "' clashes with a name the generated service code uses");

@@ -2,7 +2,6 @@
 #include "json_reader.h"
 
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace scales::gen::idl {
@@ -29,9 +28,9 @@ std::shared_ptr<Type> readChild(const json& spec, const std::string& role,
 Type readType(const std::string& type_id, const json* spec, const std::string& where) {
   using K = Type::Kind;
   static const std::map<std::string, K> scalars = {
-      {"void", K::kVoid}, {"bool", K::kBool},     {"i8", K::kByte},     {"i16", K::kI16},
-      {"i32", K::kI32},   {"i64", K::kI64},       {"double", K::kDouble}, {"string", K::kString},
-      {"binary", K::kBinary}};
+      {"void", K::kVoid},     {"bool", K::kBool},     {"i8", K::kByte},
+      {"i16", K::kI16},       {"i32", K::kI32},       {"i64", K::kI64},
+      {"double", K::kDouble}, {"string", K::kString}, {"binary", K::kBinary}};
   Type type;
   if (auto it = scalars.find(type_id); it != scalars.end()) {
     type.kind = it->second;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <set>
-
 #include "model.h"
+
+#include <set>
 
 namespace scales::gen::idl {
 

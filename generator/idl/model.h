@@ -4,8 +4,8 @@
 #pragma once
 
 #include <map>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -18,10 +18,23 @@ class IdlError : public std::runtime_error {
 };
 
 struct Type {
-  enum class Kind { kVoid, kBool, kByte, kI16, kI32, kI64, kDouble, kString, kBinary, kStruct,
-                    kList, kSet, kMap };
+  enum class Kind {
+    kVoid,
+    kBool,
+    kByte,
+    kI16,
+    kI32,
+    kI64,
+    kDouble,
+    kString,
+    kBinary,
+    kStruct,
+    kList,
+    kSet,
+    kMap
+  };
   Kind kind = Kind::kVoid;
-  std::string struct_class;  // kStruct: "Name" or "program.Name", as the JSON gives it
+  std::string struct_class;     // kStruct: "Name" or "program.Name", as the JSON gives it
   std::shared_ptr<Type> elem;   // kList, kSet
   std::shared_ptr<Type> key;    // kMap
   std::shared_ptr<Type> value;  // kMap
@@ -52,7 +65,7 @@ struct Service {
 };
 
 struct Program {
-  std::string name;  // the IDL file's stem
+  std::string name;           // the IDL file's stem
   std::string cpp_namespace;  // "a.b" as written, may be empty
   std::vector<std::string> includes;
   std::vector<Service> services;

@@ -56,9 +56,9 @@ void run(const CompilerRun& r, const std::string& gen, const std::filesystem::pa
   int status = runCapture(argv, output);
   if (status != 0) {
     while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
-    throw CompilerError(output.empty() ? "the Thrift compiler failed with status " +
-                                             std::to_string(status)
-                                       : output);
+    throw CompilerError(output.empty()
+                            ? "the Thrift compiler failed with status " + std::to_string(status)
+                            : output);
   }
 }
 

@@ -16,7 +16,7 @@ class CompilerError : public std::runtime_error {
 };
 
 struct CompilerRun {
-  std::string compiler = "thrift";           // path or name found on PATH
+  std::string compiler = "thrift";  // path or name found on PATH
   std::vector<std::filesystem::path> include_dirs;
   std::filesystem::path idl;
 };

@@ -7,8 +7,8 @@
 
 namespace scales::gen::view {
 namespace {
-using kainjow::mustache::data;
 using idl::Type;
+using kainjow::mustache::data;
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep) {
   std::string out;
@@ -110,6 +110,7 @@ void setProgramKeys(data& d, const idl::Model& model, const ProgramFacts& facts)
   d.set("program:version", facts.version);
   d.set("program:cpp_namespace", ns);
   d.set("program:has_namespace?", !ns.empty());
+  d.set("program:has_types_cpp?", facts.has_types_cpp);
   d.set("program:has_constants?", facts.has_constants);
 }
 

@@ -15,6 +15,8 @@ using Data = kainjow::mustache::data;
 struct ProgramFacts {
   std::string idl_name;  // the IDL file name shown in banners (no directories: deterministic)
   std::string version;   // the generator's version
+  // Which of Thrift's source files exist: it writes none for an IDL without structs/constants.
+  bool has_types_cpp = false;
   bool has_constants = false;
 };
 

@@ -3,9 +3,6 @@
 // the refusal to block the client's own thread.
 #include <gtest/gtest.h>
 
-#include <future>
-#include <thread>
-
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -19,6 +16,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <future>
+#include <thread>
 
 #include "integration/interop_handler.h"
 #include "interop/sample_values.h"
@@ -63,9 +62,9 @@ TEST(CompletionTokens, FutureCarriesValueAndException) {
 }
 
 TEST(CompletionTokens, CoroutineAwaitsOnItsOwnExecutor) {
+  asio::io_context app;
   InteropServer server;
   auto client = interop::InteropServiceClient::make(server.uri());
-  asio::io_context app;
   std::thread::id app_thread = std::this_thread::get_id();
   std::string result;
   bool resumed_on_app_thread = false;
@@ -101,10 +100,12 @@ TEST(CompletionTokens, DeferredSendsNothingUntilLaunched) {
 }
 
 TEST(CompletionTokens, CallbackRunsOnItsBoundExecutor) {
-  InteropServer server;
-  auto client = interop::InteropServiceClient::make(server.uri());
+  // The app's context outlives the client: the client's thread may still hold a copy of the
+  // bound executor for a moment after the callback ran.
   asio::io_context app;
   auto strand = asio::make_strand(app);
+  InteropServer server;
+  auto client = interop::InteropServiceClient::make(server.uri());
   bool on_strand = false;
   auto work = asio::make_work_guard(app);  // keeps run() going until the callback releases it
   client.ping(asio::bind_executor(strand, [&](std::exception_ptr, std::string) {
@@ -146,7 +147,8 @@ TEST(CompletionTokens, CancellationEndsTheCallWithCancelledError) {
   client.ping(asio::bind_cancellation_slot(
       cancel.slot(), [&](std::exception_ptr e, std::string) { got.set_value(e); }));
   // Emit on the client's executor, where the slot's owner runs (signals are not thread-safe).
-  asio::post(client.thriftClient()->executor(), [&] { cancel.emit(asio::cancellation_type::terminal); });
+  asio::post(client.thriftClient()->executor(),
+             [&] { cancel.emit(asio::cancellation_type::terminal); });
   auto error = got.get_future().get();
   ASSERT_TRUE(error);
   EXPECT_THROW(std::rethrow_exception(error), CancelledError);

@@ -3,13 +3,12 @@
 // answer, malformed frames, dropped connections. Each error is typed and the client survives.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
+#include <thread>
 
 #include "integration/interop_handler.h"
 

@@ -24,9 +24,9 @@ INSTANTIATE_TEST_SUITE_P(Protocols, ScalesRoundTrip, ::testing::Values("binary",
 
 TEST(ScalesRoundRobin, SpreadsCallsEvenlyOverThreeServers) {
   InteropServer a, b, c;
-  std::string uri = "tcp://127.0.0.1:" + std::to_string(a.server->port()) + ",127.0.0.1:" +
-                    std::to_string(b.server->port()) + ",127.0.0.1:" +
-                    std::to_string(c.server->port());
+  std::string uri = "tcp://127.0.0.1:" + std::to_string(a.server->port()) +
+                    ",127.0.0.1:" + std::to_string(b.server->port()) +
+                    ",127.0.0.1:" + std::to_string(c.server->port());
   auto client = interop::InteropServiceClient::make(uri);
   for (int i = 0; i < 300; ++i) client.nothing();
   EXPECT_EQ(a.handler->calls, 100);

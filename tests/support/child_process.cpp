@@ -74,8 +74,8 @@ std::optional<std::string> ChildProcess::readLine(std::chrono::milliseconds time
 std::string ChildProcess::readAll(std::chrono::milliseconds timeout) {
   std::string out;
   auto deadline = Clock::now() + timeout;
-  while (auto line = readLine(std::chrono::duration_cast<std::chrono::milliseconds>(
-             deadline - Clock::now()))) {
+  while (auto line = readLine(
+             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()))) {
     out += *line + "\n";
   }
   return out + buffer_;

@@ -3,11 +3,10 @@
 // call to the node the balancer picks. Calls that arrive before the first resolution wait for it.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <list>
 #include <map>
 #include <memory>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "node.h"
 #include "scales/balancer/balancer.h"

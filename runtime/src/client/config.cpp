@@ -39,20 +39,14 @@ const std::map<std::string, Setter>& setters() {
          balancer::balancerRegistry().get(v);  // validate now, fail at construction
          c.balancer = v;
        }},
-      {"protocol",
-       [](auto&, auto&, auto& v, ClientConfig& c) { c.thrift.protocol = thrift::parseProtocol(v); }},
-      {"transport",
-       [](auto&, auto&, auto& v, ClientConfig& c) {
-         c.thrift.transport = thrift::parseTransport(v);
-       }},
-      {"max_connections",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.pool.max_connections = parseCount(uri, k, v);
-       }},
-      {"max_waiters",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.pool.max_waiters = parseCount(uri, k, v);
-       }},
+      {"protocol", [](auto&, auto&, auto& v,
+                      ClientConfig& c) { c.thrift.protocol = thrift::parseProtocol(v); }},
+      {"transport", [](auto&, auto&, auto& v,
+                       ClientConfig& c) { c.thrift.transport = thrift::parseTransport(v); }},
+      {"max_connections", [](auto& uri, auto& k, auto& v,
+                             ClientConfig& c) { c.pool.max_connections = parseCount(uri, k, v); }},
+      {"max_waiters", [](auto& uri, auto& k, auto& v,
+                         ClientConfig& c) { c.pool.max_waiters = parseCount(uri, k, v); }},
       {"max_frame_bytes",
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.thrift.max_frame_bytes = parseCount(uri, k, v);
@@ -69,8 +63,8 @@ void applyUriOptions(const discovery::Uri& uri, ClientConfig& config) {
     if (it == setters().end()) {
       std::string valid;
       for (const auto& [name, setter] : setters()) valid += (valid.empty() ? "" : ", ") + name;
-      throw ConfigError("bad URI '" + uri.text + "': unknown option '" + key + "'; valid: " +
-                        valid);
+      throw ConfigError("bad URI '" + uri.text + "': unknown option '" + key +
+                        "'; valid: " + valid);
     }
     it->second(uri, key, value, config);
   }

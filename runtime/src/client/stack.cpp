@@ -20,9 +20,9 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
 
   // Balancer: picks a node per call among the endpoints the resolver reports. It sits below the
   // deadline so that time spent waiting for the first resolution counts against the call.
-  auto balanced = std::make_unique<BalancedService>(
-      discovery::makeResolver(uri, executor), balancer::makeBalancer(config.balancer),
-      std::move(make_pool), executor, uri.text);
+  auto balanced = std::make_unique<BalancedService>(discovery::makeResolver(uri, executor),
+                                                    balancer::makeBalancer(config.balancer),
+                                                    std::move(make_pool), executor, uri.text);
 
   // Top: the deadline owns the caller's handler, so every layer below may be cancelled by it and
   // the caller hears back exactly once.

@@ -68,7 +68,8 @@ HostPort parseHostPort(std::string_view text, std::string_view uri_text) {
   std::string_view port_text;
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
-    if (close == std::string_view::npos) fail(uri_text, "unclosed '[' in '" + std::string(text) + "'");
+    if (close == std::string_view::npos)
+      fail(uri_text, "unclosed '[' in '" + std::string(text) + "'");
     hp.host = std::string(text.substr(1, close - 1));
     if (close + 1 >= text.size() || text[close + 1] != ':') {
       fail(uri_text, "missing ':port' after '" + std::string(text) + "'");

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The caching pool: exclusive connections, cached when released, bounded count and waiters.
-#include <list>
-
 #include <boost/asio/bind_cancellation_slot.hpp>
+#include <list>
+#include <unordered_map>
 
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
@@ -43,6 +43,10 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
     closed_ = true;
     for (auto& conn : idle_) conn->close();
     idle_.clear();
+    // Closing a busy connection fails its call, which comes back through release().
+    std::vector<std::shared_ptr<Connection>> busy;
+    for (auto& [raw, conn] : busy_) busy.push_back(conn);
+    for (auto& conn : busy) conn->close();
     auto waiters = std::move(waiters_);
     for (auto& w : waiters) {
       clearSlot(w.handler);
@@ -75,9 +79,8 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
     ++size_;
     auto self = shared_from_this();
     factory_->connect(
-        request.deadline,
-        [self, request = std::move(request), handler = std::move(handler)](
-            std::exception_ptr error, std::shared_ptr<Connection> conn) mutable {
+        request.deadline, [self, request = std::move(request), handler = std::move(handler)](
+                              std::exception_ptr error, std::shared_ptr<Connection> conn) mutable {
           if (error) {
             --self->size_;
             handler(error, Response{});
@@ -91,7 +94,7 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
             return;
           }
           if (request.deadline.expired()) {
-            self->release(std::move(conn));
+            self->idle_.push_back(std::move(conn));
             handler(std::make_exception_ptr(TimeoutError("deadline passed while connecting")),
                     Response{});
             return;
@@ -102,15 +105,17 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
 
   void dispatch(std::shared_ptr<Connection> conn, Request request, Handler handler) {
     auto slot = asio::get_associated_cancellation_slot(handler);
-    auto self = shared_from_this();
-    Connection& target = *conn;
-    target.call(std::move(request),
-                asio::bind_cancellation_slot(
-                    slot, [self, conn = std::move(conn), handler = std::move(handler)](
-                              std::exception_ptr error, Response response) mutable {
-                      self->release(std::move(conn));
-                      handler(error, std::move(response));
-                    }));
+    Connection* target = conn.get();
+    busy_.emplace(target, std::move(conn));
+    // The connection holds this handler while the call runs, and the pool holds the connection:
+    // the handler refers back to both weakly, or neither could ever be freed.
+    target->call(std::move(request),
+                 asio::bind_cancellation_slot(
+                     slot, [weak = weak_from_this(), target, handler = std::move(handler)](
+                               std::exception_ptr error, Response response) mutable {
+                       if (auto self = weak.lock()) self->release(target);
+                       handler(error, std::move(response));
+                     }));
   }
 
   void enqueue(Request request, Handler handler) {
@@ -128,7 +133,11 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
     }
   }
 
-  void release(std::shared_ptr<Connection> conn) {
+  void release(Connection* target) {
+    auto it = busy_.find(target);
+    if (it == busy_.end()) return;
+    auto conn = std::move(it->second);
+    busy_.erase(it);
     if (closed_) {
       conn->close();
       --size_;
@@ -162,6 +171,7 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
   std::shared_ptr<transport::ConnectionFactory> factory_;
   asio::any_io_executor executor_;
   std::vector<std::shared_ptr<Connection>> idle_;
+  std::unordered_map<Connection*, std::shared_ptr<Connection>> busy_;
   std::list<Waiter> waiters_;
   size_t size_ = 0;
   bool closed_ = false;

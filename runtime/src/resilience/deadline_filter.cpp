@@ -14,8 +14,7 @@ namespace asio = boost::asio;
 // Everything one call needs to finish exactly once, shared by the timer, the caller's
 // cancellation slot and the reply from below.
 struct CallState {
-  CallState(asio::any_io_executor ex, RpcService::Handler h)
-      : timer(ex), handler(std::move(h)) {}
+  CallState(asio::any_io_executor ex, RpcService::Handler h) : timer(ex), handler(std::move(h)) {}
   asio::steady_timer timer;
   asio::cancellation_signal below;  // cancels the layers underneath
   RpcService::Handler handler;
@@ -64,10 +63,10 @@ class DeadlineFilter final : public RpcFilter {
       });
     }
     next().call(std::move(request),
-                asio::bind_cancellation_slot(
-                    state->below.slot(), [state](std::exception_ptr error, Response response) {
-                      state->finish(error, std::move(response));
-                    }));
+                asio::bind_cancellation_slot(state->below.slot(),
+                                             [state](std::exception_ptr error, Response response) {
+                                               state->finish(error, std::move(response));
+                                             }));
   }
 
  private:

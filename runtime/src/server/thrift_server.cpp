@@ -4,9 +4,6 @@
 #include "scales/server/thrift_server.h"
 
 #include <array>
-#include <deque>
-#include <future>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
@@ -14,6 +11,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/endian/conversion.hpp>
+#include <deque>
+#include <future>
 
 #include "scales/core/errors.h"
 #include "scales/core/runtime.h"
@@ -69,9 +68,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     dispatcher_->dispatch(context_, std::move(body_), [self](std::string reply) {
       if (reply.empty()) return;  // oneway
       auto ex = self->socket_.get_executor();
-      asio::dispatch(ex, [self, reply = std::move(reply)]() mutable {
-        self->enqueue(std::move(reply));
-      });
+      asio::dispatch(
+          ex, [self, reply = std::move(reply)]() mutable { self->enqueue(std::move(reply)); });
     });
     body_ = std::string();
   }
@@ -152,22 +150,22 @@ class ThriftServer::Impl {
  private:
   void accept() {
     // Each connection gets its own strand, so several io threads never touch one socket at once.
-    acceptor_.async_accept(asio::make_strand(runtime_.context()),
-                           [this](error_code ec, tcp::socket socket) {
-                             if (ec) {
-                               if (ec == asio::error::operation_aborted) return;
-                               return accept();
-                             }
-                             error_code ignored;
-                             socket.set_option(tcp::no_delay(true), ignored);
-                             auto conn = std::make_shared<Connection>(
-                                 std::move(socket), dispatcher_,
-                                 CallContext{handlers_.get_executor()}, options_.max_frame_bytes);
-                             prune();
-                             connections_.push_back(conn);
-                             conn->start();
-                             accept();
-                           });
+    acceptor_.async_accept(
+        asio::make_strand(runtime_.context()), [this](error_code ec, tcp::socket socket) {
+          if (ec) {
+            if (ec == asio::error::operation_aborted) return;
+            return accept();
+          }
+          error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          auto conn = std::make_shared<Connection>(std::move(socket), dispatcher_,
+                                                   CallContext{handlers_.get_executor()},
+                                                   options_.max_frame_bytes);
+          prune();
+          connections_.push_back(conn);
+          conn->start();
+          accept();
+        });
   }
 
   void prune() {

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/thrift/client.h"
 
-#include <future>
-
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
+#include <future>
 
 #include "scales/client/stack.h"
 #include "scales/core/completion.h"
@@ -68,17 +67,17 @@ void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
   if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
     request.deadline = Deadline::after(config_.timeout);
   }
-  asio::dispatch(executor_, [this, request = std::move(request),
-                             handler = std::move(handler)]() mutable {
-    auto fallback = executor_;
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    stack_->call(std::move(request),
-                 asio::bind_cancellation_slot(
-                     slot, [fallback, handler = std::move(handler)](std::exception_ptr error,
-                                                                   Response response) mutable {
+  asio::dispatch(
+      executor_, [this, request = std::move(request), handler = std::move(handler)]() mutable {
+        auto fallback = executor_;
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        stack_->call(std::move(request),
+                     asio::bind_cancellation_slot(slot, [fallback, handler = std::move(handler)](
+                                                            std::exception_ptr error,
+                                                            Response response) mutable {
                        completeDispatch(fallback, std::move(handler), error, std::move(response));
                      }));
-  });
+      });
 }
 
 void ThriftClient::checkMayBlock(std::string_view method) const {

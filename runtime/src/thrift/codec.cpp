@@ -47,7 +47,7 @@ Transport parseTransport(std::string_view name) {
 MessageHeader peekMessage(std::string_view bytes) {
   MessageHeader header;
   header.protocol = !bytes.empty() && static_cast<uint8_t>(bytes[0]) == 0x82 ? Protocol::kCompact
-                                                                              : Protocol::kBinary;
+                                                                             : Protocol::kBinary;
   try {
     auto buffer = detail::readBuffer(bytes);
     if (header.protocol == Protocol::kCompact) {

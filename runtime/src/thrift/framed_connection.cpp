@@ -4,12 +4,11 @@
 #include <sys/socket.h>
 
 #include <array>
-#include <optional>
-
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/endian/conversion.hpp>
+#include <optional>
 
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
@@ -46,10 +45,10 @@ class FramedConnection final : public transport::Connection,
 
   void call(Request request, Handler handler) override {
     if (!open_ || handler_) {
-      completePost(socket_.get_executor(), std::move(handler),
-                   std::make_exception_ptr(ConnectionError("connection to " + address_ +
-                                                           " is not usable")),
-                   Response{});
+      completePost(
+          socket_.get_executor(), std::move(handler),
+          std::make_exception_ptr(ConnectionError("connection to " + address_ + " is not usable")),
+          Response{});
       return;
     }
     request_ = std::move(request);
@@ -62,7 +61,8 @@ class FramedConnection final : public transport::Connection,
       });
     }
     boost::endian::store_big_u32(header_.data(), static_cast<uint32_t>(request_.payload.size()));
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(header_), asio::buffer(request_.payload)};
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(header_),
+                                              asio::buffer(request_.payload)};
     asio::async_write(socket_, buffers, [self = shared_from_this()](error_code ec, size_t) {
       if (ec) return self->fail(ec, "write");
       if (self->request_.oneway) return self->finish(nullptr, Response{});
@@ -101,9 +101,9 @@ class FramedConnection final : public transport::Connection,
       return finish(std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
                     Response{});
     }
-    finish(std::make_exception_ptr(ConnectionError(std::string(what) + " " + address_ + ": " +
-                                                   (ec == asio::error::eof ? "connection closed by peer"
-                                                                           : ec.message()))),
+    finish(std::make_exception_ptr(ConnectionError(
+               std::string(what) + " " + address_ + ": " +
+               (ec == asio::error::eof ? "connection closed by peer" : ec.message()))),
            Response{});
   }
 
@@ -143,7 +143,8 @@ class FramedConnectionFactory final : public transport::ConnectionFactory {
         [address = endpoint_.address(), max_frame = options_.max_frame_bytes,
          handler = std::move(handler)](std::exception_ptr error, tcp::socket socket) mutable {
           if (error) return handler(error, nullptr);
-          handler(nullptr, std::make_shared<FramedConnection>(std::move(socket), address, max_frame));
+          handler(nullptr,
+                  std::make_shared<FramedConnection>(std::move(socket), address, max_frame));
         });
   }
 

@@ -14,9 +14,9 @@ std::optional<MessageHeader> readCallHeader(const std::string& message,
     return std::nullopt;
   }
   if (header.type != tp::T_CALL && header.type != tp::T_ONEWAY) {
-    respond(encodeApplicationException(header, ApplicationError::Type::kInvalidMessageType,
-                                       "expected a call, got message type " +
-                                           std::to_string(static_cast<int>(header.type))));
+    respond(encodeApplicationException(
+        header, ApplicationError::Type::kInvalidMessageType,
+        "expected a call, got message type " + std::to_string(static_cast<int>(header.type))));
     return std::nullopt;
   }
   return header;

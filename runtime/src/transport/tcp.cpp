@@ -50,8 +50,8 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
       timer.expires_after(timeout);
       timer.async_wait([self](boost::system::error_code ec) {
         if (ec) return;
-        self->finish(std::make_exception_ptr(
-            TimeoutError("connect to " + self->address() + " timed out")));
+        self->finish(
+            std::make_exception_ptr(TimeoutError("connect to " + self->address() + " timed out")));
       });
     }
     boost::system::error_code ec;

@@ -2,10 +2,9 @@
 // The caching pool's bookkeeping, over in-memory connections whose calls the test completes.
 #include <gtest/gtest.h>
 
-#include <deque>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <deque>
 
 #include "scales/core/errors.h"
 #include "scales/pool/pool.h"

@@ -44,8 +44,7 @@ struct Containers {
     wire::readStruct(*p, [&](int16_t id, wire::TType type) {
       if (id == 1) return wire::readFieldValue<wire::List<wire::Bool>>(*p, type, flags);
       if (id == 2) {
-        return wire::readFieldValue<wire::Map<wire::I32, wire::Set<wire::String>>>(*p, type,
-                                                                                   index);
+        return wire::readFieldValue<wire::Map<wire::I32, wire::Set<wire::String>>>(*p, type, index);
       }
       return false;
     });
@@ -61,8 +60,8 @@ std::string bytes(std::initializer_list<int> values) {
 TEST(ThriftCodec, BinaryCallIsByteExact) {
   auto encoded = encodeMessage(Protocol::kBinary, "hi", tp::T_CALL, 7, OneString{"ab"});
   // version|CALL, name~4, seqid, field(type STRING=11, id 1), "ab"~4, stop
-  auto expected = bytes({0x80, 0x01, 0x00, 0x01, 0, 0, 0, 2, 'h', 'i', 0, 0, 0, 7, 11, 0, 1, 0, 0,
-                         0, 2, 'a', 'b', 0});
+  auto expected = bytes({0x80, 0x01, 0x00, 0x01, 0, 0, 0, 2, 'h', 'i', 0,   0,
+                         0,    7,    11,   0,    1, 0, 0, 0, 2,   'a', 'b', 0});
   EXPECT_EQ(encoded, expected);
 }
 
@@ -119,8 +118,8 @@ TEST(ThriftCodec, MalformedInputIsProtocolError) {
     EXPECT_THROW(decodeMessage(Protocol::kBinary, good.substr(0, n), out), ProtocolError) << n;
   }
   // A string claiming 2 GiB in a 20-byte message is refused before any allocation.
-  auto huge = bytes({0x80, 0x01, 0x00, 0x02, 0, 0, 0, 2, 'h', 'i', 0, 0, 0, 7, 11, 0, 1, 0x7f,
-                     0xff, 0xff, 0xff});
+  auto huge = bytes(
+      {0x80, 0x01, 0x00, 0x02, 0, 0, 0, 2, 'h', 'i', 0, 0, 0, 7, 11, 0, 1, 0x7f, 0xff, 0xff, 0xff});
   EXPECT_THROW(decodeMessage(Protocol::kBinary, huge, out), ProtocolError);
   EXPECT_THROW(peekMessage("\x01\x02"), ProtocolError);
 }
@@ -128,8 +127,8 @@ TEST(ThriftCodec, MalformedInputIsProtocolError) {
 TEST(ThriftCodec, ContainerWithWrongElementTypeIsProtocolError) {
   Containers out;
   // list<i32> where list<bool> is expected
-  auto wrong = bytes({0x80, 0x01, 0x00, 0x02, 0, 0, 0, 1, 'm', 0, 0, 0, 0, 15, 0, 1, 8, 0, 0, 0, 1,
-                      0, 0, 0, 1, 0});
+  auto wrong = bytes({0x80, 0x01, 0x00, 0x02, 0, 0, 0, 1, 'm', 0, 0, 0, 0,
+                      15,   0,    1,    8,    0, 0, 0, 1, 0,   0, 0, 1, 0});
   EXPECT_THROW(decodeMessage(Protocol::kBinary, wrong, out), ProtocolError);
 }
 

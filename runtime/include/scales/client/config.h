@@ -3,11 +3,10 @@
 // knobs listed in applyUriOptions(); anything else there is a ConfigError.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/uri.h"

@@ -2,10 +2,9 @@
 // The one place where a client stack is assembled from a URI and a ClientConfig.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "scales/client/config.h"
 #include "scales/core/service.h"

@@ -3,11 +3,10 @@
 // the stack's), so callbacks, futures, coroutines and strands each resume where they expect.
 #pragma once
 
-#include <utility>
-
 #include <boost/asio/append.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <utility>
 
 namespace scales {
 

@@ -2,12 +2,11 @@
 // An event loop with its own threads, for clients and servers that are not handed an executor.
 #pragma once
 
-#include <thread>
-#include <vector>
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <thread>
+#include <vector>
 
 namespace scales {
 

@@ -3,10 +3,9 @@
 // SimpleFilter). A layer is a Service that owns the next Service below it.
 #pragma once
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <exception>
 #include <memory>
-
-#include <boost/asio/any_completion_handler.hpp>
 
 #include "scales/core/request.h"
 

@@ -3,12 +3,11 @@
 // deliver whole sets (never deltas) or an error that keeps the last good set.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "scales/core/registry.h"
 #include "scales/discovery/endpoint.h"

@@ -10,11 +10,11 @@
 namespace scales::discovery {
 
 struct Uri {
-  std::string text;       // as given, for error messages
-  std::string scheme;     // lower case, e.g. "tcp", "zk"
-  std::string authority;  // between "//" and the next '/', '?' or '#'
-  std::string path;       // from the first '/' after the authority, may be empty
-  std::string fragment;   // after '#', may be empty
+  std::string text;                          // as given, for error messages
+  std::string scheme;                        // lower case, e.g. "tcp", "zk"
+  std::string authority;                     // between "//" and the next '/', '?' or '#'
+  std::string path;                          // from the first '/' after the authority, may be empty
+  std::string fragment;                      // after '#', may be empty
   std::map<std::string, std::string> query;  // client options, e.g. balancer=round_robin
 };
 

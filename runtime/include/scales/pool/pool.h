@@ -2,10 +2,9 @@
 // A Pool is the per-endpoint Service that owns connections and lends one to each call.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <cstddef>
 #include <memory>
-
-#include <boost/asio/any_io_executor.hpp>
 
 #include "scales/core/service.h"
 #include "scales/transport/connection.h"

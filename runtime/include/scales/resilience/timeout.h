@@ -4,9 +4,8 @@
 // and cancels the work below so that connections and queue slots are released.
 #pragma once
 
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
+#include <memory>
 
 #include "scales/core/service.h"
 

@@ -3,10 +3,9 @@
 // `<Service>Dispatcher`s implement it; servers (framed today, Mux later) only move bytes.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <string>
-
-#include <boost/asio/any_io_executor.hpp>
 
 namespace scales::server {
 

@@ -3,12 +3,11 @@
 // executor), encodes nothing itself, and sends already-encoded Thrift messages.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
 #include <memory>
 #include <optional>
 #include <string_view>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "scales/client/config.h"
 #include "scales/core/runtime.h"

@@ -4,17 +4,17 @@
 // Generated stubs and dispatchers call these; every decode error becomes a ProtocolError.
 #pragma once
 
-#include <algorithm>
-#include <climits>
-#include <cstdint>
-#include <type_traits>
-#include <string>
-#include <string_view>
-
 #include <thrift/TApplicationException.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "scales/core/errors.h"
 #include "scales/thrift/message.h"

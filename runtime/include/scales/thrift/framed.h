@@ -3,9 +3,8 @@
 // stock Apache Thrift server. One call at a time per connection; the pool provides concurrency.
 #pragma once
 
-#include <memory>
-
 #include <boost/asio/any_io_executor.hpp>
+#include <memory>
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"

@@ -4,15 +4,14 @@
 // (std::exception_ptr, T) — or (std::exception_ptr) for void — after decoding the reply.
 #pragma once
 
-#include <exception>
-#include <memory>
-#include <type_traits>
-#include <utility>
-
 #include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <exception>
+#include <memory>
+#include <type_traits>
+#include <utility>
 
 #include "scales/thrift/client.h"
 

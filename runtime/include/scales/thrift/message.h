@@ -2,10 +2,10 @@
 // The header of one Thrift message, as read off the wire, with the protocol it came in.
 #pragma once
 
+#include <thrift/protocol/TProtocol.h>
+
 #include <cstdint>
 #include <string>
-
-#include <thrift/protocol/TProtocol.h>
 
 #include "scales/thrift/options.h"
 

@@ -4,6 +4,8 @@
 // wire type tag and how to read and write the C++ value through any Thrift protocol.
 #pragma once
 
+#include <thrift/protocol/TProtocol.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <map>
@@ -11,8 +13,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <thrift/protocol/TProtocol.h>
 
 namespace scales::thrift::wire {
 
@@ -114,7 +114,8 @@ struct Set {
     TType elem_type{};
     uint32_t size = 0;
     p.readSetBegin(elem_type, size);
-    if (elem_type != Elem::ttype) throw tt::TProtocolException(tt::TProtocolException::INVALID_DATA);
+    if (elem_type != Elem::ttype)
+      throw tt::TProtocolException(tt::TProtocolException::INVALID_DATA);
     v.clear();
     for (uint32_t i = 0; i < size; ++i) {
       typename Elem::type e{};

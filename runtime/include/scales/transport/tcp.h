@@ -2,11 +2,10 @@
 // Opening TCP connections with a timeout: resolve (numeric fast path), connect, set TCP_NODELAY.
 #pragma once
 
-#include <string>
-
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <string>
 
 #include "scales/core/deadline.h"
 
@@ -17,7 +16,7 @@ using TcpConnectHandler =
 
 // Completes on `executor` (never inline) with a connected socket, or a ConnectionError naming the
 // address, or a TimeoutError when `timeout` passes first.
-void asyncTcpConnect(boost::asio::any_io_executor executor, const std::string& host,
-                     uint16_t port, Duration timeout, TcpConnectHandler handler);
+void asyncTcpConnect(boost::asio::any_io_executor executor, const std::string& host, uint16_t port,
+                     Duration timeout, TcpConnectHandler handler);
 
 }  // namespace scales::transport

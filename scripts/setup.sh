@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Installs every Debian bookworm package the build, tests, demo and benchmarks need. Idempotent:
+# runs apt only for what is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config git clang-format
+  thrift-compiler libthrift-dev          # Apache Thrift 0.17: IDL parser, struct types, peers
+  libboost1.81-dev                       # Asio, Beast
+  libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator
+  libgtest-dev libgmock-dev libbenchmark-dev                # tests and benchmarks
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" > /dev/null
+fi
+echo "setup: all packages present"

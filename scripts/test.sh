@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The whole test run, from a fresh Debian bookworm machine: install packages, check formatting,
+# build and run every test, then build and run the unit and integration tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+#   scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+
+scripts/setup.sh
+
+echo "== clang-format"
+git ls-files '*.h' '*.cpp' | grep -v '^tests/generator/.*/expected/' |
+  xargs clang-format --dry-run -Werror
+
+echo "== build and test"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build -j "$jobs" --output-on-failure
+
+echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCALES_SANITIZE=ON \
+  -DSCALES_BUILD_EXAMPLES=OFF > /dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan -j "$jobs" --output-on-failure -L "unit|integration"

@@ -1,0 +1,13 @@
+// A small golden case: one service with a value call, a void call that throws, and a oneway.
+namespace cpp golden
+
+exception Nope {
+  1: string why
+}
+
+service Tiny {
+  /** Adds two numbers. */
+  i64 add(1: i32 a, 2: i64 b)
+  void check(1: list<string> items) throws (1: Nope nope)
+  oneway void note(1: binary data)
+}
