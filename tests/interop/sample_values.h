@@ -108,5 +108,27 @@ inline Choice choose(int32_t which) {
 }
 inline std::string lookupValue(const std::string& key) { return "value-" + key; }
 inline bool lookupFinds(const std::string& key) { return !key.empty() && key[0] == 'k'; }
+inline std::string lookup(const std::string& key) {
+  if (!lookupFinds(key)) {
+    ::interop::shared::NotFound e;
+    e.__set_key(key);
+    throw e;
+  }
+  return lookupValue(key);
+}
+// fail(1) throws Invalid, fail(2) NotFound, anything else returns.
+inline void fail(int32_t code) {
+  if (code == 1) {
+    Invalid e;
+    e.__set_code(1);
+    e.__set_reason("one");
+    throw e;
+  }
+  if (code == 2) {
+    ::interop::shared::NotFound e;
+    e.__set_key("two");
+    throw e;
+  }
+}
 
 }  // namespace interop::samples

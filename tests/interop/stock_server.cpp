@@ -51,26 +51,9 @@ class Handler : public interop::InteropServiceIf {
     out = interop::samples::choose(which);
   }
   void nothing() override {}
-  void fail(const int32_t code) override {
-    if (code == 1) {
-      interop::Invalid e;
-      e.__set_code(1);
-      e.__set_reason("one");
-      throw e;
-    }
-    if (code == 2) {
-      interop::shared::NotFound e;
-      e.__set_key("two");
-      throw e;
-    }
-  }
+  void fail(const int32_t code) override { interop::samples::fail(code); }
   void lookup(std::string& out, const std::string& key) override {
-    if (!interop::samples::lookupFinds(key)) {
-      interop::shared::NotFound e;
-      e.__set_key(key);
-      throw e;
-    }
-    out = interop::samples::lookupValue(key);
+    out = interop::samples::lookup(key);
   }
   void record(const std::string&) override { ++recorded_; }
   int32_t recorded() override { return recorded_; }
