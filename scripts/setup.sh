@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config git clang-format
+  clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
   thrift-compiler libthrift-dev          # Apache Thrift 0.17: IDL parser, struct types, peers
   libboost1.81-dev                       # Asio, Beast
   libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator

@@ -151,6 +151,10 @@ void checkIdentifier(const std::string& name, const std::string& what) {
   if (reserved.count(name)) {
     throw IdlError("unsupported: " + what + " '" + name + "' is a C++ keyword");
   }
+  if (name.rfind("scales_", 0) == 0) {
+    throw IdlError("unsupported: " + what + " '" + name +
+                   "' starts with scales_, which the generated code reserves for its own names");
+  }
   // The generated stubs use these names themselves.
   static const std::set<std::string> ours = {"make",  "thriftClient",    "dispatch",
                                              "token", "CompletionToken", "reply"};

@@ -60,7 +60,7 @@ data functionView(const idl::Model& model, const idl::Function& fn) {
     args.push_back(fieldView(model, program, a, "arg"));
     params.push_back(idl::cppParamType(model, program, a.type) + " " + a.name);
     names.push_back(a.name);
-    from_struct.push_back("args->" + a.name);
+    from_struct.push_back("scales_args->" + a.name);
   }
   data exceptions{data::type::list};
   for (const auto& e : fn.exceptions) {

@@ -12,15 +12,22 @@
 namespace scales::testing {
 namespace {
 
-class ScalesRoundTrip : public ::testing::TestWithParam<std::string> {};
+// (protocol, transport)
+class ScalesRoundTrip : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(ScalesRoundTrip, EveryCallRoundTripsExactly) {
   InteropServer server;
-  auto client = interop::InteropServiceClient::make(server.uri() + "?protocol=" + GetParam());
+  auto [protocol, transport] = GetParam();
+  auto client = interop::InteropServiceClient::make(server.uri() + "?protocol=" + protocol +
+                                                    "&transport=" + transport);
   exerciseEveryCall(client);
+  auto stats = server.server->stats();
+  EXPECT_EQ(stats.downgraded_connects, transport == "framed" ? stats.connects : 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Protocols, ScalesRoundTrip, ::testing::Values("binary", "compact"));
+INSTANTIATE_TEST_SUITE_P(ProtocolsAndTransports, ScalesRoundTrip,
+                         ::testing::Combine(::testing::Values("binary", "compact"),
+                                            ::testing::Values("mux", "framed")));
 
 TEST(ScalesRoundRobin, SpreadsCallsEvenlyOverThreeServers) {
   InteropServer a, b, c;

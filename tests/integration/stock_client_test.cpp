@@ -19,6 +19,8 @@ TEST_P(StockClient, CallsEveryMethodOnScalesServer) {
   ASSERT_TRUE(status.has_value()) << "stock client hung; output:\n" << output;
   EXPECT_EQ(*status, 0) << output;
   EXPECT_NE(output.find("OK "), std::string::npos) << output;
+  // The Mux server recognised framed Thrift from the first bytes and served it as such.
+  EXPECT_EQ(server.server->stats().downgraded_connects, 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, StockClient, ::testing::Values("binary", "compact"));

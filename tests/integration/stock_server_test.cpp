@@ -16,11 +16,25 @@ TEST_P(StockServer, ScalesClientRoundTripsEveryCall) {
   auto line = server.readLine(std::chrono::seconds(20));
   ASSERT_TRUE(line && line->rfind("PORT ", 0) == 0) << "stock server did not start";
   auto client = interop::InteropServiceClient::make("tcp://127.0.0.1:" + line->substr(5) +
-                                                    "?protocol=" + GetParam());
+                                                    "?transport=framed&protocol=" + GetParam());
   exerciseEveryCall(client, ApplicationError::Type::kUnknown);
 }
 
 INSTANTIATE_TEST_SUITE_P(Protocols, StockServer, ::testing::Values("binary", "compact"));
+
+TEST(StockServerOverMux, ErrorSaysToUseFramed) {
+  ChildProcess server({STOCK_SERVER, "binary"});
+  auto line = server.readLine(std::chrono::seconds(20));
+  ASSERT_TRUE(line && line->rfind("PORT ", 0) == 0) << "stock server did not start";
+  auto client = interop::InteropServiceClient::make("tcp://127.0.0.1:" + line->substr(5) +
+                                                    "?max_requeues=0&connect_timeout_ms=500");
+  try {
+    client.ping();
+    ADD_FAILURE() << "a stock Thrift server answered a Mux handshake";
+  } catch (const ConnectionError& e) {
+    EXPECT_NE(std::string(e.what()).find("?transport=framed"), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace
 }  // namespace scales::testing

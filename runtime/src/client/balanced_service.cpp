@@ -26,13 +26,7 @@ void BalancedService::close() {
   if (closed_) return;
   closed_ = true;
   resolver_->stop();
-  auto pending = std::move(pending_);
-  for (auto& p : pending) {
-    auto slot = asio::get_associated_cancellation_slot(p.handler);
-    if (slot.is_connected()) slot.clear();
-    completePost(executor_, std::move(p.handler),
-                 std::make_exception_ptr(UnavailableError("client closed")), Response{});
-  }
+  pending_.failAll(std::make_exception_ptr(UnavailableError("client closed")), executor_);
   for (auto& [endpoint, node] : nodes_) node->close();
 }
 
@@ -60,10 +54,8 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
     last_error_.clear();
   }
   resolved_ = true;
-  auto pending = std::move(pending_);
-  for (auto& p : pending) {
-    auto slot = asio::get_associated_cancellation_slot(p.handler);
-    if (slot.is_connected()) slot.clear();
+  while (!pending_.empty()) {
+    auto p = pending_.pop();
     route(std::move(p.request), std::move(p.handler));
   }
 }
@@ -75,17 +67,7 @@ void BalancedService::call(Request request, Handler handler) {
     return;
   }
   if (!resolved_) {
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    pending_.push_back(Pending{std::move(request), std::move(handler)});
-    if (slot.is_connected()) {
-      auto it = std::prev(pending_.end());
-      slot.assign([this, it](asio::cancellation_type) {
-        auto h = std::move(it->handler);
-        pending_.erase(it);
-        h(std::make_exception_ptr(CancelledError("cancelled while resolving " + uri_text_)),
-          Response{});
-      });
-    }
+    pending_.push(std::move(request), std::move(handler), "cancelled while resolving " + uri_text_);
     return;
   }
   route(std::move(request), std::move(handler));

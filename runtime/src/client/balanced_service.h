@@ -4,13 +4,13 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <list>
 #include <map>
 #include <memory>
 
 #include "node.h"
 #include "scales/balancer/balancer.h"
 #include "scales/client/stack.h"
+#include "scales/core/waiters.h"
 #include "scales/discovery/resolver.h"
 
 namespace scales::client {
@@ -28,11 +28,6 @@ class BalancedService final : public RpcService {
   void close() override;
 
  private:
-  struct Pending {
-    Request request;
-    Handler handler;
-  };
-
   void onUpdate(const discovery::ResolverUpdate& update);
   void route(Request request, Handler handler);
 
@@ -42,7 +37,7 @@ class BalancedService final : public RpcService {
   boost::asio::any_io_executor executor_;
   std::string uri_text_;
   std::map<discovery::Endpoint, std::unique_ptr<NodeService>> nodes_;
-  std::list<Pending> pending_;  // calls waiting for the first resolution
+  Waiters pending_;  // calls waiting for the first resolution
   bool resolved_ = false;
   bool closed_ = false;
   std::string last_error_;

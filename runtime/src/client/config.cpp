@@ -47,6 +47,14 @@ const std::map<std::string, Setter>& setters() {
                              ClientConfig& c) { c.pool.max_connections = parseCount(uri, k, v); }},
       {"max_waiters", [](auto& uri, auto& k, auto& v,
                          ClientConfig& c) { c.pool.max_waiters = parseCount(uri, k, v); }},
+      {"max_requeues",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.requeue.max_requeues = static_cast<int>(parseCount(uri, k, v));
+       }},
+      {"ping_interval_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.mux.ping_interval = std::chrono::milliseconds(parseCount(uri, k, v));
+       }},
       {"max_frame_bytes",
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.thrift.max_frame_bytes = parseCount(uri, k, v);

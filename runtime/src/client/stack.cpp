@@ -6,16 +6,17 @@
 #include "balanced_service.h"
 #include "scales/balancer/balancers.h"
 #include "scales/discovery/resolver.h"
+#include "scales/resilience/requeue.h"
 #include "scales/resilience/timeout.h"
 
 namespace scales::client {
 
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
-                                       TransportFactory transport,
-                                       boost::asio::any_io_executor executor) {
-  // Bottom: per endpoint, a pool lends connections made by the protocol's transport factory.
-  auto make_pool = [config, transport, executor](const discovery::Endpoint& endpoint) {
-    return pool::pools::caching(config.pool, transport(endpoint, executor), executor);
+                                       PoolFactory pools, boost::asio::any_io_executor executor) {
+  // Bottom: per endpoint, the protocol's pool of connections (one multiplexed Mux session, or
+  // a cache of exclusive framed connections).
+  auto make_pool = [pools, executor](const discovery::Endpoint& endpoint) {
+    return pools(endpoint, executor);
   };
 
   // Balancer: picks a node per call among the endpoints the resolver reports. It sits below the
@@ -24,9 +25,13 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
                                                     balancer::makeBalancer(config.balancer),
                                                     std::move(make_pool), executor, uri.text);
 
+  // Requeue: above the balancer, so a call no server saw (connect refused, NACK, drain) is
+  // picked again, and by then the failed node is marked and skipped.
+  auto requeued = resilience::requeueFilter(std::move(balanced), config.requeue);
+
   // Top: the deadline owns the caller's handler, so every layer below may be cancelled by it and
-  // the caller hears back exactly once.
-  return resilience::deadlineFilter(std::move(balanced), executor);
+  // the caller hears back exactly once; it spans every requeue.
+  return resilience::deadlineFilter(std::move(requeued), executor);
 }
 
 }  // namespace scales::client

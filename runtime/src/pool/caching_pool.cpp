@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // The caching pool: exclusive connections, cached when released, bounded count and waiters.
 #include <boost/asio/bind_cancellation_slot.hpp>
-#include <list>
 #include <unordered_map>
 
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
+#include "scales/core/waiters.h"
 #include "scales/pool/pool.h"
+#include "shared_handle.h"
 
 namespace scales::pool {
 namespace {
@@ -35,7 +36,8 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
                   RejectedError("connection pool has " + std::to_string(waiters_.size()) +
                                 " waiters already (max_waiters)"));
     }
-    enqueue(std::move(request), std::move(handler));
+    waiters_.push(std::move(request), std::move(handler),
+                  "cancelled while waiting for a connection");
   }
 
   void close() override {
@@ -47,11 +49,7 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
     std::vector<std::shared_ptr<Connection>> busy;
     for (auto& [raw, conn] : busy_) busy.push_back(conn);
     for (auto& conn : busy) conn->close();
-    auto waiters = std::move(waiters_);
-    for (auto& w : waiters) {
-      clearSlot(w.handler);
-      fail(std::move(w.handler), UnavailableError("pool closed"));
-    }
+    waiters_.failAll(std::make_exception_ptr(UnavailableError("pool closed")), executor_);
   }
 
   size_t size() const override { return size_; }
@@ -59,20 +57,10 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
   size_t waiters() const override { return waiters_.size(); }
 
  private:
-  struct Waiter {
-    Request request;
-    Handler handler;
-  };
-
   template <class E>
   void fail(Handler handler, E error) {
     completePost(executor_, std::move(handler), std::make_exception_ptr(std::move(error)),
                  Response{});
-  }
-
-  static void clearSlot(Handler& handler) {
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) slot.clear();
   }
 
   void open(Request request, Handler handler) {
@@ -118,21 +106,6 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
                      }));
   }
 
-  void enqueue(Request request, Handler handler) {
-    auto slot = asio::get_associated_cancellation_slot(handler);
-    waiters_.push_back(Waiter{std::move(request), std::move(handler)});
-    if (slot.is_connected()) {
-      auto it = std::prev(waiters_.end());
-      slot.assign([this, it](asio::cancellation_type) {
-        Handler h = std::move(it->handler);
-        waiters_.erase(it);
-        clearSlot(h);
-        h(std::make_exception_ptr(CancelledError("cancelled while waiting for a connection")),
-          Response{});
-      });
-    }
-  }
-
   void release(Connection* target) {
     auto it = busy_.find(target);
     if (it == busy_.end()) return;
@@ -149,9 +122,7 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
       return;
     }
     if (!waiters_.empty()) {
-      Waiter w = std::move(waiters_.front());
-      waiters_.pop_front();
-      clearSlot(w.handler);
+      auto w = waiters_.pop();
       dispatch(std::move(conn), std::move(w.request), std::move(w.handler));
       return;
     }
@@ -161,9 +132,7 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
   // A connection slot freed up (one failed or closed): the oldest waiter gets a fresh connection.
   void serveWaiterWithNewConnection() {
     if (closed_ || waiters_.empty() || size_ >= options_.max_connections) return;
-    Waiter w = std::move(waiters_.front());
-    waiters_.pop_front();
-    clearSlot(w.handler);
+    auto w = waiters_.pop();
     open(std::move(w.request), std::move(w.handler));
   }
 
@@ -172,27 +141,9 @@ class CachingPool final : public Pool, public std::enable_shared_from_this<Cachi
   asio::any_io_executor executor_;
   std::vector<std::shared_ptr<Connection>> idle_;
   std::unordered_map<Connection*, std::shared_ptr<Connection>> busy_;
-  std::list<Waiter> waiters_;
+  Waiters waiters_;
   size_t size_ = 0;
   bool closed_ = false;
-};
-
-// The pool is shared with its in-flight completions; the unique_ptr the stack holds owns a handle
-// that closes it.
-class PoolHandle final : public Pool {
- public:
-  explicit PoolHandle(std::shared_ptr<CachingPool> pool) : pool_(std::move(pool)) {}
-  ~PoolHandle() override { pool_->close(); }
-  void call(Request request, Handler handler) override {
-    pool_->call(std::move(request), std::move(handler));
-  }
-  void close() override { pool_->close(); }
-  size_t size() const override { return pool_->size(); }
-  size_t idle() const override { return pool_->idle(); }
-  size_t waiters() const override { return pool_->waiters(); }
-
- private:
-  std::shared_ptr<CachingPool> pool_;
 };
 
 }  // namespace
@@ -200,7 +151,7 @@ class PoolHandle final : public Pool {
 std::unique_ptr<Pool> pools::caching(const CachingPoolOptions& options,
                                      std::shared_ptr<transport::ConnectionFactory> factory,
                                      asio::any_io_executor executor) {
-  return std::make_unique<PoolHandle>(
+  return std::make_unique<detail::SharedHandle<CachingPool>>(
       std::make_shared<CachingPool>(options, std::move(factory), std::move(executor)));
 }
 

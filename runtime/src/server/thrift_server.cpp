@@ -1,106 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// The framed server. Each connection reads frames in a loop; replies may complete on any thread
-// and in any order (a client correlates by seqid), and are written in completion order.
+// Accepts connections, tells Mux from framed Thrift by the first frame, and drains on stop().
 #include "scales/server/thrift_server.h"
 
-#include <array>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/endian/conversion.hpp>
-#include <deque>
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <unordered_map>
 
 #include "scales/core/errors.h"
 #include "scales/core/runtime.h"
+#include "session.h"
 
 namespace scales::server {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using boost::system::error_code;
-
-namespace {
-
-class Connection : public std::enable_shared_from_this<Connection> {
- public:
-  Connection(tcp::socket socket, std::shared_ptr<Dispatcher> dispatcher, CallContext context,
-             size_t max_frame)
-      : socket_(std::move(socket)),
-        dispatcher_(std::move(dispatcher)),
-        context_(std::move(context)),
-        max_frame_(max_frame) {}
-
-  void start() { readHeader(); }
-
-  void close() {
-    error_code ignored;
-    socket_.close(ignored);
-  }
-
- private:
-  void readHeader() {
-    asio::async_read(socket_, asio::buffer(header_),
-                     [self = shared_from_this()](error_code ec, size_t) {
-                       if (ec) return self->close();
-                       uint32_t size = boost::endian::load_big_u32(self->header_.data());
-                       // A frame we will not buffer ends the connection: the stream cannot be
-                       // resynchronised.
-                       if (size == 0 || size > self->max_frame_) return self->close();
-                       self->readBody(size);
-                     });
-  }
-
-  void readBody(uint32_t size) {
-    body_.resize(size);
-    asio::async_read(socket_, asio::buffer(body_),
-                     [self = shared_from_this()](error_code ec, size_t) {
-                       if (ec) return self->close();
-                       self->dispatch();
-                       self->readHeader();
-                     });
-  }
-
-  void dispatch() {
-    auto self = shared_from_this();
-    dispatcher_->dispatch(context_, std::move(body_), [self](std::string reply) {
-      if (reply.empty()) return;  // oneway
-      auto ex = self->socket_.get_executor();
-      asio::dispatch(
-          ex, [self, reply = std::move(reply)]() mutable { self->enqueue(std::move(reply)); });
-    });
-    body_ = std::string();
-  }
-
-  void enqueue(std::string reply) {
-    std::array<unsigned char, 4> header{};
-    boost::endian::store_big_u32(header.data(), static_cast<uint32_t>(reply.size()));
-    outbox_.push_back(std::string(reinterpret_cast<const char*>(header.data()), 4) +
-                      std::move(reply));
-    if (outbox_.size() == 1) writeNext();
-  }
-
-  void writeNext() {
-    asio::async_write(socket_, asio::buffer(outbox_.front()),
-                      [self = shared_from_this()](error_code ec, size_t) {
-                        if (ec) return self->close();
-                        self->outbox_.pop_front();
-                        if (!self->outbox_.empty()) self->writeNext();
-                      });
-  }
-
-  tcp::socket socket_;
-  std::shared_ptr<Dispatcher> dispatcher_;
-  CallContext context_;
-  size_t max_frame_;
-  std::array<unsigned char, 4> header_{};
-  std::string body_;
-  std::deque<std::string> outbox_;
-};
-
-}  // namespace
 
 class ThriftServer::Impl {
  public:
@@ -131,55 +49,111 @@ class ThriftServer::Impl {
   void stop() {
     if (stopped_) return;
     stopped_ = true;
-    std::promise<void> done;
-    asio::dispatch(acceptor_.get_executor(), [this, &done] {
+    // 1. No new connections. 2. Every session finishes what it has (Mux clients are told to go
+    // elsewhere) and closes. 3. Whatever is still open at the drain timeout is closed anyway.
+    std::promise<void> stopped_accepting;
+    asio::dispatch(acceptor_.get_executor(), [this, &stopped_accepting] {
       error_code ignored;
       acceptor_.close(ignored);
-      for (auto& weak : connections_) {
-        if (auto c = weak.lock()) c->close();
-      }
-      done.set_value();
+      stopped_accepting.set_value();
     });
-    done.get_future().wait();
+    stopped_accepting.get_future().wait();
+    forEachSession([](detail::Session& s) { s.drain(); });
+    {
+      std::unique_lock lock(mutex_);
+      sessions_closed_.wait_for(lock, options_.drain_timeout, [this] { return sessions_.empty(); });
+    }
+    forEachSession([](detail::Session& s) { s.close(); });
     handlers_.join();
     runtime_.stop();
   }
 
   uint16_t port() const { return port_; }
 
+  ServerStats stats() const {
+    return ServerStats{counters_.connects, counters_.downgraded_connects, counters_.discarded,
+                       counters_.orphaned_discards};
+  }
+
  private:
   void accept() {
     // Each connection gets its own strand, so several io threads never touch one socket at once.
-    acceptor_.async_accept(
-        asio::make_strand(runtime_.context()), [this](error_code ec, tcp::socket socket) {
-          if (ec) {
-            if (ec == asio::error::operation_aborted) return;
-            return accept();
-          }
-          error_code ignored;
-          socket.set_option(tcp::no_delay(true), ignored);
-          auto conn = std::make_shared<Connection>(std::move(socket), dispatcher_,
-                                                   CallContext{handlers_.get_executor()},
-                                                   options_.max_frame_bytes);
-          prune();
-          connections_.push_back(conn);
-          conn->start();
-          accept();
-        });
+    acceptor_.async_accept(asio::make_strand(runtime_.context()),
+                           [this](error_code ec, tcp::socket socket) {
+                             if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
+                               return;
+                             }
+                             if (!ec) sniff(std::move(socket));
+                             accept();
+                           });
   }
 
-  void prune() {
-    std::erase_if(connections_, [](const auto& weak) { return weak.expired(); });
+  // Reads the first frame header to tell Mux from framed Thrift (MUX.md "Server downgrade").
+  void sniff(tcp::socket socket) {
+    error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto s = std::make_shared<tcp::socket>(std::move(socket));
+    auto first = std::make_shared<std::string>(8, '\0');
+    asio::async_read(*s, asio::buffer(*first), [this, s, first](error_code ec, size_t) {
+      if (ec || stopped_) return;
+      ++counters_.connects;
+      bool mux = detail::looksLikeMux(*first);
+      if (!mux) ++counters_.downgraded_connects;
+      uint64_t id = next_id_++;
+      detail::SessionSetup setup{dispatcher_, CallContext{handlers_.get_executor()}, &options_,
+                                 &counters_, [this, id] { forget(id); }};
+      auto session = mux ? detail::makeMuxSession(std::move(*s), std::move(setup))
+                         : detail::makeFramedSession(std::move(*s), std::move(setup));
+      auto executor = s->get_executor();
+      {
+        std::lock_guard lock(mutex_);
+        sessions_.emplace(id, SessionEntry{session, executor});
+      }
+      session->start(std::move(*first));
+    });
   }
+
+  void forget(uint64_t id) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(id);
+    if (sessions_.empty()) sessions_closed_.notify_all();
+  }
+
+  // Runs `f` on each live session, on that session's own executor, and waits for all of them.
+  template <class F>
+  void forEachSession(F f) {
+    std::vector<std::future<void>> done;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& [id, entry] : sessions_) {
+        auto task = std::make_shared<std::packaged_task<void()>>(
+            [weak = std::weak_ptr<detail::Session>(entry.session), f] {
+              if (auto s = weak.lock()) f(*s);
+            });
+        done.push_back(task->get_future());
+        asio::dispatch(entry.executor, [task] { (*task)(); });
+      }
+    }
+    for (auto& d : done) d.wait();
+  }
+
+  struct SessionEntry {
+    std::shared_ptr<detail::Session> session;
+    asio::any_io_executor executor;
+  };
 
   std::shared_ptr<Dispatcher> dispatcher_;
   ServerOptions options_;
   Runtime runtime_;
   asio::thread_pool handlers_;
   tcp::acceptor acceptor_;
-  std::vector<std::weak_ptr<Connection>> connections_;
+  detail::Counters counters_;
+  std::mutex mutex_;
+  std::condition_variable sessions_closed_;
+  std::unordered_map<uint64_t, SessionEntry> sessions_;
+  std::atomic<uint64_t> next_id_{0};
+  std::atomic<bool> stopped_{false};
   uint16_t port_ = 0;
-  bool stopped_ = false;
 };
 
 ThriftServer::ThriftServer(std::shared_ptr<Dispatcher> dispatcher, ServerOptions options)
@@ -190,5 +164,6 @@ ThriftServer::~ThriftServer() { stop(); }
 void ThriftServer::start() { impl_->start(); }
 void ThriftServer::stop() { impl_->stop(); }
 uint16_t ThriftServer::port() const { return impl_->port(); }
+ServerStats ThriftServer::stats() const { return impl_->stats(); }
 
 }  // namespace scales::server

@@ -9,6 +9,7 @@
 #include "scales/client/stack.h"
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
+#include "scales/mux/client.h"
 #include "scales/thrift/framed.h"
 
 namespace scales::thrift {
@@ -21,13 +22,25 @@ std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, Clie
   if (!config.executor) runtime = std::make_unique<Runtime>(1);
   std::shared_ptr<ThriftClient> client(new ThriftClient(std::move(config), std::move(runtime)));
   auto executor = client->executor_;
-  FramedConnectionOptions framed{client->config_.connect_timeout,
-                                 client->config_.thrift.max_frame_bytes};
-  auto transport = [framed](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-    return framedConnectionFactory(endpoint, framed, std::move(ex));
-  };
-  client->stack_ = client::buildStack(uri, client->config_, transport, executor);
+  client->stack_ = client::buildStack(uri, client->config_, poolFactory(client->config_), executor);
   return client;
+}
+
+client::PoolFactory ThriftClient::poolFactory(const ClientConfig& config) {
+  if (config.thrift.transport == Transport::kFramed) {
+    FramedConnectionOptions framed{config.connect_timeout, config.thrift.max_frame_bytes};
+    return [framed, pool = config.pool](const discovery::Endpoint& endpoint,
+                                        asio::any_io_executor ex) {
+      return pool::pools::caching(pool, framedConnectionFactory(endpoint, framed, ex), ex);
+    };
+  }
+  mux::ClientOptions mux = config.mux;
+  mux.connect_timeout = config.connect_timeout;
+  mux.max_frame_bytes = config.thrift.max_frame_bytes;
+  pool::SingletonPoolOptions singleton{config.pool.max_waiters};
+  return [mux, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+    return pool::pools::singleton(singleton, mux::connectionFactory(endpoint, mux, ex), ex);
+  };
 }
 
 ThriftClient::ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime)

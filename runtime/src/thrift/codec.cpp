@@ -40,8 +40,9 @@ Protocol parseProtocol(std::string_view name) {
 }
 
 Transport parseTransport(std::string_view name) {
+  if (name == "mux") return Transport::kMux;
   if (name == "framed") return Transport::kFramed;
-  throw ConfigError("unknown thrift transport '" + std::string(name) + "'; valid: framed");
+  throw ConfigError("unknown thrift transport '" + std::string(name) + "'; valid: framed, mux");
 }
 
 MessageHeader peekMessage(std::string_view bytes) {

@@ -50,8 +50,8 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
       timer.expires_after(timeout);
       timer.async_wait([self](boost::system::error_code ec) {
         if (ec) return;
-        self->finish(
-            std::make_exception_ptr(TimeoutError("connect to " + self->address() + " timed out")));
+        self->finish(std::make_exception_ptr(
+            ConnectFailedError("connect to " + self->address() + " timed out")));
       });
     }
     boost::system::error_code ec;
@@ -65,7 +65,7 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
                            [self](boost::system::error_code rec, tcp::resolver::results_type r) {
                              if (self->done) return;
                              if (rec) {
-                               self->finish(std::make_exception_ptr(ConnectionError(
+                               self->finish(std::make_exception_ptr(ConnectFailedError(
                                    "resolve " + self->address() + ": " + rec.message())));
                                return;
                              }
@@ -81,7 +81,7 @@ struct ConnectOp : std::enable_shared_from_this<ConnectOp> {
       if (self->done) return;
       if (ec) {
         self->finish(std::make_exception_ptr(
-            ConnectionError("connect to " + self->address() + ": " + ec.message())));
+            ConnectFailedError("connect to " + self->address() + ": " + ec.message())));
       } else {
         self->finish(nullptr);
       }

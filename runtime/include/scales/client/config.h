@@ -10,7 +10,9 @@
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/uri.h"
+#include "scales/mux/client.h"
 #include "scales/pool/pool.h"
+#include "scales/resilience/requeue.h"
 #include "scales/thrift/options.h"
 
 namespace scales {
@@ -24,15 +26,18 @@ struct ClientConfig {
   Duration connect_timeout = std::chrono::seconds(1);
   // A name from the balancer registry (scales/balancer/balancers.h).
   std::string balancer = "round_robin";
+  // Framed Thrift: exclusive connections per endpoint. (Mux uses one session per endpoint.)
   pool::CachingPoolOptions pool;
+  resilience::RequeueOptions requeue;
   thrift::ThriftOptions thrift;
+  mux::ClientOptions mux;  // connect_timeout and max_frame_bytes come from the fields above
   // The executor the client runs on; empty: the client starts its own one-thread event loop.
   std::optional<boost::asio::any_io_executor> executor;
 };
 
 // Applies ?timeout_ms=&connect_timeout_ms=&balancer=&protocol=&transport=&max_connections=
-// &max_waiters=&max_frame_bytes= from the URI. Throws ConfigError naming an unknown key (and the
-// valid ones) or a bad value.
+// &max_waiters=&max_frame_bytes=&max_requeues=&ping_interval_ms= from the URI. Throws ConfigError
+// naming an unknown key (and the valid ones) or a bad value.
 void applyUriOptions(const discovery::Uri& uri, ClientConfig& config);
 
 }  // namespace scales

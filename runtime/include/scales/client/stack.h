@@ -9,19 +9,19 @@
 #include "scales/client/config.h"
 #include "scales/core/service.h"
 #include "scales/discovery/uri.h"
-#include "scales/transport/connection.h"
+#include "scales/pool/pool.h"
 
 namespace scales::client {
 
-// Makes the connection factory for one endpoint: the protocol-specific bottom of the stack.
-using TransportFactory = std::function<std::shared_ptr<transport::ConnectionFactory>(
-    const discovery::Endpoint&, boost::asio::any_io_executor)>;
+// Makes the pool for one endpoint: the protocol-specific bottom of the stack (which pool, which
+// connections).
+using PoolFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::Endpoint&,
+                                                              boost::asio::any_io_executor)>;
 
-// Builds deadline -> balancer -> node -> pool -> connection. Throws ConfigError for a bad URI,
-// scheme or option. Every layer runs on `executor`, which must not run handlers concurrently
-// (a strand or a one-thread io_context).
+// Builds deadline -> requeue -> balancer -> node -> pool -> connection. Throws ConfigError for a
+// bad URI, scheme or option. Every layer runs on `executor`, which must not run handlers
+// concurrently (a strand or a one-thread io_context).
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
-                                       TransportFactory transport,
-                                       boost::asio::any_io_executor executor);
+                                       PoolFactory pools, boost::asio::any_io_executor executor);
 
 }  // namespace scales::client

@@ -51,10 +51,24 @@ class RejectedError : public Error {
   using Error::Error;
 };
 
+// The server refused the call without processing it (a Mux NACK, or a connection it is
+// draining): safe to send to another endpoint.
+class NackError : public RejectedError {
+ public:
+  using RejectedError::RejectedError;
+};
+
 // The connection could not be opened or broke while the call was on it.
 class ConnectionError : public Error {
  public:
   using Error::Error;
+};
+
+// The connection could not be opened: the call never left this process, so another endpoint may
+// take it (the requeue filter does).
+class ConnectFailedError : public ConnectionError {
+ public:
+  using ConnectionError::ConnectionError;
 };
 
 // The peer sent bytes that do not decode (bad frame, bad message, oversized frame).

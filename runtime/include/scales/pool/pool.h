@@ -25,7 +25,18 @@ struct CachingPoolOptions {
   size_t max_waiters = 4096;
 };
 
+struct SingletonPoolOptions {
+  // Calls allowed to wait while the session connects; the next one fails with RejectedError.
+  size_t max_waiters = 4096;
+};
+
 namespace pools {
+// One multiplexed connection (a Mux session) shared by every call, with unlimited concurrency.
+// A session that drains or fails is replaced on the next call; calls still on it finish there.
+std::unique_ptr<Pool> singleton(const SingletonPoolOptions& options,
+                                std::shared_ptr<transport::ConnectionFactory> factory,
+                                boost::asio::any_io_executor executor);
+
 // One call per connection at a time (framed Thrift, HTTP/1.1); released connections are kept open
 // for the next call. Waiters are served in arrival order.
 std::unique_ptr<Pool> caching(const CachingPoolOptions& options,

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "scales/client/config.h"
+#include "scales/client/stack.h"
 #include "scales/core/runtime.h"
 #include "scales/core/service.h"
 
@@ -36,6 +37,7 @@ class ThriftClient {
 
  private:
   ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime);
+  static client::PoolFactory poolFactory(const ClientConfig& config);
   bool onOwnExecutor() const;
 
   ClientConfig config_;

@@ -8,18 +8,20 @@
 namespace scales::thrift {
 
 enum class Protocol { kBinary, kCompact };
-enum class Transport { kFramed };
+enum class Transport { kMux, kFramed };
 
 struct ThriftOptions {
-  Protocol protocol = Protocol::kBinary;     // TBinaryProtocol, strict write (Finagle's default)
-  Transport transport = Transport::kFramed;  // TFramedTransport
+  Protocol protocol = Protocol::kBinary;  // TBinaryProtocol, strict write (Finagle's default)
+  // ThriftMux (one multiplexed session per endpoint, Finagle's default); kFramed is
+  // TFramedTransport, for stock Apache Thrift servers.
+  Transport transport = Transport::kMux;
   // Largest frame accepted from a peer; a larger one is a ProtocolError that closes the connection.
   size_t max_frame_bytes = 16 * 1024 * 1024;
 };
 
 // "binary" | "compact"; throws ConfigError listing the valid names.
 Protocol parseProtocol(std::string_view name);
-// "framed"; throws ConfigError listing the valid names.
+// "mux" | "framed"; throws ConfigError listing the valid names.
 Transport parseTransport(std::string_view name);
 
 }  // namespace scales::thrift

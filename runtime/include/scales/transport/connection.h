@@ -21,7 +21,7 @@ using ConnectHandler =
     boost::asio::any_completion_handler<void(std::exception_ptr, std::shared_ptr<Connection>)>;
 
 // Opens connections to one endpoint. Called on the client's executor; completes with a
-// ConnectionError or TimeoutError (by `deadline`), never inline.
+// ConnectFailedError (the call was never sent, so it may go elsewhere), never inline.
 class ConnectionFactory {
  public:
   virtual ~ConnectionFactory() = default;

@@ -14,8 +14,8 @@ namespace scales::transport {
 using TcpConnectHandler =
     boost::asio::any_completion_handler<void(std::exception_ptr, boost::asio::ip::tcp::socket)>;
 
-// Completes on `executor` (never inline) with a connected socket, or a ConnectionError naming the
-// address, or a TimeoutError when `timeout` passes first.
+// Completes on `executor` (never inline) with a connected socket, or a ConnectFailedError naming
+// the address (refused, unresolvable, or `timeout` passed first).
 void asyncTcpConnect(boost::asio::any_io_executor executor, const std::string& host, uint16_t port,
                      Duration timeout, TcpConnectHandler handler);
 

@@ -24,12 +24,12 @@ struct add_pargs {
   int64_t b;
 
   template <class P>
-  void write(P* p) const {
-    p->writeStructBegin("Tiny_add_args");
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::I32>(*p, "a", 1, a);
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*p, "b", 2, b);
-    p->writeFieldStop();
-    p->writeStructEnd();
+  void write(P* scales_p) const {
+    scales_p->writeStructBegin("Tiny_add_args");
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::I32>(*scales_p, "a", 1, a);
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "b", 2, b);
+    scales_p->writeFieldStop();
+    scales_p->writeStructEnd();
   }
 };
 
@@ -38,14 +38,15 @@ struct add_args {
   int64_t b{};
 
   template <class P>
-  void read(P* p) {
+  void read(P* scales_p) {
     ::scales::thrift::wire::readStruct(
-        *p, [&]([[maybe_unused]] int16_t id, [[maybe_unused]] ::scales::thrift::wire::TType type) {
-          switch (id) {
+        *scales_p, [&]([[maybe_unused]] int16_t scales_id,
+                       [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
+          switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I32>(*p, type, a);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I32>(*scales_p, scales_type, a);
             case 2:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I64>(*p, type, b);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I64>(*scales_p, scales_type, b);
             default:
               return false;
           }
@@ -58,23 +59,24 @@ struct add_result {
   std::optional<int64_t> success;
 
   template <class P>
-  void write(P* p) const {
-    p->writeStructBegin("Tiny_add_result");
+  void write(P* scales_p) const {
+    scales_p->writeStructBegin("Tiny_add_result");
     if (success) {
-      ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*p, "success", 0, *success);
+      ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "success", 0, *success);
     }
 
-    p->writeFieldStop();
-    p->writeStructEnd();
+    scales_p->writeFieldStop();
+    scales_p->writeStructEnd();
   }
 
   template <class P>
-  void read(P* p) {
+  void read(P* scales_p) {
     ::scales::thrift::wire::readStruct(
-        *p, [&]([[maybe_unused]] int16_t id, [[maybe_unused]] ::scales::thrift::wire::TType type) {
-          switch (id) {
+        *scales_p, [&]([[maybe_unused]] int16_t scales_id,
+                       [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
+          switch (scales_id) {
             case 0:
-              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::I64>(*p, type, success);
+              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::I64>(*scales_p, scales_type, success);
             default:
               return false;
           }
@@ -87,11 +89,11 @@ struct check_pargs {
   const std::vector<std::string>& items;
 
   template <class P>
-  void write(P* p) const {
-    p->writeStructBegin("Tiny_check_args");
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::List<::scales::thrift::wire::String>>(*p, "items", 1, items);
-    p->writeFieldStop();
-    p->writeStructEnd();
+  void write(P* scales_p) const {
+    scales_p->writeStructBegin("Tiny_check_args");
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, "items", 1, items);
+    scales_p->writeFieldStop();
+    scales_p->writeStructEnd();
   }
 };
 
@@ -99,12 +101,13 @@ struct check_args {
   std::vector<std::string> items{};
 
   template <class P>
-  void read(P* p) {
+  void read(P* scales_p) {
     ::scales::thrift::wire::readStruct(
-        *p, [&]([[maybe_unused]] int16_t id, [[maybe_unused]] ::scales::thrift::wire::TType type) {
-          switch (id) {
+        *scales_p, [&]([[maybe_unused]] int16_t scales_id,
+                       [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
+          switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::List<::scales::thrift::wire::String>>(*p, type, items);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, scales_type, items);
             default:
               return false;
           }
@@ -118,23 +121,24 @@ struct check_result {
   std::optional<::golden::Nope> nope;
 
   template <class P>
-  void write(P* p) const {
-    p->writeStructBegin("Tiny_check_result");
+  void write(P* scales_p) const {
+    scales_p->writeStructBegin("Tiny_check_result");
 
     if (nope) {
-      ::scales::thrift::wire::writeField<::scales::thrift::wire::Struct<::golden::Nope>>(*p, "nope", 1, *nope);
+      ::scales::thrift::wire::writeField<::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, "nope", 1, *nope);
     }
-    p->writeFieldStop();
-    p->writeStructEnd();
+    scales_p->writeFieldStop();
+    scales_p->writeStructEnd();
   }
 
   template <class P>
-  void read(P* p) {
+  void read(P* scales_p) {
     ::scales::thrift::wire::readStruct(
-        *p, [&]([[maybe_unused]] int16_t id, [[maybe_unused]] ::scales::thrift::wire::TType type) {
-          switch (id) {
+        *scales_p, [&]([[maybe_unused]] int16_t scales_id,
+                       [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
+          switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::Struct<::golden::Nope>>(*p, type, nope);
+              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, scales_type, nope);
             default:
               return false;
           }
@@ -147,11 +151,11 @@ struct note_pargs {
   const std::string& data;
 
   template <class P>
-  void write(P* p) const {
-    p->writeStructBegin("Tiny_note_args");
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::Binary>(*p, "data", 1, data);
-    p->writeFieldStop();
-    p->writeStructEnd();
+  void write(P* scales_p) const {
+    scales_p->writeStructBegin("Tiny_note_args");
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::Binary>(*scales_p, "data", 1, data);
+    scales_p->writeFieldStop();
+    scales_p->writeStructEnd();
   }
 };
 
@@ -159,12 +163,13 @@ struct note_args {
   std::string data{};
 
   template <class P>
-  void read(P* p) {
+  void read(P* scales_p) {
     ::scales::thrift::wire::readStruct(
-        *p, [&]([[maybe_unused]] int16_t id, [[maybe_unused]] ::scales::thrift::wire::TType type) {
-          switch (id) {
+        *scales_p, [&]([[maybe_unused]] int16_t scales_id,
+                       [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
+          switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::Binary>(*p, type, data);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::Binary>(*scales_p, scales_type, data);
             default:
               return false;
           }
@@ -174,85 +179,90 @@ struct note_args {
 
 }  // namespace
 
-::scales::Request encode_add(::scales::thrift::Protocol protocol, int32_t a, int64_t b) {
-  add_pargs args{ a, b };
-  ::scales::Request request;
-  request.method = "add";
-  request.oneway = false;
-  request.payload = ::scales::thrift::encodeMessage(
-      protocol, "add", ::apache::thrift::protocol::T_CALL, 0, args);
-  return request;
+::scales::Request encode_add(::scales::thrift::Protocol scales_protocol, int32_t a, int64_t b) {
+  add_pargs scales_args{ a, b };
+  ::scales::Request scales_request;
+  scales_request.method = "add";
+  scales_request.oneway = false;
+  scales_request.payload = ::scales::thrift::encodeMessage(
+      scales_protocol, "add", ::apache::thrift::protocol::T_CALL, 0,
+      scales_args);
+  return scales_request;
 }
 
-int64_t add_decoder::operator()(const ::scales::Response& response) const {
-  add_result result;
-  ::scales::thrift::decodeMessage(protocol, response.payload, result);
-  if (result.success) return std::move(*result.success);
+int64_t add_decoder::operator()(const ::scales::Response& scales_response) const {
+  add_result scales_result;
+  ::scales::thrift::decodeMessage(protocol, scales_response.payload, scales_result);
+  if (scales_result.success) return std::move(*scales_result.success);
 
   throw ::scales::ApplicationError(::scales::ApplicationError::Type::kMissingResult,
                                    "add failed: unknown result");
 }
 
 // Encodes the handler's answer: the value, a declared exception, or a TApplicationException.
-std::string encode_add_result(const ::scales::thrift::MessageHeader& header,
-                                            std::exception_ptr error,
-                                            int64_t* value) {
-  add_result result;
-  if (error) {
+std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_header,
+                                            std::exception_ptr scales_error,
+                                            int64_t* scales_value) {
+  add_result scales_result;
+  if (scales_error) {
     try {
-      std::rethrow_exception(error);
+      std::rethrow_exception(scales_error);
     } catch (...) {
-      return ::scales::thrift::encodeHandlerFailure(header, std::current_exception());
+      return ::scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
     }
   } else {
-    result.success = std::move(*value);
+    scales_result.success = std::move(*scales_value);
   }
-  return ::scales::thrift::encodeMessage(header.protocol, header.name,
-                                         ::apache::thrift::protocol::T_REPLY, header.seqid, result);
+  return ::scales::thrift::encodeMessage(scales_header.protocol, scales_header.name,
+                                         ::apache::thrift::protocol::T_REPLY, scales_header.seqid,
+                                         scales_result);
 }
 
-::scales::Request encode_check(::scales::thrift::Protocol protocol, const std::vector<std::string>& items) {
-  check_pargs args{ items };
-  ::scales::Request request;
-  request.method = "check";
-  request.oneway = false;
-  request.payload = ::scales::thrift::encodeMessage(
-      protocol, "check", ::apache::thrift::protocol::T_CALL, 0, args);
-  return request;
+::scales::Request encode_check(::scales::thrift::Protocol scales_protocol, const std::vector<std::string>& items) {
+  check_pargs scales_args{ items };
+  ::scales::Request scales_request;
+  scales_request.method = "check";
+  scales_request.oneway = false;
+  scales_request.payload = ::scales::thrift::encodeMessage(
+      scales_protocol, "check", ::apache::thrift::protocol::T_CALL, 0,
+      scales_args);
+  return scales_request;
 }
 
-void check_decoder::operator()(const ::scales::Response& response) const {
-  check_result result;
-  ::scales::thrift::decodeMessage(protocol, response.payload, result);
+void check_decoder::operator()(const ::scales::Response& scales_response) const {
+  check_result scales_result;
+  ::scales::thrift::decodeMessage(protocol, scales_response.payload, scales_result);
 
-  if (result.nope) throw std::move(*result.nope);
+  if (scales_result.nope) throw std::move(*scales_result.nope);
 }
 
 // Encodes the handler's answer: the value, a declared exception, or a TApplicationException.
-std::string encode_check_result(const ::scales::thrift::MessageHeader& header,
-                                            std::exception_ptr error) {
-  check_result result;
-  if (error) {
+std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_header,
+                                            std::exception_ptr scales_error) {
+  check_result scales_result;
+  if (scales_error) {
     try {
-      std::rethrow_exception(error);
-    } catch (const ::golden::Nope& e) {
-      result.nope = e;
+      std::rethrow_exception(scales_error);
+    } catch (const ::golden::Nope& scales_e) {
+      scales_result.nope = scales_e;
     } catch (...) {
-      return ::scales::thrift::encodeHandlerFailure(header, std::current_exception());
+      return ::scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
     }
   }
-  return ::scales::thrift::encodeMessage(header.protocol, header.name,
-                                         ::apache::thrift::protocol::T_REPLY, header.seqid, result);
+  return ::scales::thrift::encodeMessage(scales_header.protocol, scales_header.name,
+                                         ::apache::thrift::protocol::T_REPLY, scales_header.seqid,
+                                         scales_result);
 }
 
-::scales::Request encode_note(::scales::thrift::Protocol protocol, const std::string& data) {
-  note_pargs args{ data };
-  ::scales::Request request;
-  request.method = "note";
-  request.oneway = true;
-  request.payload = ::scales::thrift::encodeMessage(
-      protocol, "note", ::apache::thrift::protocol::T_ONEWAY, 0, args);
-  return request;
+::scales::Request encode_note(::scales::thrift::Protocol scales_protocol, const std::string& data) {
+  note_pargs scales_args{ data };
+  ::scales::Request scales_request;
+  scales_request.method = "note";
+  scales_request.oneway = true;
+  scales_request.payload = ::scales::thrift::encodeMessage(
+      scales_protocol, "note", ::apache::thrift::protocol::T_ONEWAY, 0,
+      scales_args);
+  return scales_request;
 }
 
 }  // namespace Tiny_scales
@@ -262,25 +272,25 @@ TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config)
 }
 
 int64_t TinyClient::add(int32_t a, int64_t b) {
-  client_->checkMayBlock("add");
+  scales_client_->checkMayBlock("add");
   return add(a, b, boost::asio::use_future).get();
 }
 
 void TinyClient::check(const std::vector<std::string>& items) {
-  client_->checkMayBlock("check");
+  scales_client_->checkMayBlock("check");
   return check(items, boost::asio::use_future).get();
 }
 
 void TinyClient::note(const std::string& data) {
-  client_->checkMayBlock("note");
+  scales_client_->checkMayBlock("note");
   return note(data, boost::asio::use_future).get();
 }
 
 TinyDispatcher::TinyDispatcher(std::shared_ptr<TinyHandler> handler)
-    : sync_(std::move(handler)) {}
+    : scales_sync_(std::move(handler)) {}
 
 TinyDispatcher::TinyDispatcher(std::shared_ptr<TinyAsyncHandler> handler)
-    : async_(std::move(handler)) {}
+    : scales_async_(std::move(handler)) {}
 
 void TinyDispatcher::dispatch(const ::scales::server::CallContext& context,
                                           std::string message, Responder respond) {
@@ -300,82 +310,84 @@ void TinyDispatcher::dispatch(const ::scales::server::CallContext& context,
 }
 
 void TinyDispatcher::dispatch_add(
-    const ::scales::server::CallContext& context, ::scales::thrift::MessageHeader header,
-    std::string message, Responder respond) {
-  auto args = std::make_shared<Tiny_scales::add_args>();
-  if (!::scales::thrift::decodeArgs(header, message, *args, respond)) return;
+    const ::scales::server::CallContext& scales_context, ::scales::thrift::MessageHeader scales_header,
+    std::string scales_message, Responder scales_respond) {
+  auto scales_args = std::make_shared<Tiny_scales::add_args>();
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond)) return;
 
-  auto complete = [header = std::move(header), respond](
-                      std::exception_ptr error, int64_t* value) {
-    respond(Tiny_scales::encode_add_result(header, error, value));
+  auto scales_complete = [scales_header = std::move(scales_header), scales_respond](
+                             std::exception_ptr scales_error, int64_t* scales_value) {
+    scales_respond(Tiny_scales::encode_add_result(scales_header, scales_error, scales_value));
   };
-  if (sync_) {
-    boost::asio::post(context.blocking_executor, [handler = sync_, args, complete] {
+  if (scales_sync_) {
+    boost::asio::post(scales_context.blocking_executor,
+                      [scales_handler = scales_sync_, scales_args, scales_complete] {
       try {
-        auto value = handler->add(args->a, args->b);
-        complete(nullptr, &value);
+        auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
+        scales_complete(nullptr, &scales_value);
       } catch (...) {
-        complete(std::current_exception(), nullptr);
+        scales_complete(std::current_exception(), nullptr);
       }
     });
   } else {
-    ::scales::server::Reply<int64_t> reply(complete);
-    auto guard = reply.guard();
+    ::scales::server::Reply<int64_t> scales_reply(scales_complete);
+    auto scales_guard = scales_reply.guard();
     try {
-      async_->add(args->a, args->b, std::move(reply));
+      scales_async_->add(scales_args->a, scales_args->b, std::move(scales_reply));
     } catch (...) {
-      guard.fail(std::current_exception());
+      scales_guard.fail(std::current_exception());
     }
   }
 }
 
 void TinyDispatcher::dispatch_check(
-    const ::scales::server::CallContext& context, ::scales::thrift::MessageHeader header,
-    std::string message, Responder respond) {
-  auto args = std::make_shared<Tiny_scales::check_args>();
-  if (!::scales::thrift::decodeArgs(header, message, *args, respond)) return;
+    const ::scales::server::CallContext& scales_context, ::scales::thrift::MessageHeader scales_header,
+    std::string scales_message, Responder scales_respond) {
+  auto scales_args = std::make_shared<Tiny_scales::check_args>();
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond)) return;
 
-  auto complete = [header = std::move(header), respond](
-                      std::exception_ptr error) {
-    respond(Tiny_scales::encode_check_result(header, error));
+  auto scales_complete = [scales_header = std::move(scales_header), scales_respond](
+                             std::exception_ptr scales_error) {
+    scales_respond(Tiny_scales::encode_check_result(scales_header, scales_error));
   };
-  if (sync_) {
-    boost::asio::post(context.blocking_executor, [handler = sync_, args, complete] {
+  if (scales_sync_) {
+    boost::asio::post(scales_context.blocking_executor,
+                      [scales_handler = scales_sync_, scales_args, scales_complete] {
       try {
 
-        handler->check(args->items);
-        complete(nullptr);
+        scales_handler->check(scales_args->items);
+        scales_complete(nullptr);
       } catch (...) {
-        complete(std::current_exception());
+        scales_complete(std::current_exception());
       }
     });
   } else {
-    ::scales::server::Reply<void> reply(complete);
-    auto guard = reply.guard();
+    ::scales::server::Reply<void> scales_reply(scales_complete);
+    auto scales_guard = scales_reply.guard();
     try {
-      async_->check(args->items, std::move(reply));
+      scales_async_->check(scales_args->items, std::move(scales_reply));
     } catch (...) {
-      guard.fail(std::current_exception());
+      scales_guard.fail(std::current_exception());
     }
   }
 }
 
 void TinyDispatcher::dispatch_note(
-    const ::scales::server::CallContext& context, ::scales::thrift::MessageHeader header,
-    std::string message, Responder respond) {
-  auto args = std::make_shared<Tiny_scales::note_args>();
-  if (!::scales::thrift::decodeArgs(header, message, *args, respond)) return;
-  respond(std::string());  // oneway: nothing goes back, whatever the handler does
-  if (sync_) {
-    boost::asio::post(context.blocking_executor, [handler = sync_, args] {
+    const ::scales::server::CallContext& scales_context, ::scales::thrift::MessageHeader scales_header,
+    std::string scales_message, Responder scales_respond) {
+  auto scales_args = std::make_shared<Tiny_scales::note_args>();
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond)) return;
+  scales_respond(std::string());  // oneway: nothing goes back, whatever the handler does
+  if (scales_sync_) {
+    boost::asio::post(scales_context.blocking_executor, [scales_handler = scales_sync_, scales_args] {
       try {
-        handler->note(args->data);
+        scales_handler->note(scales_args->data);
       } catch (...) {
       }
     });
   } else {
     try {
-      async_->note(args->data);
+      scales_async_->note(scales_args->data);
     } catch (...) {
     }
   }

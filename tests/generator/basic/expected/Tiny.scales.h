@@ -20,21 +20,21 @@ namespace golden {
 // Encoders and decoders the stubs call; defined in Tiny.scales.cpp.
 namespace Tiny_scales {
 
-::scales::Request encode_add(::scales::thrift::Protocol protocol, int32_t a, int64_t b);
+::scales::Request encode_add(::scales::thrift::Protocol scales_protocol, int32_t a, int64_t b);
 
 struct add_decoder {
   ::scales::thrift::Protocol protocol;
-  int64_t operator()(const ::scales::Response& response) const;
+  int64_t operator()(const ::scales::Response& scales_response) const;
 };
 
-::scales::Request encode_check(::scales::thrift::Protocol protocol, const std::vector<std::string>& items);
+::scales::Request encode_check(::scales::thrift::Protocol scales_protocol, const std::vector<std::string>& items);
 
 struct check_decoder {
   ::scales::thrift::Protocol protocol;
-  void operator()(const ::scales::Response& response) const;
+  void operator()(const ::scales::Response& scales_response) const;
 };
 
-::scales::Request encode_note(::scales::thrift::Protocol protocol, const std::string& data);
+::scales::Request encode_note(::scales::thrift::Protocol scales_protocol, const std::string& data);
 struct note_decoder {
   ::scales::thrift::Protocol protocol;
   void operator()(const ::scales::Response&) const {}
@@ -48,17 +48,17 @@ class TinyClient {
   // `config`. Throws scales::ConfigError naming a bad URI part or option.
   static TinyClient make(std::string_view uri, ::scales::ClientConfig config = {});
   explicit TinyClient(std::shared_ptr<::scales::thrift::ThriftClient> client)
-      : client_(std::move(client)) {}
+      : scales_client_(std::move(client)) {}
 
-  const std::shared_ptr<::scales::thrift::ThriftClient>& thriftClient() const { return client_; }
+  const std::shared_ptr<::scales::thrift::ThriftClient>& thriftClient() const { return scales_client_; }
 
   // Adds two numbers.
   int64_t add(int32_t a, int64_t b);
   template <class CompletionToken>
   auto add(int32_t a, int64_t b, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<int64_t>(
-        client_, Tiny_scales::encode_add(client_->protocol(), a, b),
-        Tiny_scales::add_decoder{client_->protocol()},
+        scales_client_, Tiny_scales::encode_add(scales_client_->protocol(), a, b),
+        Tiny_scales::add_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));
   }
 
@@ -66,8 +66,8 @@ class TinyClient {
   template <class CompletionToken>
   auto check(const std::vector<std::string>& items, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<void>(
-        client_, Tiny_scales::encode_check(client_->protocol(), items),
-        Tiny_scales::check_decoder{client_->protocol()},
+        scales_client_, Tiny_scales::encode_check(scales_client_->protocol(), items),
+        Tiny_scales::check_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));
   }
 
@@ -75,13 +75,13 @@ class TinyClient {
   template <class CompletionToken>
   auto note(const std::string& data, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<void>(
-        client_, Tiny_scales::encode_note(client_->protocol(), data),
-        Tiny_scales::note_decoder{client_->protocol()},
+        scales_client_, Tiny_scales::encode_note(scales_client_->protocol(), data),
+        Tiny_scales::note_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));
   }
 
  private:
-  std::shared_ptr<::scales::thrift::ThriftClient> client_;
+  std::shared_ptr<::scales::thrift::ThriftClient> scales_client_;
 };
 
 // Serve Tiny with blocking handlers: each call runs on the server's handler threads.
@@ -114,18 +114,18 @@ class TinyDispatcher final : public ::scales::server::Dispatcher {
                 Responder respond) override;
 
  private:
-  void dispatch_add(const ::scales::server::CallContext& context,
-                                  ::scales::thrift::MessageHeader header, std::string message,
-                                  Responder respond);
-  void dispatch_check(const ::scales::server::CallContext& context,
-                                  ::scales::thrift::MessageHeader header, std::string message,
-                                  Responder respond);
-  void dispatch_note(const ::scales::server::CallContext& context,
-                                  ::scales::thrift::MessageHeader header, std::string message,
-                                  Responder respond);
+  void dispatch_add(const ::scales::server::CallContext& scales_context,
+                                  ::scales::thrift::MessageHeader scales_header,
+                                  std::string scales_message, Responder scales_respond);
+  void dispatch_check(const ::scales::server::CallContext& scales_context,
+                                  ::scales::thrift::MessageHeader scales_header,
+                                  std::string scales_message, Responder scales_respond);
+  void dispatch_note(const ::scales::server::CallContext& scales_context,
+                                  ::scales::thrift::MessageHeader scales_header,
+                                  std::string scales_message, Responder scales_respond);
 
-  std::shared_ptr<TinyHandler> sync_;
-  std::shared_ptr<TinyAsyncHandler> async_;
+  std::shared_ptr<TinyHandler> scales_sync_;
+  std::shared_ptr<TinyAsyncHandler> scales_async_;
 };
 
 }  // namespace golden

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Mux client: one multiplexed session per connection (handshake, tags, pings, drain, lease,
+// discard), offered to the stack as a transport::Connection. ThriftMux puts a Thrift message in
+// each Tdispatch body.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "scales/core/deadline.h"
+#include "scales/discovery/endpoint.h"
+#include "scales/transport/connection.h"
+
+namespace scales::mux {
+
+struct ClientOptions {
+  Duration connect_timeout = std::chrono::seconds(1);  // TCP connect plus the Mux handshake
+  // Largest frame accepted; advertised to the server as `mux-framer` so it fragments above it.
+  size_t max_frame_bytes = 16 * 1024 * 1024;
+  // Largest message reassembled from fragments.
+  size_t max_message_bytes = 64 * 1024 * 1024;
+  // Liveness (Finagle's threshold failure detector): a Tping this often, and the session is
+  // closed if its Rping takes longer than ping_timeout. Zero disables pings.
+  Duration ping_interval = std::chrono::seconds(5);
+  Duration ping_timeout = std::chrono::seconds(4);
+  // Sent as com.twitter.finagle.thrift.ClientIdContext when not empty.
+  std::string client_id;
+};
+
+// What a session reports about itself (tests, metrics, health checks).
+class SessionInfo {
+ public:
+  virtual ~SessionInfo() = default;
+  virtual std::optional<Duration> lastPingRtt() const = 0;
+  virtual bool draining() const = 0;
+  virtual size_t outstanding() const = 0;  // tags in use, including discarded ones not yet freed
+};
+
+std::shared_ptr<transport::ConnectionFactory> connectionFactory(
+    const discovery::Endpoint& endpoint, const ClientOptions& options,
+    boost::asio::any_io_executor executor);
+
+}  // namespace scales::mux

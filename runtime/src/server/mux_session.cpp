@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: Apache-2.0
+// Mux on the server (shared/MUX.md §2.6-2.8): echoes the "tinit check" marker and answers Tinit,
+// runs Tdispatch calls concurrently, answers pings, honours Tdiscarded (Rdiscarded now, the late
+// reply dropped), and drains on request: Tdrain, then close once Rdrain came and nothing is in
+// flight. Calls that arrive while draining are NACKed so the client sends them elsewhere.
+#include <boost/asio/post.hpp>
+#include <optional>
+#include <unordered_map>
+
+#include "scales/core/errors.h"
+#include "scales/mux/frame.h"
+#include "scales/transport/frame_stream.h"
+#include "session.h"
+
+namespace scales::server::detail {
+namespace {
+namespace asio = boost::asio;
+using namespace scales::mux;
+
+class MuxSession final : public Session, public std::enable_shared_from_this<MuxSession> {
+ public:
+  MuxSession(asio::ip::tcp::socket socket, SessionSetup setup)
+      : stream_(std::move(socket), setup.options->max_frame_bytes), setup_(std::move(setup)) {}
+
+  void start(std::string already_read) override {
+    std::weak_ptr<MuxSession> weak = weak_from_this();
+    stream_.start(
+        shared_from_this(), [this](std::string_view payload) { onFrame(payload); },
+        [weak](std::exception_ptr) {
+          if (auto self = weak.lock()) self->closed();
+        },
+        std::move(already_read));
+  }
+
+  void drain() override {
+    if (draining_) return;
+    draining_ = true;
+    send(Tdrain{kControlTag});
+  }
+
+  void close() override { stream_.close(); }
+
+ private:
+  void send(const Message& message) {
+    encode(message, stream_.outbox());
+    stream_.flush();
+  }
+
+  void onFrame(std::string_view payload) {
+    if (payload.size() < 4) return close();
+    auto type_byte = static_cast<int8_t>(payload[0]);
+    uint32_t raw = (uint32_t{static_cast<uint8_t>(payload[1])} << 16) |
+                   (uint32_t{static_cast<uint8_t>(payload[2])} << 8) |
+                   static_cast<uint8_t>(payload[3]);
+    uint32_t tag = raw & ~kFragmentBit;
+    std::string_view body = payload.substr(4);
+    if ((raw & kFragmentBit) || fragments_.count(tag)) {
+      std::string& joined = fragments_[tag];
+      if (joined.size() + body.size() > setup_.options->max_message_bytes) return close();
+      joined.append(body);
+      if (raw & kFragmentBit) return;
+      std::string whole = std::move(joined);
+      fragments_.erase(tag);
+      return onMessage(type_byte, tag, whole);
+    }
+    onMessage(type_byte, tag, body);
+  }
+
+  void onMessage(int8_t type_byte, uint32_t tag, std::string_view body) {
+    Message message;
+    try {
+      message = decode(type_byte, tag, body);
+    } catch (const ProtocolError& e) {
+      return send(Rerr{tag, e.what()});
+    }
+    if (auto* d = std::get_if<Tdispatch>(&message)) return onDispatch(*d);
+    if (auto* r = std::get_if<Rerr>(&message)) {
+      // The handshake marker comes back unchanged: "this server negotiates".
+      if (r->tag == kControlTag && r->why == kTinitCheck) return send(*r);
+      return;
+    }
+    if (auto* t = std::get_if<Tinit>(&message)) return onInit(*t);
+    if (auto* t = std::get_if<Tping>(&message)) return send(Rping{t->tag});
+    if (auto* t = std::get_if<Tdiscarded>(&message)) return onDiscarded(t->discard_tag);
+    if (std::holds_alternative<Rdrain>(message)) {
+      drain_acknowledged_ = true;
+      return closeIfDrained();
+    }
+    if (auto* t = std::get_if<Tdrain>(&message)) return send(Rdrain{t->tag});
+    if (std::holds_alternative<Rping>(message)) return;
+    send(Rerr{tag, "Unexpected mux message type " + std::to_string(type_byte)});
+  }
+
+  void onInit(const Tinit& init) {
+    if (init.version != 1) {
+      return send(Rerr{init.tag, "Unsupported Mux version " + std::to_string(init.version)});
+    }
+    for (const auto& [key, value] : init.headers) {
+      if (key == "mux-framer" && value.size() >= 4) {
+        uint32_t v = 0;
+        for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(value[i]);
+        if (v > 0 && v < INT32_MAX) send_fragment_limit_ = v;
+      }
+    }
+    uint32_t limit =
+        static_cast<uint32_t>(std::min<size_t>(setup_.options->max_frame_bytes, INT32_MAX));
+    std::string framer(4, '\0');
+    for (int i = 0; i < 4; ++i) framer[i] = static_cast<char>(limit >> (24 - 8 * i));
+    send(Rinit{init.tag, 1, {{"mux-framer", framer}, {"tls", "off"}}});
+  }
+
+  void onDispatch(Tdispatch& call) {
+    if (draining_ || in_flight_.count(call.tag)) {
+      // Draining: the client is told to go elsewhere. A tag already in flight is a client bug;
+      // answering it would confuse the earlier call.
+      return send(Rdispatch{call.tag, ReplyStatus::kNack, {}, {}});
+    }
+    uint64_t serial = next_serial_++;
+    in_flight_.emplace(call.tag, serial);
+    auto ex = stream_.socket().get_executor();
+    setup_.dispatcher->dispatch(
+        setup_.context, std::move(call.body),
+        [weak = weak_from_this(), ex, tag = call.tag, serial](std::string reply) {
+          asio::post(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
+            if (auto self = weak.lock()) self->onReply(tag, serial, std::move(reply));
+          });
+        });
+  }
+
+  void onReply(uint32_t tag, uint64_t serial, std::string reply) {
+    auto it = in_flight_.find(tag);
+    // Gone or reused: the call was discarded (and its tag may already carry a newer call).
+    if (it == in_flight_.end() || it->second != serial) return;
+    in_flight_.erase(it);
+    if (stream_.open()) {
+      // Oneway calls get an empty reply too: every Tdispatch is owed an answer.
+      std::string frame;
+      encode(Rdispatch{tag, ReplyStatus::kOk, {}, std::move(reply)}, frame);
+      if (send_fragment_limit_ && frame.size() - kHeaderSize > *send_fragment_limit_) {
+        appendFragmented(frame, *send_fragment_limit_, stream_.outbox());
+      } else {
+        stream_.outbox().append(frame);
+      }
+      stream_.flush();
+    }
+    closeIfDrained();
+  }
+
+  void onDiscarded(uint32_t tag) {
+    auto it = in_flight_.find(tag);
+    if (it == in_flight_.end()) {
+      ++setup_.counters->orphaned_discards;
+      return;
+    }
+    // Rdiscarded frees the tag for the client; the handler's eventual reply is dropped.
+    in_flight_.erase(it);
+    ++setup_.counters->discarded;
+    send(Rdiscarded{tag});
+    closeIfDrained();
+  }
+
+  void closeIfDrained() {
+    if (draining_ && drain_acknowledged_ && in_flight_.empty()) stream_.closeAfterFlush();
+  }
+
+  void closed() {
+    if (auto on_closed = std::move(setup_.on_closed)) on_closed();
+  }
+
+  transport::FrameStream stream_;
+  SessionSetup setup_;
+  std::unordered_map<uint32_t, uint64_t> in_flight_;  // tag -> the serial of the call on it
+  uint64_t next_serial_ = 0;
+  std::unordered_map<uint32_t, std::string> fragments_;
+  std::optional<size_t> send_fragment_limit_;
+  bool draining_ = false;
+  bool drain_acknowledged_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<Session> makeMuxSession(asio::ip::tcp::socket socket, SessionSetup setup) {
+  return std::make_shared<MuxSession>(std::move(socket), std::move(setup));
+}
+
+bool looksLikeMux(std::string_view first) {
+  if (first.size() < kHeaderSize) return false;
+  auto t = static_cast<int8_t>(first[4]);
+  uint32_t tag = (uint32_t{static_cast<uint8_t>(first[5])} << 16) |
+                 (uint32_t{static_cast<uint8_t>(first[6])} << 8) | static_cast<uint8_t>(first[7]);
+  // A strict-binary Thrift call reads as Rerr on tag 65537 (80 01 00 01) or 65540 (ONEWAY).
+  if ((t == type::kRerr || t == type::kRerrLegacy) && (tag == 0x010001 || tag == 0x010004)) {
+    return false;
+  }
+  switch (t) {
+    case type::kTreq:
+    case type::kTdispatch:
+    case type::kTdrain:
+    case type::kTping:
+    case type::kTdiscarded:
+    case type::kTdiscardedLegacy:
+    case type::kTlease:
+    case type::kTinit:
+    case type::kRerr:
+    case type::kRerrLegacy:
+      return true;
+    default:
+      return false;  // compact (0x82), non-strict binary (0x00), anything else
+  }
+}
+
+}  // namespace scales::server::detail

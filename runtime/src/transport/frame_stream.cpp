@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scales/transport/frame_stream.h"
+
+#include <boost/asio/write.hpp>
+#include <cstring>
+
+#include "scales/core/errors.h"
+
+namespace scales::transport {
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+constexpr size_t kInitialBuffer = 64 * 1024;
+
+uint32_t loadBig32(const char* p) {
+  auto b = [p](int i) { return static_cast<uint32_t>(static_cast<uint8_t>(p[i])); };
+  return (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+}
+}  // namespace
+
+void appendLengthPrefixed(std::string& out, std::string_view payload) {
+  uint32_t n = static_cast<uint32_t>(payload.size());
+  char header[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                    static_cast<char>(n >> 8), static_cast<char>(n)};
+  out.append(header, 4);
+  out.append(payload);
+}
+
+FrameStream::FrameStream(asio::ip::tcp::socket socket, size_t max_frame)
+    : socket_(std::move(socket)), max_frame_(max_frame) {}
+
+void FrameStream::start(std::shared_ptr<void> owner, OnFrame on_frame, OnClose on_close,
+                        std::string already_read) {
+  owner_ = std::move(owner);
+  on_frame_ = std::move(on_frame);
+  on_close_ = std::move(on_close);
+  in_ = std::move(already_read);
+  in_used_ = in_.size();
+  if (in_.size() < kInitialBuffer) in_.resize(kInitialBuffer);
+  processBuffer();
+  if (open_) read();
+}
+
+void FrameStream::read() {
+  auto keep = owner_.lock();
+  if (!keep) return;
+  if (in_used_ == in_.size()) in_.resize(in_.size() * 2);
+  socket_.async_read_some(
+      asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
+      [this, keep = std::move(keep)](error_code ec, size_t n) {
+        if (ec) {
+          return fail(std::make_exception_ptr(ConnectionError(
+              ec == asio::error::eof ? "connection closed by peer" : ec.message())));
+        }
+        in_used_ += n;
+        processBuffer();
+        if (open_) read();
+      });
+}
+
+void FrameStream::processBuffer() {
+  size_t pos = 0;
+  while (open_ && in_used_ - pos >= 4) {
+    uint32_t size = loadBig32(in_.data() + pos);
+    if (size > max_frame_) {
+      return fail(std::make_exception_ptr(ProtocolError("frame of " + std::to_string(size) +
+                                                        " bytes exceeds max_frame_bytes (" +
+                                                        std::to_string(max_frame_) + ")")));
+    }
+    if (in_used_ - pos - 4 < size) {
+      // Make room for the whole frame, so the next reads complete it.
+      if (size + 4 > in_.size()) in_.resize(size + 4);
+      break;
+    }
+    on_frame_(std::string_view(in_.data() + pos + 4, size));
+    pos += 4 + size_t{size};
+  }
+  if (pos > 0 && open_) {
+    std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
+    in_used_ -= pos;
+  }
+}
+
+void FrameStream::flush() {
+  if (write_in_flight_ || outbox_.empty() || !open_) return;
+  auto keep = owner_.lock();
+  if (!keep) return;
+  write_in_flight_ = true;
+  writing_.swap(outbox_);
+  asio::async_write(socket_, asio::buffer(writing_), [this, keep](error_code ec, size_t) {
+    write_in_flight_ = false;
+    writing_.clear();
+    if (ec) return fail(std::make_exception_ptr(ConnectionError(ec.message())));
+    if (close_after_flush_ && outbox_.empty()) return close();
+    flush();
+  });
+}
+
+void FrameStream::closeAfterFlush() {
+  if (!write_in_flight_ && outbox_.empty()) return close();
+  close_after_flush_ = true;
+  flush();
+}
+
+void FrameStream::close() {
+  if (!open_) return;
+  open_ = false;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  if (!closed_notified_) {
+    closed_notified_ = true;
+    auto on_close = std::move(on_close_);
+    if (on_close) on_close(nullptr);
+  }
+}
+
+void FrameStream::fail(std::exception_ptr why) {
+  if (closed_notified_) return;
+  closed_notified_ = true;
+  open_ = false;
+  error_code ignored;
+  socket_.close(ignored);
+  auto on_close = std::move(on_close_);
+  if (on_close) on_close(why);
+}
+
+}  // namespace scales::transport
