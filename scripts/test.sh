@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The whole test run, from a fresh Debian bookworm machine: install packages, check formatting,
-# build and run every test, then build and run the unit and integration tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# build and run every test, fuzz every network decoder for a bounded time, then build and run the
+# unit and integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 #   scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,9 @@ echo "== build and test"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo > /dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build -j "$jobs" --output-on-failure
+
+echo "== libFuzzer (bounded)"
+scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCALES_SANITIZE=ON \

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+// scales-loadgen: one binary, every peer of the benchmark, as a server or a client.
+//   scales-loadgen server {scales|thrift-nb|grpc|raw}
+//   scales-loadgen client {scales-mux|scales-framed|thrift-sync|thrift-concurrent|grpc|raw}
+//                  --port P --concurrency C --payload BYTES --seconds S
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "measure.h"
+
+int main(int argc, char** argv) {
+  using namespace scales::bench;
+  CLI::App app{"scales-loadgen: echo load against scales and its peers"};
+  app.require_subcommand(1);
+  std::string server_kind;
+  auto* server = app.add_subcommand("server", "serve echo until SIGTERM; prints PORT, then CPU_US");
+  server->add_option("kind", server_kind, "scales | thrift-nb | grpc | raw")->required();
+  LoadSpec spec;
+  auto* client = app.add_subcommand("client", "run closed-loop echo load; prints one JSON line");
+  client->add_option("kind", spec.kind,
+                     "scales-mux | scales-framed | thrift-sync | thrift-concurrent | grpc | raw")
+      ->required();
+  client->add_option("--port", spec.port)->required();
+  client->add_option("--concurrency", spec.concurrency)->check(CLI::Range(1, 4096));
+  client->add_option("--payload", spec.payload)->check(CLI::Range(1, 1 << 20));
+  client->add_option("--seconds", spec.seconds)->check(CLI::Range(0.1, 60.0));
+  CLI11_PARSE(app, argc, argv);
+
+  if (*server) {
+    blockStopSignals();
+    if (server_kind == "scales") return runScalesServer();
+    if (server_kind == "thrift-nb") return runThriftNonblockingServer();
+    if (server_kind == "grpc") return runGrpcServer();
+    if (server_kind == "raw") return runRawServer();
+    std::cerr << "unknown server kind " << server_kind << "\n";
+    return 2;
+  }
+  LatencyLog log;
+  LoadResult result;
+  if (spec.kind == "scales-mux") {
+    result = runScalesClient(spec, false, log);
+  } else if (spec.kind == "scales-framed") {
+    result = runScalesClient(spec, true, log);
+  } else if (spec.kind == "thrift-sync") {
+    result = runThriftSyncClients(spec, log);
+  } else if (spec.kind == "thrift-concurrent") {
+    result = runThriftConcurrentClient(spec, log);
+  } else if (spec.kind == "grpc") {
+    result = runGrpcAsyncClient(spec, log);
+  } else if (spec.kind == "raw") {
+    result = runRawClient(spec, log);
+  } else {
+    std::cerr << "unknown client kind " << spec.kind << "\n";
+    return 2;
+  }
+  report(spec, result, log);
+  return result.errors == 0 ? 0 : 1;
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: Apache-2.0
+// What every load-generator peer shares: the run's parameters, the closed-loop timing rules, the
+// latency log and the one JSON line each run prints.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace scales::bench {
+
+using Clock = std::chrono::steady_clock;
+
+struct LoadSpec {
+  std::string kind;
+  uint16_t port = 0;
+  int concurrency = 1;
+  size_t payload = 32;
+  double seconds = 2.0;
+  double warmup_seconds = 0.25;
+};
+
+// Phases of one closed-loop run: warm-up (not measured), measured window, then drain.
+class Window {
+ public:
+  explicit Window(const LoadSpec& spec);
+  bool measuring(Clock::time_point now) const { return now >= measure_from_ && now < stop_at_; }
+  bool open(Clock::time_point now) const { return now < stop_at_; }
+  Clock::time_point measureFrom() const { return measure_from_; }
+  Clock::time_point stopAt() const { return stop_at_; }
+
+ private:
+  Clock::time_point measure_from_;
+  Clock::time_point stop_at_;
+};
+
+// Latencies of measured requests; record() is thread-safe per recorder instance.
+class LatencyLog {
+ public:
+  void record(Clock::duration latency);
+  void merge(LatencyLog& other);
+  uint64_t count() const { return samples_.size(); }
+  double percentileMicros(double p);
+
+ private:
+  std::mutex mutex_;
+  std::vector<uint32_t> samples_;  // nanoseconds, capped at ~4.29 s
+};
+
+// user + system CPU of this process so far.
+double processCpuMicros();
+
+struct LoadResult {
+  uint64_t measured = 0;     // requests completed in the measured window
+  uint64_t all_requests = 0;  // including warm-up (the server's CPU covers all of them)
+  uint64_t errors = 0;
+  double cpu_micros = 0;     // this process, over the measured window
+  double window_seconds = 0;
+};
+
+// One JSON line on stdout.
+void report(const LoadSpec& spec, LoadResult result, LatencyLog& latencies);
+
+std::string makePayload(size_t size);
+
+// Peers: each runs a server until SIGTERM (printing "PORT n" when ready), or a client run.
+int runScalesServer();
+LoadResult runScalesClient(const LoadSpec& spec, bool framed, LatencyLog& log);
+int runThriftNonblockingServer();
+LoadResult runThriftSyncClients(const LoadSpec& spec, LatencyLog& log);
+LoadResult runThriftConcurrentClient(const LoadSpec& spec, LatencyLog& log);
+int runGrpcServer();
+LoadResult runGrpcAsyncClient(const LoadSpec& spec, LatencyLog& log);
+int runRawServer();
+LoadResult runRawClient(const LoadSpec& spec, LatencyLog& log);
+
+// Blocks until SIGTERM or SIGINT, then prints "CPU_US <n>" (this process's total CPU).
+void waitForStopAndReportCpu();
+// Blocks SIGTERM/SIGINT in this and future threads; call first thing in a server.
+void blockStopSignals();
+
+}  // namespace scales::bench

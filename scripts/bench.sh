@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The ThriftMux benchmark: echo of 32 B and 1 KiB payloads at concurrency 1, 16, 64 and 256 for
+# scales ThriftMux, the scales framed client against a stock TNonblockingServer, Apache Thrift's
+# sync and ConcurrentClient against that server, gRPC C++ async on one channel, and a raw Asio
+# floor. Server pinned to core 1, client to core 0; each cell is the median of REPEATS runs, and
+# each peer is shown as a ratio to scales ThriftMux.
+#   scripts/bench.sh [SECONDS per run, default 2] [REPEATS, default 3]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-2}
+repeats=${2:-3}
+scripts/setup.sh
+for p in libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libevent-dev \
+         python3 util-linux; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" > /dev/null
+done
+cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCALES_BUILD_BENCH=ON \
+  -DSCALES_BUILD_TESTS=OFF -DSCALES_BUILD_EXAMPLES=OFF > /dev/null
+cmake --build build-bench -j 2 --target scales-loadgen > /dev/null
+gen=build-bench/bench/scales-loadgen
+results=$(mktemp)
+
+server_for() {
+  case $1 in
+    scales-mux) echo scales ;;
+    scales-framed|thrift-sync|thrift-concurrent) echo thrift-nb ;;
+    grpc) echo grpc ;;
+    raw) echo raw ;;
+  esac
+}
+
+run_once() {  # run_once PEER PAYLOAD CONCURRENCY
+  local out; out=$(mktemp)
+  taskset -c 1 "$gen" server "$(server_for "$1")" > "$out" 2>/dev/null &
+  local pid=$!
+  for _ in $(seq 200); do grep -q '^PORT' "$out" && break; sleep 0.05; done
+  local port; port=$(awk '/^PORT/ {print $2}' "$out")
+  local line
+  line=$(taskset -c 0 "$gen" client "$1" --port "$port" --payload "$2" --concurrency "$3" \
+         --seconds "$seconds") || line='{"errors":-1}'
+  kill -TERM "$pid"; wait "$pid" || true
+  local cpu; cpu=$(awk '/^CPU_US/ {print $2}' "$out")
+  echo "${line%\}},\"server_cpu_total_us\":${cpu:-0}}" >> "$results"
+  rm -f "$out"
+}
+
+for payload in 32 1024; do
+  for concurrency in 1 16 64 256; do
+    for peer in scales-mux scales-framed thrift-sync thrift-concurrent grpc raw; do
+      for _ in $(seq "$repeats"); do run_once "$peer" "$payload" "$concurrency"; done
+    done
+  done
+done
+
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+cells = {}
+for r in rows:
+    if r.get("errors", 0) != 0 or "kind" not in r:
+        continue
+    r["server_cpu_us"] = r["server_cpu_total_us"] / max(r["all_requests"], 1)
+    cells.setdefault((r["payload"], r["concurrency"], r["kind"]), []).append(r)
+def med(key, runs): return statistics.median(x[key] for x in runs)
+peers = ["scales-mux", "scales-framed", "thrift-sync", "thrift-concurrent", "grpc", "raw"]
+print(f"{'payload':>7} {'conc':>4} {'peer':<18} {'req/s':>9} {'x mux':>6} {'p50 us':>8} "
+      f"{'p99 us':>8} {'cli cpu us':>10} {'srv cpu us':>10}")
+for payload in (32, 1024):
+    for conc in (1, 16, 64, 256):
+        base = cells.get((payload, conc, "scales-mux"))
+        base_rps = med("rps", base) if base else None
+        for peer in peers:
+            runs = cells.get((payload, conc, peer))
+            if not runs:
+                print(f"{payload:>7} {conc:>4} {peer:<18} {'failed':>9}")
+                continue
+            rps = med("rps", runs)
+            ratio = f"{rps / base_rps:.2f}" if base_rps else "-"
+            print(f"{payload:>7} {conc:>4} {peer:<18} {rps:>9.0f} {ratio:>6} "
+                  f"{med('p50_us', runs):>8.1f} {med('p99_us', runs):>8.1f} "
+                  f"{med('client_cpu_us', runs):>10.2f} {med('server_cpu_us', runs):>10.2f}")
+PY
+rm -f "$results"
