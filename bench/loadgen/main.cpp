@@ -3,9 +3,8 @@
 //   scales-loadgen server {scales|thrift-nb|grpc|raw}
 //   scales-loadgen client {scales-mux|scales-framed|thrift-sync|thrift-concurrent|grpc|raw}
 //                  --port P --concurrency C --payload BYTES --seconds S
-#include <iostream>
-
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "measure.h"
 
@@ -18,8 +17,9 @@ int main(int argc, char** argv) {
   server->add_option("kind", server_kind, "scales | thrift-nb | grpc | raw")->required();
   LoadSpec spec;
   auto* client = app.add_subcommand("client", "run closed-loop echo load; prints one JSON line");
-  client->add_option("kind", spec.kind,
-                     "scales-mux | scales-framed | thrift-sync | thrift-concurrent | grpc | raw")
+  client
+      ->add_option("kind", spec.kind,
+                   "scales-mux | scales-framed | thrift-sync | thrift-concurrent | grpc | raw")
       ->required();
   client->add_option("--port", spec.port)->required();
   client->add_option("--concurrency", spec.concurrency)->check(CLI::Range(1, 4096));

@@ -53,9 +53,8 @@ void report(const LoadSpec& spec, LoadResult r, LatencyLog& latencies) {
       "\"p99_us\":%.1f,\"client_cpu_us\":%.3f,\"measured\":%llu,\"all_requests\":%llu,"
       "\"errors\":%llu}\n",
       spec.kind.c_str(), spec.concurrency, spec.payload, rps, latencies.percentileMicros(0.50),
-      latencies.percentileMicros(0.99), cpu_per_req,
-      static_cast<unsigned long long>(r.measured), static_cast<unsigned long long>(r.all_requests),
-      static_cast<unsigned long long>(r.errors));
+      latencies.percentileMicros(0.99), cpu_per_req, static_cast<unsigned long long>(r.measured),
+      static_cast<unsigned long long>(r.all_requests), static_cast<unsigned long long>(r.errors));
   std::fflush(stdout);
 }
 

@@ -54,10 +54,10 @@ class LatencyLog {
 double processCpuMicros();
 
 struct LoadResult {
-  uint64_t measured = 0;     // requests completed in the measured window
+  uint64_t measured = 0;      // requests completed in the measured window
   uint64_t all_requests = 0;  // including warm-up (the server's CPU covers all of them)
   uint64_t errors = 0;
-  double cpu_micros = 0;     // this process, over the measured window
+  double cpu_micros = 0;  // this process, over the measured window
   double window_seconds = 0;
 };
 

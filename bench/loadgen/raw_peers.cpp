@@ -2,13 +2,12 @@
 // The floor: length-prefixed frames over one connection, pipelined, single-threaded, no
 // serialization. Reads drain every whole frame; replies and new requests leave in one write.
 #include <atomic>
-#include <cstring>
-#include <iostream>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
+#include <iostream>
+#include <thread>
 
 #include "measure.h"
 

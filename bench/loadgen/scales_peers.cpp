@@ -25,10 +25,10 @@ class Echo : public bench_scales::BenchAsyncHandler {
 int runScalesServer() {
   server::ServerOptions options;
   options.io_threads = 1;
-  server::ThriftServer server(std::make_shared<bench_scales::BenchDispatcher>(
-                                  std::shared_ptr<bench_scales::BenchAsyncHandler>(
-                                      std::make_shared<Echo>())),
-                              options);
+  server::ThriftServer server(
+      std::make_shared<bench_scales::BenchDispatcher>(
+          std::shared_ptr<bench_scales::BenchAsyncHandler>(std::make_shared<Echo>())),
+      options);
   server.start();
   std::cout << "PORT " << server.port() << std::endl;
   waitForStopAndReportCpu();
@@ -36,8 +36,8 @@ int runScalesServer() {
 }
 
 LoadResult runScalesClient(const LoadSpec& spec, bool framed, LatencyLog& log) {
-  std::string uri = "tcp://127.0.0.1:" + std::to_string(spec.port) +
-                    "?timeout_ms=30000&max_waiters=100000";
+  std::string uri =
+      "tcp://127.0.0.1:" + std::to_string(spec.port) + "?timeout_ms=30000&max_waiters=100000";
   if (framed) uri += "&transport=framed&max_connections=" + std::to_string(spec.concurrency);
   auto client = bench_scales::BenchClient::make(uri);
   const std::string payload = makePayload(spec.payload);

@@ -213,25 +213,13 @@ class ClientSession final : public transport::Connection,
   }
 
   void onFrame(std::string_view payload) {
-    if (payload.size() < 4) return fault(protocolError("frame shorter than its header"));
-    auto type_byte = static_cast<int8_t>(payload[0]);
-    uint32_t raw = (uint32_t{static_cast<uint8_t>(payload[1])} << 16) |
-                   (uint32_t{static_cast<uint8_t>(payload[2])} << 8) |
-                   static_cast<uint8_t>(payload[3]);
-    uint32_t tag = raw & ~kFragmentBit;
-    std::string_view body = payload.substr(4);
-    if ((raw & kFragmentBit) || fragments_.count(tag)) {
-      std::string& joined = fragments_[tag];
-      if (joined.size() + body.size() > options_.max_message_bytes) {
-        return fault(protocolError("fragmented message exceeds max_message_bytes"));
-      }
-      joined.append(body);
-      if (raw & kFragmentBit) return;
-      std::string whole = std::move(joined);
-      fragments_.erase(tag);
-      return onMessage(type_byte, tag, whole);
+    try {
+      fragments_.feed(payload, [this](int8_t type_byte, uint32_t tag, std::string_view body) {
+        onMessage(type_byte, tag, body);
+      });
+    } catch (const ProtocolError& e) {
+      fault(protocolError(e.what()));
     }
-    onMessage(type_byte, tag, body);
   }
 
   void onMessage(int8_t type_byte, uint32_t tag, std::string_view body) {
@@ -258,10 +246,10 @@ class ClientSession final : public transport::Connection,
     if (auto* rerr = std::get_if<Rerr>(&message);
         rerr && rerr->tag == kControlTag && rerr->why == kTinitCheck) {
       // The server negotiates: offer our frame limit, no TLS.
-      uint32_t limit = static_cast<uint32_t>(std::min<size_t>(options_.max_frame_bytes, INT32_MAX));
-      std::string framer(4, '\0');
-      for (int i = 0; i < 4; ++i) framer[i] = static_cast<char>(limit >> (24 - 8 * i));
-      encode(Tinit{kControlTag, 1, {{"mux-framer", framer}, {"tls", "off"}}}, stream_.outbox());
+      encode(Tinit{kControlTag,
+                   1,
+                   {{"mux-framer", framerHeader(options_.max_frame_bytes)}, {"tls", "off"}}},
+             stream_.outbox());
       stream_.flush();
       state_ = State::kInit;
       return;
@@ -284,10 +272,8 @@ class ClientSession final : public transport::Connection,
       return fault(protocolError("unsupported mux version " + std::to_string(rinit->version)));
     }
     for (const auto& [key, value] : rinit->headers) {
-      if (key == "mux-framer" && value.size() >= 4) {
-        uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(value[i]);
-        if (v > 0 && v < INT32_MAX) send_fragment_limit_ = v;
+      if (key == "mux-framer") {
+        send_fragment_limit_ = parseFramerHeader(value);
       } else if (key == "tls" && value == "required") {
         return fault(protocolError("server requires TLS, which this client does not offer"));
       }
@@ -457,7 +443,7 @@ class ClientSession final : public transport::Connection,
   std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<>> free_tags_;
   uint32_t next_tag_ = kMinTag;
   size_t outstanding_ = 0;
-  std::unordered_map<uint32_t, std::string> fragments_;
+  Reassembler fragments_{options_.max_message_bytes};
   std::optional<size_t> send_fragment_limit_;
   std::optional<Clock::time_point> lease_until_;
   std::optional<Clock::time_point> ping_sent_;

@@ -4,6 +4,7 @@
 #include "scales/mux/frame.h"
 
 #include <algorithm>
+#include <climits>
 
 #include "scales/core/errors.h"
 
@@ -218,6 +219,36 @@ Pairs initHeaders(Reader& r) {
 }  // namespace
 
 void encode(const Message& message, std::string& out) { std::visit(Encoder{out}, message); }
+
+std::pair<int8_t, uint32_t> Reassembler::header(std::string_view payload) {
+  if (payload.size() < 4) malformed("frame shorter than its type and tag");
+  uint32_t tag = (uint32_t{static_cast<uint8_t>(payload[1])} << 16) |
+                 (uint32_t{static_cast<uint8_t>(payload[2])} << 8) |
+                 static_cast<uint8_t>(payload[3]);
+  return {static_cast<int8_t>(payload[0]), tag};
+}
+
+void Reassembler::append(std::string& joined, std::string_view body) const {
+  if (joined.size() + body.size() > max_message_) {
+    throw ProtocolError("fragmented mux message exceeds max_message_bytes (" +
+                        std::to_string(max_message_) + ")");
+  }
+  joined.append(body);
+}
+
+std::string framerHeader(size_t max_fragment) {
+  std::string value;
+  putU32(value, static_cast<uint32_t>(std::min<size_t>(max_fragment, INT32_MAX)));
+  return value;
+}
+
+std::optional<size_t> parseFramerHeader(std::string_view value) {
+  if (value.size() < 4) return std::nullopt;
+  Reader r(value);
+  uint32_t v = r.u32("mux-framer");
+  if (v == 0 || v >= INT32_MAX) return std::nullopt;
+  return v;
+}
 
 void encodeTdispatch(uint32_t tag, const ContextView* contexts, size_t count, std::string_view body,
                      std::string& out) {

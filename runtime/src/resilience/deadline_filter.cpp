@@ -46,14 +46,15 @@ class DeadlineFilter final : public RpcFilter {
   void call(Request request, Handler handler) override {
     if (request.deadline.expired()) {
       completePost(executor_, std::move(handler),
-                   std::make_exception_ptr(TimeoutError(timeoutText(request))), Response{});
+                   std::make_exception_ptr(TimeoutError(timeoutText(request.method))), Response{});
       return;
     }
     auto state = std::make_shared<CallState>(executor_, std::move(handler));
     if (!request.deadline.isInfinite()) {
       state->timer.expires_at(request.deadline.at());
-      state->timer.async_wait([state, text = timeoutText(request)](boost::system::error_code ec) {
-        if (!ec) state->abort(std::make_exception_ptr(TimeoutError(text)));
+      // The message is built only if the deadline fires: most calls never need it.
+      state->timer.async_wait([state, method = request.method](boost::system::error_code ec) {
+        if (!ec) state->abort(std::make_exception_ptr(TimeoutError(timeoutText(method))));
       });
     }
     auto caller_slot = asio::get_associated_cancellation_slot(state->handler);
@@ -70,8 +71,8 @@ class DeadlineFilter final : public RpcFilter {
   }
 
  private:
-  static std::string timeoutText(const Request& request) {
-    return "call to " + request.method + " missed its deadline";
+  static std::string timeoutText(const std::string& method) {
+    return "call to " + method + " missed its deadline";
   }
 
   asio::any_io_executor executor_;

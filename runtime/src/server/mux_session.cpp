@@ -47,23 +47,13 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
   }
 
   void onFrame(std::string_view payload) {
-    if (payload.size() < 4) return close();
-    auto type_byte = static_cast<int8_t>(payload[0]);
-    uint32_t raw = (uint32_t{static_cast<uint8_t>(payload[1])} << 16) |
-                   (uint32_t{static_cast<uint8_t>(payload[2])} << 8) |
-                   static_cast<uint8_t>(payload[3]);
-    uint32_t tag = raw & ~kFragmentBit;
-    std::string_view body = payload.substr(4);
-    if ((raw & kFragmentBit) || fragments_.count(tag)) {
-      std::string& joined = fragments_[tag];
-      if (joined.size() + body.size() > setup_.options->max_message_bytes) return close();
-      joined.append(body);
-      if (raw & kFragmentBit) return;
-      std::string whole = std::move(joined);
-      fragments_.erase(tag);
-      return onMessage(type_byte, tag, whole);
+    try {
+      fragments_.feed(payload, [this](int8_t type_byte, uint32_t tag, std::string_view body) {
+        onMessage(type_byte, tag, body);
+      });
+    } catch (const ProtocolError&) {
+      close();  // a peer that cannot frame cannot be answered reliably
     }
-    onMessage(type_byte, tag, body);
   }
 
   void onMessage(int8_t type_byte, uint32_t tag, std::string_view body) {
@@ -96,17 +86,11 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
       return send(Rerr{init.tag, "Unsupported Mux version " + std::to_string(init.version)});
     }
     for (const auto& [key, value] : init.headers) {
-      if (key == "mux-framer" && value.size() >= 4) {
-        uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(value[i]);
-        if (v > 0 && v < INT32_MAX) send_fragment_limit_ = v;
-      }
+      if (key == "mux-framer") send_fragment_limit_ = parseFramerHeader(value);
     }
-    uint32_t limit =
-        static_cast<uint32_t>(std::min<size_t>(setup_.options->max_frame_bytes, INT32_MAX));
-    std::string framer(4, '\0');
-    for (int i = 0; i < 4; ++i) framer[i] = static_cast<char>(limit >> (24 - 8 * i));
-    send(Rinit{init.tag, 1, {{"mux-framer", framer}, {"tls", "off"}}});
+    send(Rinit{init.tag,
+               1,
+               {{"mux-framer", framerHeader(setup_.options->max_frame_bytes)}, {"tls", "off"}}});
   }
 
   void onDispatch(Tdispatch& call) {
@@ -171,7 +155,7 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
   SessionSetup setup_;
   std::unordered_map<uint32_t, uint64_t> in_flight_;  // tag -> the serial of the call on it
   uint64_t next_serial_ = 0;
-  std::unordered_map<uint32_t, std::string> fragments_;
+  Reassembler fragments_{setup_.options->max_message_bytes};
   std::optional<size_t> send_fragment_limit_;
   bool draining_ = false;
   bool drain_acknowledged_ = false;

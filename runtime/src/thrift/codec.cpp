@@ -6,12 +6,33 @@
 namespace scales::thrift {
 namespace detail {
 
-std::shared_ptr<Buffer> writeBuffer() { return std::make_shared<Buffer>(256); }
+// One buffer of each kind per thread, reset for every message: encoding and decoding run to
+// completion without yielding, so a thread never needs two at once, and the per-call
+// allocations of a fresh TMemoryBuffer stay off the hot path.
+std::shared_ptr<Buffer> writeBuffer() {
+  thread_local auto buffer = std::make_shared<Buffer>(1024);
+  buffer->resetBuffer();
+  return buffer;
+}
+
+namespace {
+// A reusable read buffer. Thrift counts bytes read against its max message size for the
+// transport's lifetime; each message starts that count afresh.
+class MessageReader final : public Buffer {
+ public:
+  void observe(std::string_view bytes) {
+    // OBSERVE never writes through the pointer; TMemoryBuffer just lacks a const overload.
+    auto* data = reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data()));
+    resetBuffer(data, static_cast<uint32_t>(bytes.size()), Buffer::OBSERVE);
+    resetConsumedMessageSize();
+  }
+};
+}  // namespace
 
 std::shared_ptr<Buffer> readBuffer(std::string_view bytes) {
-  // OBSERVE never writes through the pointer; TMemoryBuffer just lacks a const constructor.
-  auto* data = reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data()));
-  return std::make_shared<Buffer>(data, static_cast<uint32_t>(bytes.size()), Buffer::OBSERVE);
+  thread_local auto buffer = std::make_shared<MessageReader>();
+  buffer->observe(bytes);
+  return buffer;
 }
 
 std::string takeBytes(Buffer& buffer) {

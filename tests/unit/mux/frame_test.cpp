@@ -156,6 +156,69 @@ TEST(MuxFrame, FragmentBitIsSplitFromTheTag) {
   EXPECT_EQ(frame.body, "x");
 }
 
+TEST(MuxReassembler, JoinsInterleavedFragmentsPerTag) {
+  std::string a, b;
+  appendFragmented(encoded(Rdispatch{2, ReplyStatus::kOk, {}, std::string(50, 'a')}), 16, a);
+  appendFragmented(encoded(Rdispatch{3, ReplyStatus::kOk, {}, std::string(40, 'b')}), 16, b);
+  // Split both into frames and interleave them: a0 b0 a1 b1 ...
+  auto frames = [](const std::string& wire) {
+    std::vector<std::string> out;
+    std::string_view rest = wire;
+    Frame f;
+    size_t used = 0;
+    while (readFrame(rest, 1 << 20, f, used) == FrameStatus::kComplete) {
+      out.emplace_back(rest.substr(4, used - 4));
+      rest.remove_prefix(used);
+    }
+    return out;
+  };
+  auto fa = frames(a), fb = frames(b);
+  ASSERT_GT(fa.size(), 2u);
+  std::vector<std::string> order;
+  for (size_t i = 0; i < std::max(fa.size(), fb.size()); ++i) {
+    if (i < fa.size()) order.push_back(fa[i]);
+    if (i < fb.size()) order.push_back(fb[i]);
+  }
+  Reassembler joiner(1 << 20);
+  std::vector<Rdispatch> whole;
+  for (const auto& payload : order) {
+    joiner.feed(payload, [&](int8_t t, uint32_t tag, std::string_view body) {
+      whole.push_back(std::get<Rdispatch>(decode(t, tag, body)));
+    });
+  }
+  ASSERT_EQ(whole.size(), 2u);
+  EXPECT_EQ(whole[0].tag + whole[1].tag, 5u);
+  for (const auto& r : whole)
+    EXPECT_EQ(r.body, std::string(r.tag == 2 ? 50 : 40, r.tag == 2 ? 'a' : 'b'));
+}
+
+TEST(MuxReassembler, RefusesMessagesOverTheLimit) {
+  std::string wire;
+  appendFragmented(encoded(Rdispatch{2, ReplyStatus::kOk, {}, std::string(100, 'x')}), 10, wire);
+  Reassembler joiner(64);
+  std::string_view rest = wire;
+  Frame f;
+  size_t used = 0;
+  bool threw = false;
+  while (!threw && readFrame(rest, 1 << 20, f, used) == FrameStatus::kComplete) {
+    try {
+      joiner.feed(rest.substr(4, used - 4), [](int8_t, uint32_t, std::string_view) {});
+    } catch (const ProtocolError&) {
+      threw = true;
+    }
+    rest.remove_prefix(used);
+  }
+  EXPECT_TRUE(threw);
+  EXPECT_THROW(joiner.feed("ab", [](int8_t, uint32_t, std::string_view) {}), ProtocolError);
+}
+
+TEST(MuxFrame, FramerHeaderRoundTrips) {
+  EXPECT_EQ(framerHeader(0x10000), bytes({0, 1, 0, 0}));
+  EXPECT_EQ(parseFramerHeader(framerHeader(4096)), 4096u);
+  EXPECT_EQ(parseFramerHeader(bytes({0x7f, 0xff, 0xff, 0xff})), std::nullopt);  // no limit
+  EXPECT_EQ(parseFramerHeader("ab"), std::nullopt);
+}
+
 TEST(MuxFrame, ReadFrameStatuses) {
   Frame frame;
   size_t consumed = 0;

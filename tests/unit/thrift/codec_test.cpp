@@ -86,6 +86,17 @@ TEST(ThriftCodec, RoundTripsContainersInBothProtocols) {
   }
 }
 
+TEST(ThriftCodec, ReusedBuffersDecodeFarMoreThanTheMaxMessageSizeInTotal) {
+  // Thrift's default max message size is 100 MB; 120 messages of 1 MiB pass it in total.
+  OneString big{std::string(1 << 20, 'x')};
+  auto encoded = encodeMessage(Protocol::kBinary, "m", tp::T_REPLY, 1, big);
+  for (int i = 0; i < 120; ++i) {
+    OneString out;
+    decodeMessage(Protocol::kBinary, encoded, out);
+    ASSERT_EQ(out.text.size(), big.text.size()) << i;
+  }
+}
+
 TEST(ThriftCodec, PeekDetectsProtocolAndHeader) {
   auto compact = encodeMessage(Protocol::kCompact, "call", tp::T_ONEWAY, 3, OneString{});
   auto header = peekMessage(compact);

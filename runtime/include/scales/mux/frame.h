@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -145,6 +147,43 @@ FrameStatus readFrame(std::string_view buffer, size_t max_frame, Frame& frame, s
 // Decodes a complete message body (after fragments are joined). Throws ProtocolError naming what
 // is malformed. Unknown types decode to Unknown.
 Message decode(int8_t type, uint32_t tag, std::string_view body);
+
+// Joins fragmented messages (MUX.md §2.3). Feed it every frame payload (type, tag, body; no
+// length prefix); whole messages come out through `on_message(type, tag, body)`.
+class Reassembler {
+ public:
+  explicit Reassembler(size_t max_message) : max_message_(max_message) {}
+
+  // Throws ProtocolError for a payload shorter than type and tag, or a message over max_message.
+  template <class OnMessage>
+  void feed(std::string_view payload, OnMessage&& on_message) {
+    auto [type, raw_tag] = header(payload);
+    uint32_t tag = raw_tag & ~kFragmentBit;
+    std::string_view body = payload.substr(4);
+    bool more = (raw_tag & kFragmentBit) != 0;
+    if (!more && partial_.empty()) return on_message(type, tag, body);  // the common case
+    auto it = partial_.find(tag);
+    if (!more && it == partial_.end()) return on_message(type, tag, body);
+    std::string& joined = it == partial_.end() ? partial_[tag] : it->second;
+    append(joined, body);
+    if (more) return;
+    std::string whole = std::move(joined);
+    partial_.erase(tag);
+    on_message(type, tag, std::string_view(whole));
+  }
+
+ private:
+  static std::pair<int8_t, uint32_t> header(std::string_view payload);
+  void append(std::string& joined, std::string_view body) const;
+
+  size_t max_message_;
+  std::unordered_map<uint32_t, std::string> partial_;
+};
+
+// The `mux-framer` handshake header: the largest fragment its sender accepts (i32 big-endian).
+std::string framerHeader(size_t max_fragment);
+// The limit a peer's `mux-framer` value sets, or nullopt for none (absent, zero or Int.MaxValue).
+std::optional<size_t> parseFramerHeader(std::string_view value);
 
 // The handshake marker: Rerr on the control tag with this text (MUX.md §2.6).
 inline constexpr std::string_view kTinitCheck = "tinit check";
