@@ -112,6 +112,11 @@ class Reader {
     return s;
   }
   size_t remaining() const { return body_.size() - pos_; }
+  size_t position() const { return pos_; }
+  void skip(size_t n, const char* what) {
+    need(n, what);
+    pos_ += n;
+  }
   void end(const char* what) {
     if (remaining() != 0) malformed(what);
   }
@@ -219,6 +224,35 @@ Pairs initHeaders(Reader& r) {
 }  // namespace
 
 void encode(const Message& message, std::string& out) { std::visit(Encoder{out}, message); }
+
+TdispatchView viewTdispatch(std::string_view body) {
+  Reader r(body);
+  auto skipPairs = [&r](const char* what) {
+    uint16_t n = r.u16(what);
+    for (uint16_t i = 0; i < n; ++i) {
+      r.skip(r.u16(what), what);
+      r.skip(r.u16(what), what);
+    }
+  };
+  TdispatchView view;
+  size_t start = r.position();
+  skipPairs("Tdispatch contexts");
+  view.contexts = body.substr(start, r.position() - start);
+  size_t dst = r.u16("Tdispatch destination");
+  view.destination = body.substr(r.position(), dst);
+  r.skip(dst, "Tdispatch destination");
+  skipPairs("Tdispatch dtab");
+  view.body = body.substr(r.position());
+  return view;
+}
+
+void encodeRdispatch(uint32_t tag, ReplyStatus status, std::string_view body, std::string& out) {
+  auto s = begin(out, type::kRdispatch, tag);
+  putU8(out, static_cast<uint8_t>(status));
+  putU16(out, 0);
+  out.append(body);
+  finish(out, s);
+}
 
 std::pair<int8_t, uint32_t> Reassembler::header(std::string_view payload) {
   if (payload.size() < 4) malformed("frame shorter than its type and tag");

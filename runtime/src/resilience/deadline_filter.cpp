@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -26,8 +27,15 @@ struct CallState {
     timer.cancel();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) slot.clear();
-    auto h = std::move(handler);
-    h(error, std::move(response));
+    // The caller's handler resumes where it expects: on its associated executor (a strand, a
+    // coroutine's context), or right here if that is the executor we are running on, which is
+    // the case for handlers without one of their own (no extra hop through the scheduler).
+    auto here = timer.get_executor();
+    if (asio::get_associated_executor(handler, here) == asio::any_completion_executor(here)) {
+      auto h = std::move(handler);
+      return h(error, std::move(response));
+    }
+    completeDispatch(here, std::move(handler), error, std::move(response));
   }
 
   // Ends the call early with `error` and tells the layers below to let go.

@@ -3,7 +3,7 @@
 // runs Tdispatch calls concurrently, answers pings, honours Tdiscarded (Rdiscarded now, the late
 // reply dropped), and drains on request: Tdrain, then close once Rdrain came and nothing is in
 // flight. Calls that arrive while draining are NACKed so the client sends them elsewhere.
-#include <boost/asio/post.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <optional>
 #include <unordered_map>
 
@@ -57,13 +57,20 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
   }
 
   void onMessage(int8_t type_byte, uint32_t tag, std::string_view body) {
+    if (type_byte == type::kTdispatch) {
+      // The hot path: read in place, no Message built.
+      try {
+        return onDispatch(tag, viewTdispatch(body).body);
+      } catch (const ProtocolError& e) {
+        return send(Rerr{tag, e.what()});
+      }
+    }
     Message message;
     try {
       message = decode(type_byte, tag, body);
     } catch (const ProtocolError& e) {
       return send(Rerr{tag, e.what()});
     }
-    if (auto* d = std::get_if<Tdispatch>(&message)) return onDispatch(*d);
     if (auto* r = std::get_if<Rerr>(&message)) {
       // The handshake marker comes back unchanged: "this server negotiates".
       if (r->tag == kControlTag && r->why == kTinitCheck) return send(*r);
@@ -93,22 +100,26 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
                {{"mux-framer", framerHeader(setup_.options->max_frame_bytes)}, {"tls", "off"}}});
   }
 
-  void onDispatch(Tdispatch& call) {
-    if (draining_ || in_flight_.count(call.tag)) {
+  void onDispatch(uint32_t tag, std::string_view body) {
+    if (draining_ || in_flight_.count(tag)) {
       // Draining: the client is told to go elsewhere. A tag already in flight is a client bug;
       // answering it would confuse the earlier call.
-      return send(Rdispatch{call.tag, ReplyStatus::kNack, {}, {}});
+      encodeRdispatch(tag, ReplyStatus::kNack, {}, stream_.outbox());
+      return stream_.flush();
     }
     uint64_t serial = next_serial_++;
-    in_flight_.emplace(call.tag, serial);
+    in_flight_.emplace(tag, serial);
     auto ex = stream_.socket().get_executor();
-    setup_.dispatcher->dispatch(
-        setup_.context, std::move(call.body),
-        [weak = weak_from_this(), ex, tag = call.tag, serial](std::string reply) {
-          asio::post(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
-            if (auto self = weak.lock()) self->onReply(tag, serial, std::move(reply));
-          });
-        });
+    setup_.dispatcher->dispatch(setup_.context, std::string(body),
+                                [weak = weak_from_this(), ex, tag, serial](std::string reply) {
+                                  // Inline when the handler answered on this session's own executor
+                                  // (async handlers usually do); otherwise hop back to it.
+                                  asio::dispatch(
+                                      ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
+                                        if (auto self = weak.lock())
+                                          self->onReply(tag, serial, std::move(reply));
+                                      });
+                                });
   }
 
   void onReply(uint32_t tag, uint64_t serial, std::string reply) {
@@ -118,12 +129,12 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     in_flight_.erase(it);
     if (stream_.open()) {
       // Oneway calls get an empty reply too: every Tdispatch is owed an answer.
-      std::string frame;
-      encode(Rdispatch{tag, ReplyStatus::kOk, {}, std::move(reply)}, frame);
-      if (send_fragment_limit_ && frame.size() - kHeaderSize > *send_fragment_limit_) {
+      if (send_fragment_limit_ && reply.size() + 3 > *send_fragment_limit_) {
+        std::string frame;
+        encodeRdispatch(tag, ReplyStatus::kOk, reply, frame);
         appendFragmented(frame, *send_fragment_limit_, stream_.outbox());
       } else {
-        stream_.outbox().append(frame);
+        encodeRdispatch(tag, ReplyStatus::kOk, reply, stream_.outbox());
       }
       stream_.flush();
     }

@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/thrift/client.h"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <future>
 
 #include "scales/client/stack.h"
-#include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
 #include "scales/thrift/framed.h"
@@ -80,17 +78,12 @@ void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
   if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
     request.deadline = Deadline::after(config_.timeout);
   }
-  asio::dispatch(
-      executor_, [this, request = std::move(request), handler = std::move(handler)]() mutable {
-        auto fallback = executor_;
-        auto slot = asio::get_associated_cancellation_slot(handler);
-        stack_->call(std::move(request),
-                     asio::bind_cancellation_slot(slot, [fallback, handler = std::move(handler)](
-                                                            std::exception_ptr error,
-                                                            Response response) mutable {
-                       completeDispatch(fallback, std::move(handler), error, std::move(response));
-                     }));
-      });
+  // The stack's top layer (the deadline filter) completes the handler on its associated
+  // executor, so the handler goes down as it is.
+  asio::dispatch(executor_,
+                 [this, request = std::move(request), handler = std::move(handler)]() mutable {
+                   stack_->call(std::move(request), std::move(handler));
+                 });
 }
 
 void ThriftClient::checkMayBlock(std::string_view method) const {

@@ -81,6 +81,25 @@ TEST(MuxFrame, TdispatchWithDestinationAndDtab) {
   EXPECT_EQ(back.dtab, d.dtab);
 }
 
+TEST(MuxFrame, FastPathsMatchTheGenericCodec) {
+  Tdispatch d{9, {{"k1", "v1"}, {"key2", "value2"}}, "/dst", {{"/a", "/b"}}, "the body"};
+  auto wire = encoded(d);
+  auto view = viewTdispatch(std::string_view(wire).substr(kHeaderSize));
+  EXPECT_EQ(view.body, "the body");
+  EXPECT_EQ(view.destination, "/dst");
+  EXPECT_EQ(view.contexts, bytes({0, 2, 0, 2}) + "k1" + bytes({0, 2}) + "v1" + bytes({0, 4}) +
+                               "key2" + bytes({0, 6}) + "value2");
+  EXPECT_THROW(viewTdispatch(bytes({0, 1, 0, 9})), ProtocolError);
+  std::string fast;
+  encodeRdispatch(9, ReplyStatus::kOk, "reply", fast);
+  EXPECT_EQ(fast, encoded(Rdispatch{9, ReplyStatus::kOk, {}, "reply"}));
+  ContextView contexts[] = {{"k1", "v1"}, {"key2", "value2"}};
+  std::string tdispatch;
+  encodeTdispatch(9, contexts, 2, "the body", tdispatch);
+  EXPECT_EQ(tdispatch,
+            encoded(Tdispatch{9, {{"k1", "v1"}, {"key2", "value2"}}, "", {}, "the body"}));
+}
+
 TEST(MuxFrame, RdispatchStatusesAndContexts) {
   Rdispatch r{0x123456, ReplyStatus::kNack, {{"MuxFailure", bytes({0, 0, 0, 0, 0, 0, 0, 2})}}, ""};
   auto wire = encoded(r);

@@ -15,6 +15,8 @@ namespace scales {
 // - call() MUST be invoked on the stack's executor; implementations never block.
 // - The handler is invoked exactly once, never inline inside call() (Asio's rule), with either a
 //   null exception_ptr and the reply, or a typed error (scales/core/errors.h) and an empty reply.
+//   Layers inside the stack invoke it on the stack's executor; the top layer (the deadline
+//   filter) moves the caller's handler onto its associated executor.
 // - The handler's associated cancellation slot, when connected, cancels the call: the layer
 //   releases what it holds and completes with the error that caused the cancellation.
 template <class Req, class Rep>

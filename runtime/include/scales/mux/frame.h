@@ -125,6 +125,19 @@ using ContextView = std::pair<std::string_view, std::string_view>;
 void encodeTdispatch(uint32_t tag, const ContextView* contexts, size_t count, std::string_view body,
                      std::string& out);
 
+// A Tdispatch body read in place (the server's hot path): contexts stay encoded in
+// `contexts` (nctx:2 (key~2 value~2)*), the rest are views into the body.
+struct TdispatchView {
+  std::string_view contexts;
+  std::string_view destination;
+  std::string_view body;
+};
+// Throws ProtocolError like decode() does.
+TdispatchView viewTdispatch(std::string_view body);
+
+// The Rdispatch encoder for a reply without contexts: the same bytes as encode().
+void encodeRdispatch(uint32_t tag, ReplyStatus status, std::string_view body, std::string& out);
+
 // Appends `frame` (one whole encoded frame) split into fragments whose bodies (after type and
 // tag) are at most `max_fragment` bytes: every fragment but the last carries the fragment bit.
 void appendFragmented(std::string_view frame, size_t max_fragment, std::string& out);

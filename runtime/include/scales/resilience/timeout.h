@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The deadline filter: the top of every stack. It owns the caller's handler, completes it exactly
-// once (reply, error, TimeoutError at the deadline, or CancelledError when the caller cancels),
-// and cancels the work below so that connections and queue slots are released.
+// once (reply, error, TimeoutError at the deadline, or CancelledError when the caller cancels) on
+// the handler's associated executor, and cancels the work below so that connections and queue
+// slots are released.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

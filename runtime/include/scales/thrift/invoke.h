@@ -4,9 +4,7 @@
 // (std::exception_ptr, T) — or (std::exception_ptr) for void — after decoding the reply.
 #pragma once
 
-#include <boost/asio/associated_allocator.hpp>
-#include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/associator.hpp>
 #include <boost/asio/async_result.hpp>
 #include <exception>
 #include <memory>
@@ -27,27 +25,16 @@ struct Signature<void> {
   using type = void(std::exception_ptr);
 };
 
-// Decodes the reply, then completes the caller's handler. Exposes the caller's associated
-// executor, allocator and cancellation slot, so the stack completes and cancels where the caller
-// expects.
+// Decodes the reply, then completes the caller's handler. Every Asio associator (executor,
+// allocator, cancellation slot) is forwarded to the caller's handler, defaults included: a plain
+// callback has no executor of its own and so runs on the client's, without an extra hop.
 template <class T, class Handler, class Decode>
 class DecodingHandler {
  public:
   DecodingHandler(Handler handler, Decode decode)
       : handler_(std::move(handler)), decode_(std::move(decode)) {}
 
-  using executor_type = boost::asio::associated_executor_t<Handler>;
-  executor_type get_executor() const noexcept {
-    return boost::asio::get_associated_executor(handler_);
-  }
-  using allocator_type = boost::asio::associated_allocator_t<Handler>;
-  allocator_type get_allocator() const noexcept {
-    return boost::asio::get_associated_allocator(handler_);
-  }
-  using cancellation_slot_type = boost::asio::associated_cancellation_slot_t<Handler>;
-  cancellation_slot_type get_cancellation_slot() const noexcept {
-    return boost::asio::get_associated_cancellation_slot(handler_);
-  }
+  const Handler& inner() const noexcept { return handler_; }
 
   void operator()(std::exception_ptr error, Response response) {
     if constexpr (std::is_void_v<T>) {
@@ -77,6 +64,26 @@ class DecodingHandler {
 };
 
 }  // namespace detail
+}  // namespace scales::thrift
+
+namespace boost::asio {
+template <template <typename, typename> class Associator, class T, class Handler, class Decode,
+          class DefaultCandidate>
+struct associator<Associator, scales::thrift::detail::DecodingHandler<T, Handler, Decode>,
+                  DefaultCandidate> : Associator<Handler, DefaultCandidate> {
+  static typename Associator<Handler, DefaultCandidate>::type get(
+      const scales::thrift::detail::DecodingHandler<T, Handler, Decode>& h) noexcept {
+    return Associator<Handler, DefaultCandidate>::get(h.inner());
+  }
+  static auto get(const scales::thrift::detail::DecodingHandler<T, Handler, Decode>& h,
+                  const DefaultCandidate& c) noexcept
+      -> decltype(Associator<Handler, DefaultCandidate>::get(h.inner(), c)) {
+    return Associator<Handler, DefaultCandidate>::get(h.inner(), c);
+  }
+};
+}  // namespace boost::asio
+
+namespace scales::thrift {
 
 // `decode` maps the reply payload to T or throws (declared exception, ApplicationError,
 // ProtocolError). For oneway calls it is never given a payload to read.
