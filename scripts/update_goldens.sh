@@ -11,5 +11,8 @@ for case in tests/generator/*/; do
   "$gen" --out "$case/expected" "$case/input.thrift"
   # Thrift's own types are Apache's output, not ours: the goldens pin the scales layer only.
   find "$case/expected" -name '*_types.*' -delete -o -name '*_constants.*' -delete
+  # Goldens are kept in the repo's style, like every other C++ file; the test formats the
+  # generator's output the same way before comparing.
+  clang-format -i --style=file "$case"/expected/*
 done
 git status --short tests/generator

@@ -3,11 +3,10 @@
 // Wire structs, encoders and decoders of Tiny, its sync client calls and dispatcher.
 #include "Tiny.scales.h"
 
-#include <optional>
-#include <unordered_map>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
+#include <optional>
+#include <unordered_map>
 
 #include "scales/thrift/codec.h"
 #include "scales/thrift/server_codec.h"
@@ -44,9 +43,11 @@ struct add_args {
                        [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
           switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I32>(*scales_p, scales_type, a);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I32>(
+                  *scales_p, scales_type, a);
             case 2:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I64>(*scales_p, scales_type, b);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I64>(
+                  *scales_p, scales_type, b);
             default:
               return false;
           }
@@ -62,7 +63,8 @@ struct add_result {
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_add_result");
     if (success) {
-      ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "success", 0, *success);
+      ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "success", 0,
+                                                                      *success);
     }
 
     scales_p->writeFieldStop();
@@ -76,7 +78,8 @@ struct add_result {
                        [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
           switch (scales_id) {
             case 0:
-              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::I64>(*scales_p, scales_type, success);
+              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::I64>(
+                  *scales_p, scales_type, success);
             default:
               return false;
           }
@@ -91,7 +94,8 @@ struct check_pargs {
   template <class P>
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_check_args");
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, "items", 1, items);
+    ::scales::thrift::wire::writeField<
+        ::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, "items", 1, items);
     scales_p->writeFieldStop();
     scales_p->writeStructEnd();
   }
@@ -107,7 +111,9 @@ struct check_args {
                        [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
           switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, scales_type, items);
+              return ::scales::thrift::wire::readFieldValue<
+                  ::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p,
+                                                                                scales_type, items);
             default:
               return false;
           }
@@ -117,7 +123,6 @@ struct check_args {
 
 // check: the reply, holding the value or one declared exception.
 struct check_result {
-
   std::optional<::golden::Nope> nope;
 
   template <class P>
@@ -125,7 +130,8 @@ struct check_result {
     scales_p->writeStructBegin("Tiny_check_result");
 
     if (nope) {
-      ::scales::thrift::wire::writeField<::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, "nope", 1, *nope);
+      ::scales::thrift::wire::writeField<::scales::thrift::wire::Struct<::golden::Nope>>(
+          *scales_p, "nope", 1, *nope);
     }
     scales_p->writeFieldStop();
     scales_p->writeStructEnd();
@@ -138,7 +144,8 @@ struct check_result {
                        [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
           switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readOptional<::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, scales_type, nope);
+              return ::scales::thrift::wire::readOptional<
+                  ::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, scales_type, nope);
             default:
               return false;
           }
@@ -169,7 +176,8 @@ struct note_args {
                        [[maybe_unused]] ::scales::thrift::wire::TType scales_type) {
           switch (scales_id) {
             case 1:
-              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::Binary>(*scales_p, scales_type, data);
+              return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::Binary>(
+                  *scales_p, scales_type, data);
             default:
               return false;
           }
@@ -180,13 +188,12 @@ struct note_args {
 }  // namespace
 
 ::scales::Request encode_add(::scales::thrift::Protocol scales_protocol, int32_t a, int64_t b) {
-  add_pargs scales_args{ a, b };
+  add_pargs scales_args{a, b};
   ::scales::Request scales_request;
   scales_request.method = "add";
   scales_request.oneway = false;
   scales_request.payload = ::scales::thrift::encodeMessage(
-      scales_protocol, "add", ::apache::thrift::protocol::T_CALL, 0,
-      scales_args);
+      scales_protocol, "add", ::apache::thrift::protocol::T_CALL, 0, scales_args);
   return scales_request;
 }
 
@@ -201,8 +208,7 @@ int64_t add_decoder::operator()(const ::scales::Response& scales_response) const
 
 // Encodes the handler's answer: the value, a declared exception, or a TApplicationException.
 std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_header,
-                                            std::exception_ptr scales_error,
-                                            int64_t* scales_value) {
+                              std::exception_ptr scales_error, int64_t* scales_value) {
   add_result scales_result;
   if (scales_error) {
     try {
@@ -218,14 +224,14 @@ std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_head
                                          scales_result);
 }
 
-::scales::Request encode_check(::scales::thrift::Protocol scales_protocol, const std::vector<std::string>& items) {
-  check_pargs scales_args{ items };
+::scales::Request encode_check(::scales::thrift::Protocol scales_protocol,
+                               const std::vector<std::string>& items) {
+  check_pargs scales_args{items};
   ::scales::Request scales_request;
   scales_request.method = "check";
   scales_request.oneway = false;
   scales_request.payload = ::scales::thrift::encodeMessage(
-      scales_protocol, "check", ::apache::thrift::protocol::T_CALL, 0,
-      scales_args);
+      scales_protocol, "check", ::apache::thrift::protocol::T_CALL, 0, scales_args);
   return scales_request;
 }
 
@@ -238,7 +244,7 @@ void check_decoder::operator()(const ::scales::Response& scales_response) const 
 
 // Encodes the handler's answer: the value, a declared exception, or a TApplicationException.
 std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_header,
-                                            std::exception_ptr scales_error) {
+                                std::exception_ptr scales_error) {
   check_result scales_result;
   if (scales_error) {
     try {
@@ -255,13 +261,12 @@ std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_he
 }
 
 ::scales::Request encode_note(::scales::thrift::Protocol scales_protocol, const std::string& data) {
-  note_pargs scales_args{ data };
+  note_pargs scales_args{data};
   ::scales::Request scales_request;
   scales_request.method = "note";
   scales_request.oneway = true;
   scales_request.payload = ::scales::thrift::encodeMessage(
-      scales_protocol, "note", ::apache::thrift::protocol::T_ONEWAY, 0,
-      scales_args);
+      scales_protocol, "note", ::apache::thrift::protocol::T_ONEWAY, 0, scales_args);
   return scales_request;
 }
 
@@ -292,11 +297,10 @@ TinyDispatcher::TinyDispatcher(std::shared_ptr<TinyHandler> handler)
 TinyDispatcher::TinyDispatcher(std::shared_ptr<TinyAsyncHandler> handler)
     : scales_async_(std::move(handler)) {}
 
-void TinyDispatcher::dispatch(const ::scales::server::CallContext& context,
-                                          std::string message, Responder respond) {
+void TinyDispatcher::dispatch(const ::scales::server::CallContext& context, std::string message,
+                              Responder respond) {
   using Method = void (TinyDispatcher::*)(const ::scales::server::CallContext&,
-                                                      ::scales::thrift::MessageHeader, std::string,
-                                                      Responder);
+                                          ::scales::thrift::MessageHeader, std::string, Responder);
   static const std::unordered_map<std::string_view, Method> methods = {
       {"add", &TinyDispatcher::dispatch_add},
       {"check", &TinyDispatcher::dispatch_check},
@@ -309,11 +313,12 @@ void TinyDispatcher::dispatch(const ::scales::server::CallContext& context,
   (this->*(it->second))(context, std::move(*header), std::move(message), std::move(respond));
 }
 
-void TinyDispatcher::dispatch_add(
-    const ::scales::server::CallContext& scales_context, ::scales::thrift::MessageHeader scales_header,
-    std::string scales_message, Responder scales_respond) {
+void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_context,
+                                  ::scales::thrift::MessageHeader scales_header,
+                                  std::string scales_message, Responder scales_respond) {
   auto scales_args = std::make_shared<Tiny_scales::add_args>();
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond)) return;
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond))
+    return;
 
   auto scales_complete = [scales_header = std::move(scales_header), scales_respond](
                              std::exception_ptr scales_error, int64_t* scales_value) {
@@ -322,13 +327,13 @@ void TinyDispatcher::dispatch_add(
   if (scales_sync_) {
     boost::asio::post(scales_context.blocking_executor,
                       [scales_handler = scales_sync_, scales_args, scales_complete] {
-      try {
-        auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
-        scales_complete(nullptr, &scales_value);
-      } catch (...) {
-        scales_complete(std::current_exception(), nullptr);
-      }
-    });
+                        try {
+                          auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
+                          scales_complete(nullptr, &scales_value);
+                        } catch (...) {
+                          scales_complete(std::current_exception(), nullptr);
+                        }
+                      });
   } else {
     ::scales::server::Reply<int64_t> scales_reply(scales_complete);
     auto scales_guard = scales_reply.guard();
@@ -340,27 +345,27 @@ void TinyDispatcher::dispatch_add(
   }
 }
 
-void TinyDispatcher::dispatch_check(
-    const ::scales::server::CallContext& scales_context, ::scales::thrift::MessageHeader scales_header,
-    std::string scales_message, Responder scales_respond) {
+void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_context,
+                                    ::scales::thrift::MessageHeader scales_header,
+                                    std::string scales_message, Responder scales_respond) {
   auto scales_args = std::make_shared<Tiny_scales::check_args>();
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond)) return;
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond))
+    return;
 
-  auto scales_complete = [scales_header = std::move(scales_header), scales_respond](
-                             std::exception_ptr scales_error) {
+  auto scales_complete = [scales_header = std::move(scales_header),
+                          scales_respond](std::exception_ptr scales_error) {
     scales_respond(Tiny_scales::encode_check_result(scales_header, scales_error));
   };
   if (scales_sync_) {
     boost::asio::post(scales_context.blocking_executor,
                       [scales_handler = scales_sync_, scales_args, scales_complete] {
-      try {
-
-        scales_handler->check(scales_args->items);
-        scales_complete(nullptr);
-      } catch (...) {
-        scales_complete(std::current_exception());
-      }
-    });
+                        try {
+                          scales_handler->check(scales_args->items);
+                          scales_complete(nullptr);
+                        } catch (...) {
+                          scales_complete(std::current_exception());
+                        }
+                      });
   } else {
     ::scales::server::Reply<void> scales_reply(scales_complete);
     auto scales_guard = scales_reply.guard();
@@ -372,19 +377,21 @@ void TinyDispatcher::dispatch_check(
   }
 }
 
-void TinyDispatcher::dispatch_note(
-    const ::scales::server::CallContext& scales_context, ::scales::thrift::MessageHeader scales_header,
-    std::string scales_message, Responder scales_respond) {
+void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_context,
+                                   ::scales::thrift::MessageHeader scales_header,
+                                   std::string scales_message, Responder scales_respond) {
   auto scales_args = std::make_shared<Tiny_scales::note_args>();
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond)) return;
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond))
+    return;
   scales_respond(std::string());  // oneway: nothing goes back, whatever the handler does
   if (scales_sync_) {
-    boost::asio::post(scales_context.blocking_executor, [scales_handler = scales_sync_, scales_args] {
-      try {
-        scales_handler->note(scales_args->data);
-      } catch (...) {
-      }
-    });
+    boost::asio::post(scales_context.blocking_executor,
+                      [scales_handler = scales_sync_, scales_args] {
+                        try {
+                          scales_handler->note(scales_args->data);
+                        } catch (...) {
+                        }
+                      });
   } else {
     try {
       scales_async_->note(scales_args->data);

@@ -27,7 +27,8 @@ struct add_decoder {
   int64_t operator()(const ::scales::Response& scales_response) const;
 };
 
-::scales::Request encode_check(::scales::thrift::Protocol scales_protocol, const std::vector<std::string>& items);
+::scales::Request encode_check(::scales::thrift::Protocol scales_protocol,
+                               const std::vector<std::string>& items);
 
 struct check_decoder {
   ::scales::thrift::Protocol protocol;
@@ -50,7 +51,9 @@ class TinyClient {
   explicit TinyClient(std::shared_ptr<::scales::thrift::ThriftClient> client)
       : scales_client_(std::move(client)) {}
 
-  const std::shared_ptr<::scales::thrift::ThriftClient>& thriftClient() const { return scales_client_; }
+  const std::shared_ptr<::scales::thrift::ThriftClient>& thriftClient() const {
+    return scales_client_;
+  }
 
   // Adds two numbers.
   int64_t add(int32_t a, int64_t b);
@@ -58,8 +61,7 @@ class TinyClient {
   auto add(int32_t a, int64_t b, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<int64_t>(
         scales_client_, Tiny_scales::encode_add(scales_client_->protocol(), a, b),
-        Tiny_scales::add_decoder{scales_client_->protocol()},
-        std::forward<CompletionToken>(token));
+        Tiny_scales::add_decoder{scales_client_->protocol()}, std::forward<CompletionToken>(token));
   }
 
   void check(const std::vector<std::string>& items);
@@ -100,7 +102,8 @@ class TinyAsyncHandler {
  public:
   virtual ~TinyAsyncHandler() = default;
   virtual void add(int32_t a, int64_t b, ::scales::server::Reply<int64_t> reply) = 0;
-  virtual void check(const std::vector<std::string>& items, ::scales::server::Reply<void> reply) = 0;
+  virtual void check(const std::vector<std::string>& items,
+                     ::scales::server::Reply<void> reply) = 0;
   virtual void note(const std::string& data) = 0;
 };
 
@@ -115,14 +118,14 @@ class TinyDispatcher final : public ::scales::server::Dispatcher {
 
  private:
   void dispatch_add(const ::scales::server::CallContext& scales_context,
-                                  ::scales::thrift::MessageHeader scales_header,
-                                  std::string scales_message, Responder scales_respond);
+                    ::scales::thrift::MessageHeader scales_header, std::string scales_message,
+                    Responder scales_respond);
   void dispatch_check(const ::scales::server::CallContext& scales_context,
-                                  ::scales::thrift::MessageHeader scales_header,
-                                  std::string scales_message, Responder scales_respond);
+                      ::scales::thrift::MessageHeader scales_header, std::string scales_message,
+                      Responder scales_respond);
   void dispatch_note(const ::scales::server::CallContext& scales_context,
-                                  ::scales::thrift::MessageHeader scales_header,
-                                  std::string scales_message, Responder scales_respond);
+                     ::scales::thrift::MessageHeader scales_header, std::string scales_message,
+                     Responder scales_respond);
 
   std::shared_ptr<TinyHandler> scales_sync_;
   std::shared_ptr<TinyAsyncHandler> scales_async_;

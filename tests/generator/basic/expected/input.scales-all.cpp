@@ -2,6 +2,5 @@
 
 // Everything input.thrift compiles to, as one translation unit: the Thrift types and the
 // scales service layer. scales_thrift_generate() builds this file.
-#include "input_types.cpp"
-
 #include "Tiny.scales.cpp"
+#include "input_types.cpp"
