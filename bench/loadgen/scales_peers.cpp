@@ -38,7 +38,7 @@ int runScalesServer() {
 LoadResult runScalesClient(const LoadSpec& spec, bool framed, LatencyLog& log) {
   std::string uri =
       "tcp://127.0.0.1:" + std::to_string(spec.port) + "?timeout_ms=30000&max_waiters=100000";
-  if (framed) uri += "&transport=framed&max_connections=" + std::to_string(spec.concurrency);
+  if (framed) uri += "&transport=framed&high_watermark=" + std::to_string(spec.concurrency);
   auto client = bench_scales::BenchClient::make(uri);
   const std::string payload = makePayload(spec.payload);
   client.echo(payload);  // connected before the clock starts

@@ -36,7 +36,8 @@ TEST(BadUri, EachMistakeIsNamed) {
   EXPECT_NE(scheme.find("unknown resolver scheme 'carrier-pigeon'"), std::string::npos) << scheme;
   EXPECT_NE(scheme.find("valid: tcp"), std::string::npos) << scheme;
   auto balancer = configErrorFor("tcp://h:1?balancer=psychic");
-  EXPECT_NE(balancer.find("unknown balancer 'psychic'; valid: round_robin"), std::string::npos)
+  EXPECT_NE(balancer.find("unknown balancer 'psychic'; valid: aperture, deterministic_aperture"),
+            std::string::npos)
       << balancer;
   auto option = configErrorFor("tcp://h:1?colour=blue");
   EXPECT_NE(option.find("unknown option 'colour'"), std::string::npos) << option;

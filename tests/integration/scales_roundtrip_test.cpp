@@ -33,7 +33,7 @@ TEST(ScalesRoundRobin, SpreadsCallsEvenlyOverThreeServers) {
   InteropServer a, b, c;
   std::string uri = "tcp://127.0.0.1:" + std::to_string(a.server->port()) +
                     ",127.0.0.1:" + std::to_string(b.server->port()) +
-                    ",127.0.0.1:" + std::to_string(c.server->port());
+                    ",127.0.0.1:" + std::to_string(c.server->port()) + "?balancer=round_robin";
   auto client = interop::InteropServiceClient::make(uri);
   for (int i = 0; i < 300; ++i) client.nothing();
   EXPECT_EQ(a.handler->calls, 100);

@@ -7,14 +7,26 @@ namespace scales::balancer {
 const Registry<BalancerFactory>& balancerRegistry() {
   static const Registry<BalancerFactory> registry = [] {
     Registry<BalancerFactory> r("balancer");
+    r.add("aperture", balancers::aperture);
+    r.add("deterministic_aperture", balancers::deterministicAperture);
+    r.add("first_live", balancers::firstLive);
+    r.add("heap", balancers::heap);
+    r.add("last_live", balancers::lastLive);
+    r.add("least_connections", balancers::leastConnections);
+    r.add("p2c", balancers::p2c);
+    r.add("p2c_ewma", balancers::p2cEwma);
+    r.add("priority_weighted", balancers::priorityWeighted);
+    r.add("random", balancers::random);
+    r.add("ring_hash", balancers::ringHash);
     r.add("round_robin", balancers::roundRobin);
+    r.add("weighted_round_robin", balancers::weightedRoundRobin);
     return r;
   }();
   return registry;
 }
 
-std::unique_ptr<Balancer> makeBalancer(std::string_view name) {
-  return balancerRegistry().get(name)();
+std::unique_ptr<Balancer> makeBalancer(std::string_view name, const BalancerOptions& options) {
+  return balancerRegistry().get(name)(options);
 }
 
 }  // namespace scales::balancer

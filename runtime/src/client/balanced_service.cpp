@@ -14,7 +14,7 @@ BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                                  asio::any_io_executor executor, std::string uri_text)
     : resolver_(std::move(resolver)),
       balancer_(std::move(balancer)),
-      make_pool_(std::move(nodes)),
+      make_node_(std::move(nodes)),
       executor_(std::move(executor)),
       uri_text_(std::move(uri_text)) {
   resolver_->start([this](const discovery::ResolverUpdate& update) { onUpdate(update); });
@@ -27,7 +27,10 @@ void BalancedService::close() {
   closed_ = true;
   resolver_->stop();
   pending_.failAll(std::make_exception_ptr(UnavailableError("client closed")), executor_);
-  for (auto& [endpoint, node] : nodes_) node->close();
+  for (auto& [endpoint, node] : nodes_) {
+    node->watch(nullptr);
+    node->close();
+  }
 }
 
 void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
@@ -35,21 +38,29 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
   if (!update.error.empty()) {
     last_error_ = update.error;  // keep the last good set
   } else {
-    std::map<discovery::Endpoint, std::unique_ptr<NodeService>> next;
+    std::map<discovery::Endpoint, std::shared_ptr<NodeService>> next;
+    std::vector<balancer::Node*> view;  // in the resolver's order (ordered failover needs it)
     for (const auto& endpoint : update.endpoints) {
+      if (next.count(endpoint)) continue;
       auto it = nodes_.find(endpoint);
+      std::shared_ptr<NodeService> node;
       if (it != nodes_.end()) {
-        next.emplace(endpoint, std::move(it->second));
+        node = std::move(it->second);
         nodes_.erase(it);
-      } else if (!next.count(endpoint)) {
-        next.emplace(endpoint, std::make_unique<NodeService>(endpoint, make_pool_(endpoint)));
+      } else {
+        node = make_node_(endpoint);
+        node->watch(balancer_.get());
       }
+      view.push_back(node.get());
+      next.emplace(endpoint, std::move(node));
     }
-    // Removed endpoints: their pools fail queued calls; calls on the wire finish on their own.
-    for (auto& [endpoint, node] : nodes_) node->close();
+    // Removed endpoints: their pools fail queued calls; calls on the wire finish on their own,
+    // and no longer report to the balancer.
+    for (auto& [endpoint, node] : nodes_) {
+      node->watch(nullptr);
+      node->close();
+    }
     nodes_ = std::move(next);
-    std::vector<balancer::Node*> view;
-    for (auto& [endpoint, node] : nodes_) view.push_back(node.get());
     balancer_->update(view);
     last_error_.clear();
   }
@@ -74,7 +85,9 @@ void BalancedService::call(Request request, Handler handler) {
 }
 
 void BalancedService::route(Request request, Handler handler) {
-  auto* node = static_cast<NodeService*>(balancer_->picker().pick(balancer::PickContext{}));
+  balancer::PickContext context;
+  if (request.hash_key) context = {*request.hash_key, true};
+  auto* node = static_cast<NodeService*>(balancer_->picker().pick(context));
   if (node == nullptr) {
     std::string why = "no endpoints for " + uri_text_;
     if (!last_error_.empty()) why += ": " + last_error_;

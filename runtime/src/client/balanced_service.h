@@ -17,7 +17,7 @@ namespace scales::client {
 
 class BalancedService final : public RpcService {
  public:
-  using NodeFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::Endpoint&)>;
+  using NodeFactory = std::function<std::shared_ptr<NodeService>(const discovery::Endpoint&)>;
 
   BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                   std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
@@ -33,10 +33,10 @@ class BalancedService final : public RpcService {
 
   std::unique_ptr<discovery::Resolver> resolver_;
   std::unique_ptr<balancer::Balancer> balancer_;
-  NodeFactory make_pool_;
+  NodeFactory make_node_;
   boost::asio::any_io_executor executor_;
   std::string uri_text_;
-  std::map<discovery::Endpoint, std::unique_ptr<NodeService>> nodes_;
+  std::map<discovery::Endpoint, std::shared_ptr<NodeService>> nodes_;
   Waiters pending_;  // calls waiting for the first resolution
   bool resolved_ = false;
   bool closed_ = false;

@@ -21,6 +21,20 @@ uint64_t parseCount(const discovery::Uri& uri, const std::string& key, const std
   return out;
 }
 
+double parseNumber(const discovery::Uri& uri, const std::string& key, const std::string& value) {
+  double out = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (value.empty() || ec != std::errc() || end != value.data() + value.size() || out < 0) {
+    throw ConfigError("bad URI '" + uri.text + "': " + key + "='" + value +
+                      "' is not a non-negative number");
+  }
+  return out;
+}
+
+Duration parseMillis(const discovery::Uri& uri, const std::string& key, const std::string& value) {
+  return std::chrono::milliseconds(parseCount(uri, key, value));
+}
+
 using Setter = std::function<void(const discovery::Uri&, const std::string&, const std::string&,
                                   ClientConfig&)>;
 
@@ -43,10 +57,55 @@ const std::map<std::string, Setter>& setters() {
                       ClientConfig& c) { c.thrift.protocol = thrift::parseProtocol(v); }},
       {"transport", [](auto&, auto&, auto& v,
                        ClientConfig& c) { c.thrift.transport = thrift::parseTransport(v); }},
-      {"max_connections", [](auto& uri, auto& k, auto& v,
-                             ClientConfig& c) { c.pool.max_connections = parseCount(uri, k, v); }},
+      {"low_watermark", [](auto& uri, auto& k, auto& v,
+                           ClientConfig& c) { c.pool.low_watermark = parseCount(uri, k, v); }},
+      {"high_watermark", [](auto& uri, auto& k, auto& v,
+                            ClientConfig& c) { c.pool.high_watermark = parseCount(uri, k, v); }},
       {"max_waiters", [](auto& uri, auto& k, auto& v,
                          ClientConfig& c) { c.pool.max_waiters = parseCount(uri, k, v); }},
+      {"idle_timeout_ms", [](auto& uri, auto& k, auto& v,
+                             ClientConfig& c) { c.pool.idle_timeout = parseMillis(uri, k, v); }},
+      {"acquire_timeout_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.pool.acquire_timeout = parseMillis(uri, k, v);
+       }},
+      {"max_concurrency",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.concurrency.max_concurrency = parseCount(uri, k, v);
+       }},
+      {"max_queue", [](auto& uri, auto& k, auto& v,
+                       ClientConfig& c) { c.concurrency.max_queue = parseCount(uri, k, v); }},
+      {"aperture_low_load",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.aperture.low_load = parseNumber(uri, k, v);
+       }},
+      {"aperture_high_load",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.aperture.high_load = parseNumber(uri, k, v);
+       }},
+      {"aperture_min_size",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.aperture.min_size = parseCount(uri, k, v);
+       }},
+      {"aperture_max_size",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.aperture.max_size = parseCount(uri, k, v);
+       }},
+      {"instance_id",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.deterministic.instance_id = static_cast<int>(parseCount(uri, k, v));
+       }},
+      {"instance_count",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.deterministic.instance_count = static_cast<int>(parseCount(uri, k, v));
+       }},
+      {"ewma_decay_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.ewma_decay = parseMillis(uri, k, v);
+       }},
+      {"ring_points", [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.balancer_options.ring_points = parseCount(uri, k, v);
+       }},
       {"max_requeues",
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.requeue.max_requeues = static_cast<int>(parseCount(uri, k, v));

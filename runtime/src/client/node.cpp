@@ -8,32 +8,38 @@
 namespace scales::client {
 namespace asio = boost::asio;
 
-NodeService::NodeService(discovery::Endpoint endpoint, std::unique_ptr<pool::Pool> pool)
-    : endpoint_(std::move(endpoint)), pool_(std::move(pool)) {}
+NodeService::NodeService(discovery::Endpoint endpoint, Duration ewma_decay,
+                         std::unique_ptr<RpcService> service, const pool::Pool* pool)
+    : Node(std::move(endpoint), ewma_decay), service_(std::move(service)), pool_(pool) {}
 
 void NodeService::call(Request request, Handler handler) {
-  ++*outstanding_;
+  callStarted();
+  auto started = Clock::now();
   auto slot = asio::get_associated_cancellation_slot(handler);
-  pool_->call(
-      std::move(request),
-      asio::bind_cancellation_slot(
-          slot, [outstanding = outstanding_, available = available_, handler = std::move(handler)](
-                    std::exception_ptr error, Response response) mutable {
-            --*outstanding;
-            // Only a failure to reach the endpoint says anything about its availability;
-            // the balancer reads the flag at pick time.
-            if (error) {
-              try {
-                std::rethrow_exception(error);
-              } catch (const ConnectionError&) {
-                *available = false;
-              } catch (...) {
-              }
-            } else {
-              *available = true;
-            }
-            handler(error, std::move(response));
-          }));
+  // The completion keeps the node alive: discovery may drop it while calls are still out.
+  service_->call(std::move(request),
+                 asio::bind_cancellation_slot(
+                     slot, [self = shared_from_this(), started, handler = std::move(handler)](
+                               std::exception_ptr error, Response response) mutable {
+                       self->finished(error, started);
+                       handler(error, std::move(response));
+                     }));
+}
+
+void NodeService::finished(const std::exception_ptr& error, Clock::time_point started) {
+  auto now = Clock::now();
+  callFinished(now, now - started);
+  // Only reaching the endpoint or failing to says anything about its availability.
+  if (!error) {
+    setAvailable(true);
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const ConnectionError&) {
+    setAvailable(false);
+  } catch (...) {
+  }
 }
 
 }  // namespace scales::client

@@ -1,31 +1,35 @@
 // SPDX-License-Identifier: Apache-2.0
-// A Node is one endpoint as the balancer sees it: its pool, its load and its availability.
+// NodeService: one endpoint of the client stack. It runs calls through the endpoint's concurrency
+// limit and pool, and reports each call's start, finish and latency, and the endpoint's
+// availability, to the balancer through its Node half.
 #pragma once
 
 #include <memory>
 
-#include "scales/balancer/balancer.h"
+#include "scales/balancer/node.h"
 #include "scales/pool/pool.h"
 
 namespace scales::client {
 
-class NodeService final : public balancer::Node, public RpcService {
+class NodeService final : public balancer::Node,
+                          public RpcService,
+                          public std::enable_shared_from_this<NodeService> {
  public:
-  NodeService(discovery::Endpoint endpoint, std::unique_ptr<pool::Pool> pool);
+  // `service` is the pool, possibly behind a concurrency limit; `pool` is that same pool, read
+  // for connection counts.
+  NodeService(discovery::Endpoint endpoint, Duration ewma_decay, std::unique_ptr<RpcService> service,
+              const pool::Pool* pool);
 
-  const discovery::Endpoint& endpoint() const override { return endpoint_; }
-  int outstanding() const override { return *outstanding_; }
-  bool available() const override { return *available_; }
+  size_t connections() const override { return pool_->size(); }
 
   void call(Request request, Handler handler) override;
-  void close() override { pool_->close(); }
+  void close() override { service_->close(); }
 
  private:
-  discovery::Endpoint endpoint_;
-  std::unique_ptr<pool::Pool> pool_;
-  // Shared with in-flight completions, which may outlive a node removed by discovery.
-  std::shared_ptr<int> outstanding_ = std::make_shared<int>(0);
-  std::shared_ptr<bool> available_ = std::make_shared<bool>(true);
+  void finished(const std::exception_ptr& error, Clock::time_point started);
+
+  std::unique_ptr<RpcService> service_;
+  const pool::Pool* pool_;
 };
 
 }  // namespace scales::client

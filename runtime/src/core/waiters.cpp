@@ -16,7 +16,7 @@ void detach(RpcService::Handler& handler) {
 
 void Waiters::push(Request request, RpcService::Handler handler, std::string cancelled) {
   auto slot = asio::get_associated_cancellation_slot(handler);
-  entries_.push_back(Entry{std::move(request), std::move(handler)});
+  entries_.push_back(Entry{std::move(request), std::move(handler), Clock::now()});
   if (slot.is_connected()) {
     auto it = std::prev(entries_.end());
     slot.assign([this, it, cancelled = std::move(cancelled)](asio::cancellation_type) {

@@ -29,7 +29,7 @@ client::PoolFactory ThriftClient::poolFactory(const ClientConfig& config) {
     FramedConnectionOptions framed{config.connect_timeout, config.thrift.max_frame_bytes};
     return [framed, pool = config.pool](const discovery::Endpoint& endpoint,
                                         asio::any_io_executor ex) {
-      return pool::pools::caching(pool, framedConnectionFactory(endpoint, framed, ex), ex);
+      return pool::pools::watermark(pool, framedConnectionFactory(endpoint, framed, ex), ex);
     };
   }
   mux::ClientOptions mux = config.mux;

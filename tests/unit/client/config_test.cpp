@@ -13,19 +13,19 @@ TEST(ClientConfig, DefaultsAreDocumentedValues) {
   ClientConfig c;
   EXPECT_EQ(c.timeout, 10s);
   EXPECT_EQ(c.connect_timeout, 1s);
-  EXPECT_EQ(c.balancer, "round_robin");
+  EXPECT_EQ(c.balancer, "aperture");
   EXPECT_EQ(c.thrift.protocol, thrift::Protocol::kBinary);
 }
 
 TEST(ClientConfig, UriOptionsOverrideConfig) {
   ClientConfig c;
   applyUriOptions(discovery::parseUri("tcp://h:1?timeout_ms=250&connect_timeout_ms=50&protocol="
-                                      "compact&max_connections=3&max_waiters=7&max_frame_bytes=99"),
+                                      "compact&high_watermark=3&max_waiters=7&max_frame_bytes=99"),
                   c);
   EXPECT_EQ(c.timeout, 250ms);
   EXPECT_EQ(c.connect_timeout, 50ms);
   EXPECT_EQ(c.thrift.protocol, thrift::Protocol::kCompact);
-  EXPECT_EQ(c.pool.max_connections, 3u);
+  EXPECT_EQ(c.pool.high_watermark, 3u);
   EXPECT_EQ(c.pool.max_waiters, 7u);
   EXPECT_EQ(c.thrift.max_frame_bytes, 99u);
 }

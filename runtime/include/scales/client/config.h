@@ -9,9 +9,11 @@
 #include <string>
 
 #include "scales/core/deadline.h"
+#include "scales/balancer/balancers.h"
 #include "scales/discovery/uri.h"
 #include "scales/mux/client.h"
 #include "scales/pool/pool.h"
+#include "scales/resilience/concurrency_limit.h"
 #include "scales/resilience/requeue.h"
 #include "scales/thrift/options.h"
 
@@ -24,10 +26,13 @@ struct ClientConfig {
   Duration timeout = std::chrono::seconds(10);
   // Budget for opening one TCP connection (Finagle's default: 1 s).
   Duration connect_timeout = std::chrono::seconds(1);
-  // A name from the balancer registry (scales/balancer/balancers.h).
-  std::string balancer = "round_robin";
+  // A name from the balancer registry (scales/balancer/balancers.h); aperture as in scales.
+  std::string balancer = "aperture";
+  balancer::BalancerOptions balancer_options;
   // Framed Thrift: exclusive connections per endpoint. (Mux uses one session per endpoint.)
-  pool::CachingPoolOptions pool;
+  pool::WatermarkPoolOptions pool;
+  // Calls in flight per endpoint (default: unlimited), and the queue beyond that.
+  resilience::ConcurrencyLimitOptions concurrency;
   resilience::RequeueOptions requeue;
   thrift::ThriftOptions thrift;
   mux::ClientOptions mux;  // connect_timeout and max_frame_bytes come from the fields above
@@ -35,9 +40,9 @@ struct ClientConfig {
   std::optional<boost::asio::any_io_executor> executor;
 };
 
-// Applies ?timeout_ms=&connect_timeout_ms=&balancer=&protocol=&transport=&max_connections=
-// &max_waiters=&max_frame_bytes=&max_requeues=&ping_interval_ms= from the URI. Throws ConfigError
-// naming an unknown key (and the valid ones) or a bad value.
+// Applies the URI's query options (README, "Configuration": one key per knob, e.g.
+// ?balancer=p2c_ewma&timeout_ms=200). Throws ConfigError naming an unknown key (and the valid
+// ones) or a bad value.
 void applyUriOptions(const discovery::Uri& uri, ClientConfig& config);
 
 }  // namespace scales

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "scales/core/errors.h"
 
@@ -32,6 +33,13 @@ class Registry {
   }
 
   bool contains(std::string_view name) const { return entries_.count(std::string(name)) != 0; }
+
+  // Every name, sorted.
+  std::vector<std::string> list() const {
+    std::vector<std::string> out;
+    for (const auto& [name, factory] : entries_) out.push_back(name);
+    return out;
+  }
 
   // Comma-separated, sorted: the list shown in errors and --help.
   std::string names() const {

@@ -3,6 +3,8 @@
 // the layers need to route it (method, deadline, oneway, broadcast context).
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -20,6 +22,9 @@ struct Request {
   Deadline deadline;
   bool oneway = false;  // no reply expected: completes once written
   Context context;
+  // Routes the call under ring hash (scales::hashKey of a key the caller names); other
+  // balancers ignore it.
+  std::optional<uint64_t> hash_key;
 };
 
 struct Response {

@@ -16,6 +16,7 @@ class Waiters {
   struct Entry {
     Request request;
     RpcService::Handler handler;
+    Clock::time_point since;  // when it was parked
   };
 
   // `cancelled` is the CancelledError text for a caller who gives up while parked.
@@ -26,6 +27,8 @@ class Waiters {
   void failAll(const std::exception_ptr& error, const boost::asio::any_io_executor& executor);
 
   bool empty() const { return entries_.empty(); }
+  // When the oldest entry was parked. Requires !empty().
+  Clock::time_point oldestSince() const { return entries_.front().since; }
   size_t size() const { return entries_.size(); }
 
  private:

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "scales/core/deadline.h"
 #include "scales/core/service.h"
 #include "scales/transport/connection.h"
 
@@ -18,11 +19,18 @@ class Pool : public RpcService {
   virtual size_t waiters() const = 0;  // calls queued for a connection
 };
 
-struct CachingPoolOptions {
+struct WatermarkPoolOptions {
+  // Connections kept open however idle (scales' min_watermark).
+  size_t low_watermark = 1;
   // Connections opened at most; a call beyond that waits for one to be released.
-  size_t max_connections = 64;
+  size_t high_watermark = 64;
   // Calls allowed to wait; the next one fails at once with RejectedError.
   size_t max_waiters = 4096;
+  // A connection above the low watermark is closed after idling this long (0: at once).
+  Duration idle_timeout = std::chrono::seconds(10);
+  // A call waiting longer than this for a connection fails with TimeoutError (0: only the call's
+  // own deadline bounds the wait).
+  Duration acquire_timeout = Duration::zero();
 };
 
 struct SingletonPoolOptions {
@@ -37,9 +45,10 @@ std::unique_ptr<Pool> singleton(const SingletonPoolOptions& options,
                                 std::shared_ptr<transport::ConnectionFactory> factory,
                                 boost::asio::any_io_executor executor);
 
-// One call per connection at a time (framed Thrift, HTTP/1.1); released connections are kept open
-// for the next call. Waiters are served in arrival order.
-std::unique_ptr<Pool> caching(const CachingPoolOptions& options,
+// One call per connection at a time (framed Thrift, HTTP/1.1, Redis). Up to the low watermark,
+// connections stay open forever; above it they open on demand up to the high watermark and close
+// after idling. Beyond the high watermark calls wait, in arrival order, for a released connection.
+std::unique_ptr<Pool> watermark(const WatermarkPoolOptions& options,
                               std::shared_ptr<transport::ConnectionFactory> factory,
                               boost::asio::any_io_executor executor);
 }  // namespace pools

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The caching pool's bookkeeping, over in-memory connections whose calls the test completes.
+// The watermark pool's bookkeeping, over in-memory connections whose calls the test completes.
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
@@ -54,7 +54,7 @@ struct Outcome {
   std::string payload;
 };
 
-class CachingPoolTest : public ::testing::Test {
+class WatermarkPoolTest : public ::testing::Test {
  protected:
   std::shared_ptr<Outcome> send(Pool& pool, const std::string& payload) {
     auto out = std::make_shared<Outcome>();
@@ -71,8 +71,8 @@ class CachingPoolTest : public ::testing::Test {
   std::shared_ptr<FakeFactory> factory = std::make_shared<FakeFactory>(io);
 };
 
-TEST_F(CachingPoolTest, ReusesAReleasedConnection) {
-  auto pool = pools::caching({}, factory, io.get_executor());
+TEST_F(WatermarkPoolTest, ReusesAReleasedConnection) {
+  auto pool = pools::watermark({}, factory, io.get_executor());
   auto first = send(*pool, "1");
   io.run();
   factory->made[0]->answer();
@@ -86,8 +86,8 @@ TEST_F(CachingPoolTest, ReusesAReleasedConnection) {
   EXPECT_EQ(factory->connects, 1);
 }
 
-TEST_F(CachingPoolTest, QueuesBeyondMaxConnectionsAndServesWaitersInOrder) {
-  auto pool = pools::caching({.max_connections = 1, .max_waiters = 10}, factory, io.get_executor());
+TEST_F(WatermarkPoolTest, QueuesBeyondMaxConnectionsAndServesWaitersInOrder) {
+  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
   auto a = send(*pool, "a");
   auto b = send(*pool, "b");
   auto c = send(*pool, "c");
@@ -104,8 +104,8 @@ TEST_F(CachingPoolTest, QueuesBeyondMaxConnectionsAndServesWaitersInOrder) {
   EXPECT_EQ(conn.calls, 3);
 }
 
-TEST_F(CachingPoolTest, RejectsWhenWaitersAreFull) {
-  auto pool = pools::caching({.max_connections = 1, .max_waiters = 1}, factory, io.get_executor());
+TEST_F(WatermarkPoolTest, RejectsWhenWaitersAreFull) {
+  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 1}, factory, io.get_executor());
   send(*pool, "a");
   send(*pool, "b");
   auto c = send(*pool, "c");
@@ -115,9 +115,9 @@ TEST_F(CachingPoolTest, RejectsWhenWaitersAreFull) {
   EXPECT_THROW(std::rethrow_exception(c->error), RejectedError);
 }
 
-TEST_F(CachingPoolTest, ConnectFailureFailsTheCallAndFreesTheSlot) {
+TEST_F(WatermarkPoolTest, ConnectFailureFailsTheCallAndFreesTheSlot) {
   factory->fail = true;
-  auto pool = pools::caching({.max_connections = 1, .max_waiters = 10}, factory, io.get_executor());
+  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
   auto a = send(*pool, "a");
   io.run();
   ASSERT_TRUE(a->done);
@@ -125,8 +125,8 @@ TEST_F(CachingPoolTest, ConnectFailureFailsTheCallAndFreesTheSlot) {
   EXPECT_EQ(pool->size(), 0u);
 }
 
-TEST_F(CachingPoolTest, BrokenConnectionIsDroppedNotReused) {
-  auto pool = pools::caching({}, factory, io.get_executor());
+TEST_F(WatermarkPoolTest, BrokenConnectionIsDroppedNotReused) {
+  auto pool = pools::watermark({}, factory, io.get_executor());
   send(*pool, "a");
   io.run();
   factory->made[0]->open = false;
@@ -138,8 +138,8 @@ TEST_F(CachingPoolTest, BrokenConnectionIsDroppedNotReused) {
   EXPECT_EQ(factory->connects, 2);
 }
 
-TEST_F(CachingPoolTest, CloseFailsWaitersWithUnavailable) {
-  auto pool = pools::caching({.max_connections = 1, .max_waiters = 10}, factory, io.get_executor());
+TEST_F(WatermarkPoolTest, CloseFailsWaitersWithUnavailable) {
+  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
   send(*pool, "a");
   auto waiting = send(*pool, "b");
   io.run();
