@@ -150,5 +150,56 @@ TEST_F(WatermarkPoolTest, CloseFailsWaitersWithUnavailable) {
   EXPECT_THROW(std::rethrow_exception(waiting->error), UnavailableError);
 }
 
+TEST_F(WatermarkPoolTest, KeepsTheLowWatermarkAndClosesIdleConnectionsAboveIt) {
+  auto pool = pools::watermark(
+      {.low_watermark = 1, .high_watermark = 3, .idle_timeout = std::chrono::milliseconds(5)},
+      factory, io.get_executor());
+  auto a = send(*pool, "a");
+  auto b = send(*pool, "b");
+  auto c = send(*pool, "c");
+  io.run();
+  ASSERT_EQ(factory->connects, 3);
+  for (auto& conn : factory->made) conn->answer();
+  EXPECT_EQ(pool->idle(), 3u);
+  io.restart();
+  io.run();  // returns once the idle timer has fired and nothing else is pending
+  EXPECT_EQ(pool->size(), 1u);
+  EXPECT_EQ(pool->idle(), 1u);
+  int open = 0;
+  for (auto& conn : factory->made) open += conn->open ? 1 : 0;
+  EXPECT_EQ(open, 1);
+  // The survivor is the most recently used connection, and it serves the next call.
+  auto d = send(*pool, "d");
+  io.restart();
+  io.run();
+  EXPECT_EQ(factory->connects, 3);
+}
+
+TEST_F(WatermarkPoolTest, ZeroIdleTimeoutClosesAboveTheLowWatermarkAtOnce) {
+  auto pool = pools::watermark({.low_watermark = 0, .high_watermark = 2, .idle_timeout = {}},
+                               factory, io.get_executor());
+  send(*pool, "a");
+  io.run();
+  factory->made[0]->answer();
+  EXPECT_EQ(pool->size(), 0u);
+  EXPECT_FALSE(factory->made[0]->open);
+}
+
+TEST_F(WatermarkPoolTest, AWaiterPastTheAcquireTimeoutFailsWithTimeout) {
+  auto pool = pools::watermark({.high_watermark = 1,
+                                .max_waiters = 10,
+                                .acquire_timeout = std::chrono::milliseconds(5)},
+                               factory, io.get_executor());
+  auto holder = send(*pool, "a");
+  auto waiter = send(*pool, "b");
+  io.run();  // the waiter's timer is the only pending work
+  ASSERT_TRUE(waiter->done);
+  EXPECT_THROW(std::rethrow_exception(waiter->error), TimeoutError);
+  EXPECT_FALSE(holder->done);
+  EXPECT_EQ(pool->waiters(), 0u);
+  factory->made[0]->answer();
+  EXPECT_EQ(holder->payload, "a");
+}
+
 }  // namespace
 }  // namespace scales::pool
