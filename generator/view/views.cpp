@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include "views.h"
 
 #include <sstream>
@@ -136,10 +137,18 @@ Data serviceView(const idl::Model& model, const ProgramFacts& facts, const idl::
   d.set("service:name", service.name);
   d.set("service:doc_lines", docLines(service.doc));
   data functions{data::type::list};
+  std::vector<std::string> arg_names;  // every argument name, once: what hash_field may name
   for (const auto& fn : idl::allFunctions(model, model.rootProgram(), service)) {
     functions.push_back(functionView(model, fn));
+    for (const auto& a : fn.args) {
+      std::string quoted = "\"" + a.name + "\"";
+      if (std::find(arg_names.begin(), arg_names.end(), quoted) == arg_names.end()) {
+        arg_names.push_back(quoted);
+      }
+    }
   }
   d.set("service:functions", functions);
+  d.set("service:arg_name_literals", join(arg_names, ", "));
   return d;
 }
 

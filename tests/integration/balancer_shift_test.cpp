@@ -10,9 +10,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "Echo.scales.h"
+#include "scales/balancer/hash.h"
 #include "scales/server/thrift_server.h"
 
 namespace scales::testing {
@@ -37,7 +39,10 @@ class DelayingEcho : public echo::EchoAsyncHandler {
     auto timer = std::make_shared<asio::steady_timer>(io_, delay);
     timer->async_wait([timer, payload, reply = std::move(reply)](auto) mutable { reply(payload); });
   }
-  void hold(int32_t id, server::Reply<int32_t> reply) override { reply(id); }
+  void hold(int32_t id, server::Reply<int32_t> reply) override {
+    ++calls;
+    reply(id);
+  }
 
   std::atomic<int> calls{0};
   std::atomic<int64_t> delay_us{0};
@@ -123,6 +128,74 @@ TEST(BalancerShift, P2CEwmaMovesTrafficOffTheSlowServer) {
 
 TEST(BalancerShift, ApertureMovesTrafficOffTheSlowServer) {
   EXPECT_LT(slowServerShare("aperture").slow, 0.15);
+}
+
+}  // namespace
+}  // namespace scales::testing
+
+namespace scales::testing {
+namespace {
+
+// Ring hash over three real servers: the key decides the server, the same key always the same.
+struct ThreeServers {
+  Backend a, b, c;
+  std::string uri(const std::string& options) {
+    return "tcp://127.0.0.1:" + std::to_string(a.server.port()) + ",127.0.0.1:" +
+           std::to_string(b.server.port()) + ",127.0.0.1:" + std::to_string(c.server.port()) +
+           "?balancer=ring_hash" + options;
+  }
+  std::vector<int> calls() { return {a.handler->calls, b.handler->calls, c.handler->calls}; }
+  void reset() {
+    for (auto* backend : {&a, &b, &c}) backend->handler->calls = 0;
+  }
+};
+
+int onlyServerCalled(const std::vector<int>& calls) {
+  int which = -1;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i] == 0) continue;
+    if (which != -1) return -2;  // more than one
+    which = static_cast<int>(i);
+  }
+  return which;
+}
+
+TEST(RingHashRouting, ANamedArgumentKeysEachCall) {
+  ThreeServers servers;
+  auto client = echo::EchoClient::make(servers.uri("&hash_field=id"));
+  std::set<int> used;
+  for (int32_t id = 0; id < 30; ++id) {
+    servers.reset();
+    for (int repeat = 0; repeat < 5; ++repeat) EXPECT_EQ(client.hold(id), id);
+    int server = onlyServerCalled(servers.calls());
+    EXPECT_GE(server, 0) << "id " << id << " went to more than one server (-2) or none (-1)";
+    used.insert(server);
+  }
+  EXPECT_EQ(used.size(), 3u);  // 30 keys over 3 servers: each gets some
+}
+
+TEST(RingHashRouting, AnExplicitScopeKeysTheCallsStartedInIt) {
+  ThreeServers servers;
+  auto client = echo::EchoClient::make(servers.uri(""));
+  for (int user = 0; user < 10; ++user) {
+    servers.reset();
+    HashKeyScope scope(hashKey("user-" + std::to_string(user)));
+    for (int repeat = 0; repeat < 5; ++repeat) client.echo("x");
+    EXPECT_GE(onlyServerCalled(servers.calls()), 0) << "user " << user;
+  }
+}
+
+TEST(RingHashRouting, AHashFieldNamingNoArgumentIsAConfigError) {
+  ThreeServers servers;
+  try {
+    echo::EchoClient::make(servers.uri("&hash_field=user_id"));
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("hash_field 'user_id' is not an argument of any Echo "
+                                         "function; arguments: payload, id"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -103,6 +103,7 @@ const std::map<std::string, Setter>& setters() {
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.balancer_options.ewma_decay = parseMillis(uri, k, v);
        }},
+      {"hash_field", [](auto&, auto&, auto& v, ClientConfig& c) { c.hash_field = v; }},
       {"ring_points", [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.balancer_options.ring_points = parseCount(uri, k, v);
        }},

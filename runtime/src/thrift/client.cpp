@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <future>
 
+#include "scales/balancer/hash.h"
 #include "scales/client/stack.h"
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
@@ -78,12 +79,26 @@ void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
   if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
     request.deadline = Deadline::after(config_.timeout);
   }
+  if (!request.hash_key) request.hash_key = HashKeyScope::current();  // read on the caller's thread
   // The stack's top layer (the deadline filter) completes the handler on its associated
   // executor, so the handler goes down as it is.
   asio::dispatch(executor_,
                  [this, request = std::move(request), handler = std::move(handler)]() mutable {
                    stack_->call(std::move(request), std::move(handler));
                  });
+}
+
+void ThriftClient::checkHashField(std::string_view service,
+                                  std::initializer_list<std::string_view> args) const {
+  if (config_.hash_field.empty()) return;
+  std::string valid;
+  for (auto arg : args) {
+    if (arg == config_.hash_field) return;
+    valid += (valid.empty() ? "" : ", ") + std::string(arg);
+  }
+  throw ConfigError("hash_field '" + config_.hash_field + "' is not an argument of any " +
+                    std::string(service) + " function; arguments: " +
+                    (valid.empty() ? "(none)" : valid));
 }
 
 void ThriftClient::checkMayBlock(std::string_view method) const {

@@ -35,3 +35,29 @@ uint64_t hashKey(T key) {
 }
 
 }  // namespace scales
+
+#include <optional>
+
+namespace scales {
+
+// An explicit key for the calls this thread starts while the scope lives (ring hash routes by
+// it; other balancers ignore it). Nested scopes restore the outer key. A call's initiation must
+// happen inside the scope: for asio::deferred that is when the deferred operation is launched.
+class HashKeyScope {
+ public:
+  explicit HashKeyScope(uint64_t key) : previous_(slot()) { slot() = key; }
+  ~HashKeyScope() { slot() = previous_; }
+  HashKeyScope(const HashKeyScope&) = delete;
+  HashKeyScope& operator=(const HashKeyScope&) = delete;
+
+  static std::optional<uint64_t> current() { return slot(); }
+
+ private:
+  static std::optional<uint64_t>& slot() {
+    thread_local std::optional<uint64_t> key;
+    return key;
+  }
+  std::optional<uint64_t> previous_;
+};
+
+}  // namespace scales

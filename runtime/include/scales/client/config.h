@@ -29,6 +29,9 @@ struct ClientConfig {
   // A name from the balancer registry (scales/balancer/balancers.h); aperture as in scales.
   std::string balancer = "aperture";
   balancer::BalancerOptions balancer_options;
+  // Ring hash: the argument whose value keys each call (integer, enum or string arguments); calls
+  // without it use an explicit scales::HashKeyScope, or a random key.
+  std::string hash_field;
   // Framed Thrift: exclusive connections per endpoint. (Mux uses one session per endpoint.)
   pool::WatermarkPoolOptions pool;
   // Calls in flight per endpoint (default: unlimited), and the queue beyond that.

@@ -5,6 +5,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -30,6 +31,9 @@ class ThriftClient {
   // Sends one encoded message. Callable from any thread; the handler runs on its associated
   // executor (or on the client's, for handlers with none).
   void asyncCall(Request request, RpcService::Handler handler);
+
+  // Throws ConfigError when config().hash_field names none of the service's arguments.
+  void checkHashField(std::string_view service, std::initializer_list<std::string_view> args) const;
 
   // Sync calls block until the reply; doing that on the client's own event loop would deadlock.
   // Throws UsageError when called there.

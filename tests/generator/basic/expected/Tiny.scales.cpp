@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "scales/thrift/codec.h"
+#include "scales/thrift/hash_argument.h"
 #include "scales/thrift/server_codec.h"
 #include "scales/thrift/wire.h"
 
@@ -187,13 +188,17 @@ struct note_args {
 
 }  // namespace
 
-::scales::Request encode_add(::scales::thrift::Protocol scales_protocol, int32_t a, int64_t b) {
+::scales::Request encode_add(::scales::thrift::Protocol scales_protocol,
+                             [[maybe_unused]] std::string_view scales_hash_field, int32_t a,
+                             int64_t b) {
   add_pargs scales_args{a, b};
   ::scales::Request scales_request;
   scales_request.method = "add";
   scales_request.oneway = false;
   scales_request.payload = ::scales::thrift::encodeMessage(
       scales_protocol, "add", ::apache::thrift::protocol::T_CALL, 0, scales_args);
+  if (scales_hash_field == "a") scales_request.hash_key = ::scales::thrift::hashArgument(a);
+  if (scales_hash_field == "b") scales_request.hash_key = ::scales::thrift::hashArgument(b);
   return scales_request;
 }
 
@@ -225,6 +230,7 @@ std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_head
 }
 
 ::scales::Request encode_check(::scales::thrift::Protocol scales_protocol,
+                               [[maybe_unused]] std::string_view scales_hash_field,
                                const std::vector<std::string>& items) {
   check_pargs scales_args{items};
   ::scales::Request scales_request;
@@ -232,6 +238,7 @@ std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_head
   scales_request.oneway = false;
   scales_request.payload = ::scales::thrift::encodeMessage(
       scales_protocol, "check", ::apache::thrift::protocol::T_CALL, 0, scales_args);
+  if (scales_hash_field == "items") scales_request.hash_key = ::scales::thrift::hashArgument(items);
   return scales_request;
 }
 
@@ -260,20 +267,25 @@ std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_he
                                          scales_result);
 }
 
-::scales::Request encode_note(::scales::thrift::Protocol scales_protocol, const std::string& data) {
+::scales::Request encode_note(::scales::thrift::Protocol scales_protocol,
+                              [[maybe_unused]] std::string_view scales_hash_field,
+                              const std::string& data) {
   note_pargs scales_args{data};
   ::scales::Request scales_request;
   scales_request.method = "note";
   scales_request.oneway = true;
   scales_request.payload = ::scales::thrift::encodeMessage(
       scales_protocol, "note", ::apache::thrift::protocol::T_ONEWAY, 0, scales_args);
+  if (scales_hash_field == "data") scales_request.hash_key = ::scales::thrift::hashArgument(data);
   return scales_request;
 }
 
 }  // namespace Tiny_scales
 
 TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config) {
-  return TinyClient(::scales::thrift::ThriftClient::make(uri, std::move(config)));
+  auto scales_client = ::scales::thrift::ThriftClient::make(uri, std::move(config));
+  scales_client->checkHashField("Tiny", {"a", "b", "items", "data"});
+  return TinyClient(std::move(scales_client));
 }
 
 int64_t TinyClient::add(int32_t a, int64_t b) {

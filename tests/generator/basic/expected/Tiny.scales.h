@@ -20,7 +20,8 @@ namespace golden {
 // Encoders and decoders the stubs call; defined in Tiny.scales.cpp.
 namespace Tiny_scales {
 
-::scales::Request encode_add(::scales::thrift::Protocol scales_protocol, int32_t a, int64_t b);
+::scales::Request encode_add(::scales::thrift::Protocol scales_protocol,
+                             std::string_view scales_hash_field, int32_t a, int64_t b);
 
 struct add_decoder {
   ::scales::thrift::Protocol protocol;
@@ -28,6 +29,7 @@ struct add_decoder {
 };
 
 ::scales::Request encode_check(::scales::thrift::Protocol scales_protocol,
+                               std::string_view scales_hash_field,
                                const std::vector<std::string>& items);
 
 struct check_decoder {
@@ -35,7 +37,8 @@ struct check_decoder {
   void operator()(const ::scales::Response& scales_response) const;
 };
 
-::scales::Request encode_note(::scales::thrift::Protocol scales_protocol, const std::string& data);
+::scales::Request encode_note(::scales::thrift::Protocol scales_protocol,
+                              std::string_view scales_hash_field, const std::string& data);
 struct note_decoder {
   ::scales::thrift::Protocol protocol;
   void operator()(const ::scales::Response&) const {}
@@ -60,7 +63,9 @@ class TinyClient {
   template <class CompletionToken>
   auto add(int32_t a, int64_t b, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<int64_t>(
-        scales_client_, Tiny_scales::encode_add(scales_client_->protocol(), a, b),
+        scales_client_,
+        Tiny_scales::encode_add(scales_client_->protocol(), scales_client_->config().hash_field, a,
+                                b),
         Tiny_scales::add_decoder{scales_client_->protocol()}, std::forward<CompletionToken>(token));
   }
 
@@ -68,7 +73,9 @@ class TinyClient {
   template <class CompletionToken>
   auto check(const std::vector<std::string>& items, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<void>(
-        scales_client_, Tiny_scales::encode_check(scales_client_->protocol(), items),
+        scales_client_,
+        Tiny_scales::encode_check(scales_client_->protocol(), scales_client_->config().hash_field,
+                                  items),
         Tiny_scales::check_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));
   }
@@ -77,7 +84,9 @@ class TinyClient {
   template <class CompletionToken>
   auto note(const std::string& data, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<void>(
-        scales_client_, Tiny_scales::encode_note(scales_client_->protocol(), data),
+        scales_client_,
+        Tiny_scales::encode_note(scales_client_->protocol(), scales_client_->config().hash_field,
+                                 data),
         Tiny_scales::note_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));
   }
