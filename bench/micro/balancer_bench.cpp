@@ -22,10 +22,10 @@ struct Nodes {
     balancer = makeBalancer(policy, options);
     std::vector<Node*> view;
     for (size_t i = 0; i < count; ++i) {
-      nodes.push_back(std::make_unique<Node>(discovery::Endpoint{
-          "10." + std::to_string(i / 65536) + "." + std::to_string(i / 256 % 256) + "." +
-              std::to_string(i % 256),
-          static_cast<uint16_t>(9000 + i % 1000)}));
+      nodes.push_back(std::make_unique<Node>(
+          discovery::Endpoint{"10." + std::to_string(i / 65536) + "." +
+                                  std::to_string(i / 256 % 256) + "." + std::to_string(i % 256),
+                              static_cast<uint16_t>(9000 + i % 1000)}));
       nodes.back()->watch(balancer.get());
       view.push_back(nodes.back().get());
     }
@@ -63,9 +63,13 @@ void loadUpdate(benchmark::State& state, std::string policy) {
 const bool registered = [] {
   for (const auto& policy : balancerRegistry().list()) {
     benchmark::RegisterBenchmark(("pick/" + policy).c_str(), pick, policy)
-        ->Arg(10)->Arg(1000)->Arg(10000);
+        ->Arg(10)
+        ->Arg(1000)
+        ->Arg(10000);
     benchmark::RegisterBenchmark(("load_update/" + policy).c_str(), loadUpdate, policy)
-        ->Arg(10)->Arg(1000)->Arg(10000);
+        ->Arg(10)
+        ->Arg(1000)
+        ->Arg(10000);
   }
   return true;
 }();

@@ -25,11 +25,11 @@ using Nanos = std::chrono::nanoseconds;
 struct Scenario {
   int backends = 10;
   int clients = 4;
-  int workers = 8;             // requests a backend serves at once; the rest queue FIFO
-  double rate = 4000;          // requests per second over all clients (60% of capacity)
-  double seconds = 60;         // simulated time
-  int slow_backend = 0;        // this backend slows down...
-  double slow_factor = 10;     // ...by this factor...
+  int workers = 8;                         // requests a backend serves at once; the rest queue FIFO
+  double rate = 4000;                      // requests per second over all clients (60% of capacity)
+  double seconds = 60;                     // simulated time
+  int slow_backend = 0;                    // this backend slows down...
+  double slow_factor = 10;                 // ...by this factor...
   double slow_from = 15, slow_until = 45;  // ...between these times (seconds)
   uint64_t seed = 1;
 };
@@ -83,7 +83,8 @@ Result run(const std::string& policy, const Scenario& s) {
   };
 
   std::vector<Backend> backends(static_cast<size_t>(s.backends));
-  for (int b = 0; b < s.backends; ++b) backends[static_cast<size_t>(b)].base_ms = 8 + (b % 5);  // 8..12 ms
+  for (int b = 0; b < s.backends; ++b)
+    backends[static_cast<size_t>(b)].base_ms = 8 + (b % 5);  // 8..12 ms
 
   // Each client: its own balancer and its own Nodes for the same backends, as in production.
   std::vector<std::unique_ptr<scales::balancer::Balancer>> balancers;
@@ -117,12 +118,14 @@ Result run(const std::string& policy, const Scenario& s) {
     Request& r = requests[static_cast<size_t>(id)];
     Backend& b = backends[static_cast<size_t>(r.backend)];
     ++b.busy;
-    double factor = (r.backend == s.slow_backend && now >= at(s.slow_from) && now < at(s.slow_until))
-                        ? s.slow_factor
-                        : 1.0;
+    double factor =
+        (r.backend == s.slow_backend && now >= at(s.slow_from) && now < at(s.slow_until))
+            ? s.slow_factor
+            : 1.0;
     double ms = b.base_ms * factor * (0.5 + 0.5 * jitter(rng));
-    events.push({now + std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)),
-                 EventKind::kDone, id});
+    events.push(
+        {now + std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)),
+         EventKind::kDone, id});
   };
 
   while (!events.empty()) {
@@ -146,8 +149,9 @@ Result run(const std::string& policy, const Scenario& s) {
       } else {
         b.queue.push_back(id);
       }
-      events.push({now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(gap(rng))),
-                    EventKind::kArrival, e.id});
+      events.push(
+          {now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(gap(rng))),
+           EventKind::kArrival, e.id});
     } else {
       Request& r = requests[static_cast<size_t>(e.id)];
       Backend& b = backends[static_cast<size_t>(r.backend)];
@@ -155,7 +159,8 @@ Result run(const std::string& policy, const Scenario& s) {
       ++b.served;
       Duration latency = now - r.arrived;
       latencies_ms.push_back(std::chrono::duration<double, std::milli>(latency).count());
-      nodes[static_cast<size_t>(r.client)][static_cast<size_t>(r.backend)]->callFinished(now, latency);
+      nodes[static_cast<size_t>(r.client)][static_cast<size_t>(r.backend)]->callFinished(now,
+                                                                                         latency);
       if (!b.queue.empty()) {
         int next = b.queue.front();
         b.queue.pop_front();
@@ -185,13 +190,16 @@ int main(int argc, char** argv) {
   Scenario s;
   bool check = false;
   // least_connections is left out by default: simulated nodes have no pools, so it is the heap.
-  std::vector<std::string> policies = {"round_robin", "random",   "ring_hash", "heap",
-                                       "p2c",         "p2c_ewma", "aperture",  "deterministic_aperture"};
+  std::vector<std::string> policies = {
+      "round_robin", "random",   "ring_hash", "heap",
+      "p2c",         "p2c_ewma", "aperture",  "deterministic_aperture"};
   CLI::App app{"Deterministic discrete-event simulation of the scales balancers"};
   app.add_option("--backends", s.backends)->check(CLI::Range(2, 1000));
   app.add_option("--clients", s.clients)->check(CLI::Range(1, 1000));
-  app.add_option("--workers", s.workers, "requests a backend serves at once")->check(CLI::PositiveNumber);
-  app.add_option("--rate", s.rate, "requests per second over all clients")->check(CLI::PositiveNumber);
+  app.add_option("--workers", s.workers, "requests a backend serves at once")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--rate", s.rate, "requests per second over all clients")
+      ->check(CLI::PositiveNumber);
   app.add_option("--seconds", s.seconds, "simulated seconds")->check(CLI::Range(1.0, 3600.0));
   app.add_option("--slow-factor", s.slow_factor, "how much slower backend 0 gets mid-run");
   app.add_option("--seed", s.seed);
@@ -199,10 +207,11 @@ int main(int argc, char** argv) {
   app.add_flag("--check", check, "fail unless p2c_ewma and aperture beat round_robin on p99");
   CLI11_PARSE(app, argc, argv);
 
-  std::printf("%d clients -> %d backends (%d workers, 8-12 ms), %.0f req/s for %.0f s; backend 0 is "
-              "%.0fx slower from %.0f s to %.0f s\n\n",
-              s.clients, s.backends, s.workers, s.rate, s.seconds, s.slow_factor, s.slow_from,
-              s.slow_until);
+  std::printf(
+      "%d clients -> %d backends (%d workers, 8-12 ms), %.0f req/s for %.0f s; backend 0 is "
+      "%.0fx slower from %.0f s to %.0f s\n\n",
+      s.clients, s.backends, s.workers, s.rate, s.seconds, s.slow_factor, s.slow_from,
+      s.slow_until);
   std::printf("%-24s %10s %10s %10s %10s %10s %10s\n", "policy", "p50 ms", "p99 ms", "p999 ms",
               "max share", "min share", "slow share");
   std::map<std::string, Result> results;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <algorithm>
 #include "views.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "idl/cpp_names.h"

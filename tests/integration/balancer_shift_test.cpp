@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdio>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdio>
 #include <future>
 #include <set>
 #include <thread>
@@ -93,9 +93,9 @@ struct Shares {
 // Warm up with every server fast, slow server 0 down to 20 ms, then measure its share.
 Shares slowServerShare(const std::string& balancer) {
   Backend a, b, c;
-  std::string uri = "tcp://127.0.0.1:" + std::to_string(a.server.port()) + ",127.0.0.1:" +
-                    std::to_string(b.server.port()) + ",127.0.0.1:" +
-                    std::to_string(c.server.port()) + "?balancer=" + balancer +
+  std::string uri = "tcp://127.0.0.1:" + std::to_string(a.server.port()) +
+                    ",127.0.0.1:" + std::to_string(b.server.port()) +
+                    ",127.0.0.1:" + std::to_string(c.server.port()) + "?balancer=" + balancer +
                     "&aperture_min_size=3";
   auto client = echo::EchoClient::make(uri);
   EXPECT_EQ(runLoad(client, 600, 16), 0);
@@ -104,7 +104,8 @@ Shares slowServerShare(const std::string& balancer) {
   for (auto* backend : {&a, &b, &c}) backend->handler->calls = 0;
   EXPECT_EQ(runLoad(client, 900, 16), 0);
   int total = a.handler->calls + b.handler->calls + c.handler->calls;
-  std::printf("%s: slow server took %d of %d calls\n", balancer.c_str(), a.handler->calls.load(), total);
+  std::printf("%s: slow server took %d of %d calls\n", balancer.c_str(), a.handler->calls.load(),
+              total);
   return {static_cast<double>(a.handler->calls) / total, total};
 }
 
@@ -140,9 +141,9 @@ namespace {
 struct ThreeServers {
   Backend a, b, c;
   std::string uri(const std::string& options) {
-    return "tcp://127.0.0.1:" + std::to_string(a.server.port()) + ",127.0.0.1:" +
-           std::to_string(b.server.port()) + ",127.0.0.1:" + std::to_string(c.server.port()) +
-           "?balancer=ring_hash" + options;
+    return "tcp://127.0.0.1:" + std::to_string(a.server.port()) +
+           ",127.0.0.1:" + std::to_string(b.server.port()) +
+           ",127.0.0.1:" + std::to_string(c.server.port()) + "?balancer=ring_hash" + options;
   }
   std::vector<int> calls() { return {a.handler->calls, b.handler->calls, c.handler->calls}; }
   void reset() {

@@ -107,7 +107,8 @@ class Aperture final : public Balancer, public Picker {
     if (size_ >= order_.size()) return;
     auto live = std::find_if(order_.begin() + static_cast<std::ptrdiff_t>(size_), order_.end(),
                              [](const Node* node) { return node->available(); });
-    if (live != order_.end()) std::iter_swap(order_.begin() + static_cast<std::ptrdiff_t>(size_), live);
+    if (live != order_.end())
+      std::iter_swap(order_.begin() + static_cast<std::ptrdiff_t>(size_), live);
     heap_.push(*order_[size_]);
     ++size_;
   }

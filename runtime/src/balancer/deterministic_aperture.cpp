@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Deterministic aperture (Finagle's ring subsetting). Servers sit on a ring [0, 1) in a sorted
 // order every client agrees on, each owning a slice of width 1/M; client i of N owns the ring
-// range starting at i/N, widened by whole slices of 1/N to cover at least min_size servers. A pick draws two points in
-// that range (so each server is chosen in proportion to its overlap with the range) and takes the
-// less loaded server. Together the N clients cover the ring exactly evenly, so each server sees
-// 1/M of the traffic and about N x width connections, whatever N and M are.
+// range starting at i/N, widened by whole slices of 1/N to cover at least min_size servers. A pick
+// draws two points in that range (so each server is chosen in proportion to its overlap with the
+// range) and takes the less loaded server. Together the N clients cover the ring exactly evenly, so
+// each server sees 1/M of the traffic and about N x width connections, whatever N and M are.
 #include <algorithm>
 #include <cmath>
 
@@ -33,7 +33,8 @@ class DeterministicAperture final : public Balancer, public Picker {
     double m = static_cast<double>(ring_.size());
     double n = options_.instance_count;
     offset_ = options_.instance_id / n;
-    double servers = std::min<double>(static_cast<double>(std::max<size_t>(1, options_.min_size)), m);
+    double servers =
+        std::min<double>(static_cast<double>(std::max<size_t>(1, options_.min_size)), m);
     // A whole number of client slices wide, so that every point of the ring is covered by the
     // same number of clients (Finagle rounds the same way) and the load stays even.
     double slices = std::ceil(std::max(1.0, m == 0 ? n : servers / m * n) - 1e-9);

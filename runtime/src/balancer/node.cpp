@@ -14,8 +14,8 @@ constexpr double kPenalty = static_cast<double>(std::numeric_limits<int64_t>::ma
 
 Node::Node(discovery::Endpoint endpoint, Duration ewma_decay)
     : endpoint_(std::move(endpoint)),
-      decay_nanos_(std::max(1.0, static_cast<double>(
-                                     std::chrono::nanoseconds(ewma_decay).count()))) {}
+      decay_nanos_(
+          std::max(1.0, static_cast<double>(std::chrono::nanoseconds(ewma_decay).count()))) {}
 
 double Node::latencyNanos(Clock::time_point now) const {
   if (cost_ == 0) return 0;

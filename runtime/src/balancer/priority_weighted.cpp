@@ -19,7 +19,8 @@ class PriorityWeighted final : public detail::LiveSetBalancer {
   Node* pick(const PickContext&) const override {
     if (tier_.empty()) return nullptr;
     double point = rng_.unit() * cumulative_.back();
-    size_t i = std::upper_bound(cumulative_.begin(), cumulative_.end(), point) - cumulative_.begin();
+    size_t i =
+        std::upper_bound(cumulative_.begin(), cumulative_.end(), point) - cumulative_.begin();
     return tier_[std::min(i, tier_.size() - 1)];
   }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Random: a uniformly random live node.
-#include "detail/live_set.h"
 #include "detail/random.h"
+
+#include "detail/live_set.h"
 #include "scales/balancer/balancers.h"
 
 namespace scales::balancer {

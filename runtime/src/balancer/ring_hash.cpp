@@ -24,7 +24,8 @@ class RingHash final : public Balancer, public Picker {
     ring_.clear();
     for (Node* node : nodes) {
       double weight = std::max(0.0, node->endpoint().weight);
-      auto points = static_cast<size_t>(std::lround(static_cast<double>(points_per_weight_) * weight));
+      auto points =
+          static_cast<size_t>(std::lround(static_cast<double>(points_per_weight_) * weight));
       std::string name = node->endpoint().address() + "-";
       for (size_t i = 0; i < std::max<size_t>(1, points); ++i) {
         ring_.push_back({hashBytes(name + std::to_string(i)), node});

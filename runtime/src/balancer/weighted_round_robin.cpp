@@ -23,7 +23,9 @@ class WeightedRoundRobin final : public detail::LiveSetBalancer {
   }
 
  private:
-  static double weight(const Node& node) { return node.endpoint().weight > 0 ? node.endpoint().weight : 0; }
+  static double weight(const Node& node) {
+    return node.endpoint().weight > 0 ? node.endpoint().weight : 0;
+  }
 
   void rebuilt() override {
     score_.assign(candidates().size(), 0.0);

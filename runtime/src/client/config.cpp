@@ -104,7 +104,8 @@ const std::map<std::string, Setter>& setters() {
          c.balancer_options.ewma_decay = parseMillis(uri, k, v);
        }},
       {"hash_field", [](auto&, auto&, auto& v, ClientConfig& c) { c.hash_field = v; }},
-      {"ring_points", [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+      {"ring_points",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.balancer_options.ring_points = parseCount(uri, k, v);
        }},
       {"max_requeues",

@@ -17,8 +17,8 @@ class NodeService final : public balancer::Node,
  public:
   // `service` is the pool, possibly behind a concurrency limit; `pool` is that same pool, read
   // for connection counts.
-  NodeService(discovery::Endpoint endpoint, Duration ewma_decay, std::unique_ptr<RpcService> service,
-              const pool::Pool* pool);
+  NodeService(discovery::Endpoint endpoint, Duration ewma_decay,
+              std::unique_ptr<RpcService> service, const pool::Pool* pool);
 
   size_t connections() const override { return pool_->size(); }
 

@@ -18,18 +18,21 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
   // a watermark pool of exclusive connections), behind the endpoint's concurrency limit so that
   // queued calls count as the node's load; the node reports load and health to the balancer.
   auto make_node = [pools, executor, limit = config.concurrency,
-                    decay = config.balancer_options.ewma_decay](const discovery::Endpoint& endpoint) {
+                    decay =
+                        config.balancer_options.ewma_decay](const discovery::Endpoint& endpoint) {
     auto pool = pools(endpoint, executor);
     const pool::Pool* connections = pool.get();
-    auto limited = resilience::concurrencyLimit(std::move(pool), limit, endpoint.address(), executor);
+    auto limited =
+        resilience::concurrencyLimit(std::move(pool), limit, endpoint.address(), executor);
     return std::make_shared<NodeService>(endpoint, decay, std::move(limited), connections);
   };
 
   // Balancer: picks a node per call among the endpoints the resolver reports. It sits below the
   // deadline so that time spent waiting for the first resolution counts against the call.
-  auto balanced = std::make_unique<BalancedService>(discovery::makeResolver(uri, executor),
-                                                    balancer::makeBalancer(config.balancer, config.balancer_options),
-                                                    std::move(make_node), executor, uri.text);
+  auto balanced = std::make_unique<BalancedService>(
+      discovery::makeResolver(uri, executor),
+      balancer::makeBalancer(config.balancer, config.balancer_options), std::move(make_node),
+      executor, uri.text);
 
   // Requeue: above the balancer, so a call no server saw (connect refused, NACK, drain) is
   // picked again, and by then the failed node is marked and skipped.

@@ -42,11 +42,11 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
     }
     if (size_ < options_.high_watermark) return open(std::move(request), std::move(handler));
     if (waiters_.size() >= options_.max_waiters) {
-      return fail(std::move(handler),
-                  RejectedError("connection pool has " + std::to_string(waiters_.size()) +
-                                " waiters already (max_waiters " +
-                                std::to_string(options_.max_waiters) + ", high_watermark " +
-                                std::to_string(options_.high_watermark) + ")"));
+      return fail(
+          std::move(handler),
+          RejectedError("connection pool has " + std::to_string(waiters_.size()) +
+                        " waiters already (max_waiters " + std::to_string(options_.max_waiters) +
+                        ", high_watermark " + std::to_string(options_.high_watermark) + ")"));
     }
     waiters_.push(std::move(request), std::move(handler),
                   "cancelled while waiting for a connection");
@@ -202,14 +202,14 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
       auto cutoff = Clock::now() - self->options_.acquire_timeout;
       while (!self->waiters_.empty() && self->waiters_.oldestSince() <= cutoff) {
         auto w = self->waiters_.pop();
-        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-            self->options_.acquire_timeout);
-        w.handler(std::make_exception_ptr(TimeoutError(
-                      "no connection within the pool's acquire_timeout of " +
-                      std::to_string(ms.count()) + " ms (" + std::to_string(self->size_) +
-                      " open, high_watermark " + std::to_string(self->options_.high_watermark) +
-                      ")")),
-                  Response{});
+        auto ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(self->options_.acquire_timeout);
+        w.handler(
+            std::make_exception_ptr(TimeoutError(
+                "no connection within the pool's acquire_timeout of " + std::to_string(ms.count()) +
+                " ms (" + std::to_string(self->size_) + " open, high_watermark " +
+                std::to_string(self->options_.high_watermark) + ")")),
+            Response{});
       }
       self->armWaiterTimer();
     });

@@ -21,19 +21,20 @@ struct Limiter : std::enable_shared_from_this<Limiter> {
         executor(std::move(ex)) {}
 
   void call(Request request, RpcService::Handler handler) {
-    if (in_flight < options.max_concurrency) return dispatch(std::move(request), std::move(handler));
+    if (in_flight < options.max_concurrency)
+      return dispatch(std::move(request), std::move(handler));
     if (queue.size() < options.max_queue) {
       queue.push(std::move(request), std::move(handler),
                  "cancelled while queued for a concurrency slot on " + label);
       return;
     }
-    completePost(executor, std::move(handler),
-                 std::make_exception_ptr(RejectedError(
-                     "maximum concurrency reached: " + std::to_string(in_flight) +
-                     " calls in flight to " + label + " (max_concurrency " +
-                     std::to_string(options.max_concurrency) + ", max_queue " +
-                     std::to_string(options.max_queue) + ")")),
-                 Response{});
+    completePost(
+        executor, std::move(handler),
+        std::make_exception_ptr(RejectedError(
+            "maximum concurrency reached: " + std::to_string(in_flight) + " calls in flight to " +
+            label + " (max_concurrency " + std::to_string(options.max_concurrency) +
+            ", max_queue " + std::to_string(options.max_queue) + ")")),
+        Response{});
   }
 
   void dispatch(Request request, RpcService::Handler handler) {
@@ -72,7 +73,8 @@ struct Limiter : std::enable_shared_from_this<Limiter> {
 
 class ConcurrencyLimitFilter final : public RpcService {
  public:
-  explicit ConcurrencyLimitFilter(std::shared_ptr<Limiter> limiter) : limiter_(std::move(limiter)) {}
+  explicit ConcurrencyLimitFilter(std::shared_ptr<Limiter> limiter)
+      : limiter_(std::move(limiter)) {}
   ~ConcurrencyLimitFilter() override { limiter_->close(); }
   void call(Request request, Handler handler) override {
     limiter_->call(std::move(request), std::move(handler));
@@ -89,8 +91,8 @@ std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
                                              const ConcurrencyLimitOptions& options,
                                              std::string label, asio::any_io_executor executor) {
   if (options.max_concurrency == 0) return next;  // unlimited: no layer at all
-  return std::make_unique<ConcurrencyLimitFilter>(std::make_shared<Limiter>(
-      std::move(next), options, std::move(label), std::move(executor)));
+  return std::make_unique<ConcurrencyLimitFilter>(
+      std::make_shared<Limiter>(std::move(next), options, std::move(label), std::move(executor)));
 }
 
 }  // namespace scales::resilience

@@ -97,8 +97,8 @@ void ThriftClient::checkHashField(std::string_view service,
     valid += (valid.empty() ? "" : ", ") + std::string(arg);
   }
   throw ConfigError("hash_field '" + config_.hash_field + "' is not an argument of any " +
-                    std::string(service) + " function; arguments: " +
-                    (valid.empty() ? "(none)" : valid));
+                    std::string(service) +
+                    " function; arguments: " + (valid.empty() ? "(none)" : valid));
 }
 
 void ThriftClient::checkMayBlock(std::string_view method) const {

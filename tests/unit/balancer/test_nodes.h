@@ -14,8 +14,8 @@ namespace scales::balancer::testing {
 
 struct TestNode : Node {
   explicit TestNode(int port, double weight = 1.0, int priority = 0)
-      : Node(discovery::Endpoint{"10.0.0." + std::to_string(port % 250), static_cast<uint16_t>(port),
-                                 weight, priority}) {}
+      : Node(discovery::Endpoint{"10.0.0." + std::to_string(port % 250),
+                                 static_cast<uint16_t>(port), weight, priority}) {}
   size_t connections() const override { return open_connections; }
   size_t open_connections = 0;
 };

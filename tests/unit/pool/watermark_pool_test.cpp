@@ -87,7 +87,8 @@ TEST_F(WatermarkPoolTest, ReusesAReleasedConnection) {
 }
 
 TEST_F(WatermarkPoolTest, QueuesBeyondMaxConnectionsAndServesWaitersInOrder) {
-  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
+  auto pool =
+      pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
   auto a = send(*pool, "a");
   auto b = send(*pool, "b");
   auto c = send(*pool, "c");
@@ -117,7 +118,8 @@ TEST_F(WatermarkPoolTest, RejectsWhenWaitersAreFull) {
 
 TEST_F(WatermarkPoolTest, ConnectFailureFailsTheCallAndFreesTheSlot) {
   factory->fail = true;
-  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
+  auto pool =
+      pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
   auto a = send(*pool, "a");
   io.run();
   ASSERT_TRUE(a->done);
@@ -139,7 +141,8 @@ TEST_F(WatermarkPoolTest, BrokenConnectionIsDroppedNotReused) {
 }
 
 TEST_F(WatermarkPoolTest, CloseFailsWaitersWithUnavailable) {
-  auto pool = pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
+  auto pool =
+      pools::watermark({.high_watermark = 1, .max_waiters = 10}, factory, io.get_executor());
   send(*pool, "a");
   auto waiting = send(*pool, "b");
   io.run();
@@ -186,10 +189,9 @@ TEST_F(WatermarkPoolTest, ZeroIdleTimeoutClosesAboveTheLowWatermarkAtOnce) {
 }
 
 TEST_F(WatermarkPoolTest, AWaiterPastTheAcquireTimeoutFailsWithTimeout) {
-  auto pool = pools::watermark({.high_watermark = 1,
-                                .max_waiters = 10,
-                                .acquire_timeout = std::chrono::milliseconds(5)},
-                               factory, io.get_executor());
+  auto pool = pools::watermark(
+      {.high_watermark = 1, .max_waiters = 10, .acquire_timeout = std::chrono::milliseconds(5)},
+      factory, io.get_executor());
   auto holder = send(*pool, "a");
   auto waiter = send(*pool, "b");
   io.run();  // the waiter's timer is the only pending work

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The per-endpoint concurrency limit, in both modes, over a service whose calls the test answers.
+#include "scales/resilience/concurrency_limit.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -8,7 +10,6 @@
 #include <deque>
 
 #include "scales/core/errors.h"
-#include "scales/resilience/concurrency_limit.h"
 
 namespace scales::resilience {
 namespace {

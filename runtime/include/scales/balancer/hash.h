@@ -26,8 +26,7 @@ constexpr uint64_t hashBytes(std::string_view bytes) {
 // Keys as callers name them: strings and binaries by their bytes, integers and enums by value.
 inline uint64_t hashKey(std::string_view key) { return hashBytes(key); }
 template <class T>
-  requires(std::is_integral_v<T> || std::is_enum_v<T>)
-uint64_t hashKey(T key) {
+requires(std::is_integral_v<T> || std::is_enum_v<T>) uint64_t hashKey(T key) {
   auto v = static_cast<uint64_t>(static_cast<int64_t>(key));
   char bytes[8];
   for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(v >> (8 * i));

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "scales/core/deadline.h"
 #include "scales/balancer/balancers.h"
+#include "scales/core/deadline.h"
 #include "scales/discovery/uri.h"
 #include "scales/mux/client.h"
 #include "scales/pool/pool.h"

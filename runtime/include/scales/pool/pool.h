@@ -49,8 +49,8 @@ std::unique_ptr<Pool> singleton(const SingletonPoolOptions& options,
 // connections stay open forever; above it they open on demand up to the high watermark and close
 // after idling. Beyond the high watermark calls wait, in arrival order, for a released connection.
 std::unique_ptr<Pool> watermark(const WatermarkPoolOptions& options,
-                              std::shared_ptr<transport::ConnectionFactory> factory,
-                              boost::asio::any_io_executor executor);
+                                std::shared_ptr<transport::ConnectionFactory> factory,
+                                boost::asio::any_io_executor executor);
 }  // namespace pools
 
 }  // namespace scales::pool

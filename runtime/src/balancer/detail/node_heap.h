@@ -37,7 +37,8 @@ class NodeHeap {
   // Adds nodes in a random order (their first tie order).
   void pushAll(const std::vector<Node*>& nodes) {
     std::vector<Node*> shuffled = nodes;
-    for (size_t i = shuffled.size(); i > 1; --i) std::swap(shuffled[i - 1], shuffled[rng_.below(i)]);
+    for (size_t i = shuffled.size(); i > 1; --i)
+      std::swap(shuffled[i - 1], shuffled[rng_.below(i)]);
     for (Node* node : shuffled) push(*node);
   }
 
