@@ -19,6 +19,14 @@ struct HeldCalls : RpcService {
   void call(Request request, Handler handler) override {
     held->push_back({std::move(request), std::move(handler)});
   }
+  // Like a real pool: closing fails the calls still out (their completions own the limiter).
+  void close() override {
+    auto calls = std::move(*held);
+    held->clear();
+    for (auto& [request, handler] : calls) {
+      handler(std::make_exception_ptr(UnavailableError("closed")), Response{});
+    }
+  }
   std::shared_ptr<std::deque<std::pair<Request, Handler>>> held =
       std::make_shared<std::deque<std::pair<Request, Handler>>>();
 };
