@@ -6,6 +6,8 @@
 # floor. Server pinned to core 1, client to core 0; each cell is the median of REPEATS runs, and
 # each peer is shown as a ratio to scales ThriftMux.
 #   scripts/bench.sh [SECONDS per run, default 2] [REPEATS, default 3]
+# PAYLOADS, CONCURRENCY and PEERS (space-separated) narrow the grid, e.g.
+#   PEERS="scales-mux grpc" CONCURRENCY=64 PAYLOADS=32 scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-2}
@@ -46,9 +48,9 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
   rm -f "$out"
 }
 
-for payload in 32 1024; do
-  for concurrency in 1 16 64 256; do
-    for peer in scales-mux scales-framed thrift-sync thrift-concurrent grpc raw; do
+for payload in ${PAYLOADS:-32 1024}; do
+  for concurrency in ${CONCURRENCY:-1 16 64 256}; do
+    for peer in ${PEERS:-scales-mux scales-framed thrift-sync thrift-concurrent grpc raw}; do
       for _ in $(seq "$repeats"); do run_once "$peer" "$payload" "$concurrency"; done
     done
   done

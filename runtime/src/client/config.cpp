@@ -103,6 +103,22 @@ const std::map<std::string, Setter>& setters() {
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.balancer_options.ewma_decay = parseMillis(uri, k, v);
        }},
+      {"accrual_failures",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.failure_accrual.consecutive_failures = static_cast<int>(parseCount(uri, k, v));
+       }},
+      {"accrual_success_rate",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.failure_accrual.required_success_rate = parseNumber(uri, k, v);
+       }},
+      {"accrual_backoff_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.failure_accrual.backoff_initial = parseMillis(uri, k, v);
+       }},
+      {"accrual_backoff_max_ms",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.failure_accrual.backoff_max = parseMillis(uri, k, v);
+       }},
       {"hash_field", [](auto&, auto&, auto& v, ClientConfig& c) { c.hash_field = v; }},
       {"ring_points",
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {

@@ -17,14 +17,15 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
   // Bottom: per endpoint, the protocol's pool of connections (one multiplexed Mux session, or
   // a watermark pool of exclusive connections), behind the endpoint's concurrency limit so that
   // queued calls count as the node's load; the node reports load and health to the balancer.
-  auto make_node = [pools, executor, limit = config.concurrency,
+  auto make_node = [pools, executor, limit = config.concurrency, accrual = config.failure_accrual,
                     decay =
                         config.balancer_options.ewma_decay](const discovery::Endpoint& endpoint) {
     auto pool = pools(endpoint, executor);
     const pool::Pool* connections = pool.get();
     auto limited =
         resilience::concurrencyLimit(std::move(pool), limit, endpoint.address(), executor);
-    return std::make_shared<NodeService>(endpoint, decay, std::move(limited), connections);
+    return std::make_shared<NodeService>(endpoint, decay, std::move(limited), connections, accrual,
+                                         executor);
   };
 
   // Balancer: picks a node per call among the endpoints the resolver reports. It sits below the

@@ -14,6 +14,7 @@
 #include "scales/mux/client.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/concurrency_limit.h"
+#include "scales/resilience/failure_accrual.h"
 #include "scales/resilience/requeue.h"
 #include "scales/thrift/options.h"
 
@@ -34,6 +35,8 @@ struct ClientConfig {
   std::string hash_field;
   // Framed Thrift: exclusive connections per endpoint. (Mux uses one session per endpoint.)
   pool::WatermarkPoolOptions pool;
+  // When an endpoint counts as dead, for how long, and how it comes back.
+  resilience::FailureAccrualOptions failure_accrual;
   // Calls in flight per endpoint (default: unlimited), and the queue beyond that.
   resilience::ConcurrencyLimitOptions concurrency;
   resilience::RequeueOptions requeue;

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+// Failure accrual over real sockets on 127.0.0.1: a backend that accepts and never answers is
+// marked dead after its timeouts and traffic moves away; a backend that was down is probed after
+// its backoff and gets traffic again once it is back.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <thread>
+
+#include "Echo.scales.h"
+#include "scales/server/thrift_server.h"
+
+namespace scales::testing {
+namespace {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using namespace std::chrono_literals;
+
+class CountingEcho : public echo::EchoAsyncHandler {
+ public:
+  void echo(const std::string& payload, server::Reply<std::string> reply) override {
+    ++calls;
+    reply(payload);
+  }
+  void hold(int32_t id, server::Reply<int32_t> reply) override { reply(id); }
+  std::atomic<int> calls{0};
+};
+
+struct Backend {
+  explicit Backend(uint16_t port = 0)
+      : handler(std::make_shared<CountingEcho>()),
+        server(std::make_shared<echo::EchoDispatcher>(handler),
+               server::ServerOptions{.port = port}) {
+    server.start();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
+  std::shared_ptr<CountingEcho> handler;
+  server::ThriftServer server;
+};
+
+// Accepts connections and never writes a byte: a hung backend.
+class SilentPeer {
+ public:
+  SilentPeer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    accept();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~SilentPeer() {
+    io_.stop();
+    thread_.join();
+  }
+  std::string address() const {
+    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+  }
+
+ private:
+  void accept() {
+    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (ec) return;
+      sockets_.push_back(std::move(socket));
+      accept();
+    });
+  }
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::vector<tcp::socket> sockets_;
+  std::thread thread_;
+};
+
+TEST(FailureAccrualRouting, AHungBackendIsMarkedDeadAfterItsTimeoutsAndTrafficMoves) {
+  SilentPeer hung;
+  Backend good;
+  auto client = echo::EchoClient::make("tcp://" + hung.address() + "," + good.address() +
+                                       "?transport=framed&balancer=round_robin&timeout_ms=100"
+                                       "&accrual_failures=3&max_requeues=0");
+  int timeouts = 0;
+  for (int i = 0; i < 40; ++i) {
+    auto started = Clock::now();
+    try {
+      EXPECT_EQ(client.echo("x"), "x");
+    } catch (const TimeoutError&) {
+      ++timeouts;
+    }
+    EXPECT_LT(Clock::now() - started, 600ms) << "call " << i << " outlived its 100 ms deadline";
+  }
+  // Round robin alternates: the hung node takes calls until its third timeout marks it dead for
+  // a backoff of at least 2.5 s, far longer than this loop; every later call goes to `good`.
+  EXPECT_EQ(timeouts, 3);
+  EXPECT_EQ(good.handler->calls, 37);
+}
+
+TEST(FailureAccrualRouting, ADownBackendIsProbedAfterItsBackoffAndComesBack) {
+  uint16_t port;
+  {
+    asio::io_context io;
+    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    port = probe.local_endpoint().port();  // free again once `probe` closes
+  }
+  Backend up;
+  auto client =
+      echo::EchoClient::make("tcp://127.0.0.1:" + std::to_string(port) + "," + up.address() +
+                             "?balancer=round_robin&accrual_backoff_ms=50"
+                             "&accrual_backoff_max_ms=200");
+  // Port refused: the call is requeued to `up`, and the refusing node is marked dead at once.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(client.echo("x"), "x");
+  Backend restarted(port);
+  // Within a bounded time (backoffs are at most 200 ms), a probe reaches the restarted backend.
+  auto give_up = Clock::now() + 10s;
+  while (restarted.handler->calls == 0 && Clock::now() < give_up) {
+    EXPECT_EQ(client.echo("x"), "x");
+  }
+  EXPECT_GT(restarted.handler->calls, 0) << "the revived backend never got a call";
+  // Alive again: round robin shares calls between both from here on.
+  int before = restarted.handler->calls;
+  for (int i = 0; i < 20; ++i) client.echo("x");
+  EXPECT_NEAR(restarted.handler->calls - before, 10, 1);
+}
+
+}  // namespace
+}  // namespace scales::testing
