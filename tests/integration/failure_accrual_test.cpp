@@ -118,5 +118,35 @@ TEST(FailureAccrualRouting, ADownBackendIsProbedAfterItsBackoffAndComesBack) {
   EXPECT_NEAR(restarted.handler->calls - before, 10, 1);
 }
 
+uint16_t closedPort() {
+  asio::io_context io;
+  tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  return probe.local_endpoint().port();  // free again once `probe` closes
+}
+
+TEST(FailureAccrualRouting, WithEveryBackendDownCallsFailFastWithUnavailable) {
+  std::string uri = "tcp://127.0.0.1:" + std::to_string(closedPort()) +
+                    ",127.0.0.1:" + std::to_string(closedPort()) +
+                    ",127.0.0.1:" + std::to_string(closedPort());
+  auto client = echo::EchoClient::make(uri);
+  int unavailable = 0, refused = 0;
+  auto started = Clock::now();
+  for (int i = 0; i < 300; ++i) {
+    try {
+      client.echo("x");
+      ADD_FAILURE() << "a call succeeded with every backend down";
+    } catch (const UnavailableError&) {
+      ++unavailable;
+    } catch (const ConnectFailedError&) {
+      ++refused;
+    }
+  }
+  // Each endpoint is tried once (the first call's requeues reach all three), then marked dead
+  // for at least 2.5 s: every later call fails at once.
+  EXPECT_LE(refused, 1);
+  EXPECT_GE(unavailable, 299);
+  EXPECT_LT(Clock::now() - started, 2s);
+}
+
 }  // namespace
 }  // namespace scales::testing

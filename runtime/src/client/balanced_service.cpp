@@ -95,6 +95,16 @@ void BalancedService::route(Request request, Handler handler) {
                  Response{});
     return;
   }
+  if (!node->available()) {
+    // The balancer only hands out a dead node when every node is dead: fail fast rather than
+    // pile calls onto endpoints known to fail; accrual's probes bring nodes back.
+    completePost(executor_, std::move(handler),
+                 std::make_exception_ptr(UnavailableError(
+                     "every endpoint of " + uri_text_ + " is marked dead; last failure at " +
+                     node->endpoint().address() + ": " + node->lastFailure())),
+                 Response{});
+    return;
+  }
   node->call(std::move(request), std::move(handler));
 }
 

@@ -119,6 +119,14 @@ const std::map<std::string, Setter>& setters() {
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {
          c.failure_accrual.backoff_max = parseMillis(uri, k, v);
        }},
+      {"retry_percent",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.retry_budget.percent_can_retry = parseNumber(uri, k, v);
+       }},
+      {"retry_min_per_second",
+       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
+         c.retry_budget.min_retries_per_second = parseNumber(uri, k, v);
+       }},
       {"hash_field", [](auto&, auto&, auto& v, ClientConfig& c) { c.hash_field = v; }},
       {"ring_points",
        [](auto& uri, auto& k, auto& v, ClientConfig& c) {

@@ -47,8 +47,10 @@ enum class Verdict { kIgnore, kFailure, kUnreachable };
 Verdict judge(const std::exception_ptr& error, Deadline deadline) {
   try {
     std::rethrow_exception(error);
-  } catch (const ConnectionError&) {
+  } catch (const ConnectFailedError&) {
     return Verdict::kUnreachable;
+  } catch (const ConnectionError&) {
+    return Verdict::kFailure;
   } catch (const ProtocolError&) {
     return Verdict::kFailure;
   } catch (const TimeoutError&) {
@@ -75,10 +77,15 @@ void NodeService::finished(const std::exception_ptr& error, Clock::time_point st
   }
   Verdict verdict = judge(error, deadline);
   if (verdict == Verdict::kIgnore) return;
-  if (accrual_.recordFailure(verdict == Verdict::kUnreachable)) markedDead();
+  if (accrual_.recordFailure(verdict == Verdict::kUnreachable)) markedDead(error);
 }
 
-void NodeService::markedDead() {
+void NodeService::markedDead(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    last_failure_ = e.what();
+  }
   setAvailable(false);
   revive_timer_.expires_after(accrual_.backoff());
   revive_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {

@@ -32,15 +32,18 @@ class NodeService final : public balancer::Node,
   void close() override;
 
   const resilience::FailureAccrual& accrual() const { return accrual_; }
+  // Why the node was last marked dead (for errors when every node is dead).
+  const std::string& lastFailure() const { return last_failure_; }
 
  private:
   void finished(const std::exception_ptr& error, Clock::time_point started, Deadline deadline);
-  void markedDead();
+  void markedDead(const std::exception_ptr& error);
 
   std::unique_ptr<RpcService> service_;
   const pool::Pool* pool_;
   resilience::FailureAccrual accrual_;
   boost::asio::steady_timer revive_timer_;
+  std::string last_failure_;
 };
 
 }  // namespace scales::client

@@ -37,7 +37,9 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
 
   // Requeue: above the balancer, so a call no server saw (connect refused, NACK, drain) is
   // picked again, and by then the failed node is marked and skipped.
-  auto requeued = resilience::requeueFilter(std::move(balanced), config.requeue);
+  // One retry budget per client: every source of extra attempts draws on it.
+  auto budget = std::make_shared<resilience::RetryBudget>(config.retry_budget);
+  auto requeued = resilience::requeueFilter(std::move(balanced), config.requeue, budget);
 
   // Top: the deadline owns the caller's handler, so every layer below may be cancelled by it and
   // the caller hears back exactly once; it spans every requeue.

@@ -22,10 +22,12 @@ bool neverReachedAServer(const std::exception_ptr& error) {
 
 class RequeueFilter final : public RpcFilter {
  public:
-  RequeueFilter(std::unique_ptr<RpcService> next, const RequeueOptions& options)
-      : RpcFilter(std::move(next)), options_(options) {}
+  RequeueFilter(std::unique_ptr<RpcService> next, const RequeueOptions& options,
+                std::shared_ptr<RetryBudget> budget)
+      : RpcFilter(std::move(next)), options_(options), budget_(std::move(budget)) {}
 
   void call(Request request, Handler handler) override {
+    budget_->deposit();
     attempt(std::move(request), 0, std::move(handler));
   }
 
@@ -40,7 +42,7 @@ class RequeueFilter final : public RpcFilter {
             slot, [this, request = std::move(request), requeues, handler = std::move(handler)](
                       std::exception_ptr error, Response response) mutable {
               if (error && requeues < options_.max_requeues && !request.deadline.expired() &&
-                  neverReachedAServer(error)) {
+                  neverReachedAServer(error) && budget_->tryWithdraw()) {
                 return attempt(std::move(request), requeues + 1, std::move(handler));
               }
               handler(error, std::move(response));
@@ -48,13 +50,15 @@ class RequeueFilter final : public RpcFilter {
   }
 
   RequeueOptions options_;
+  std::shared_ptr<RetryBudget> budget_;
 };
 
 }  // namespace
 
 std::unique_ptr<RpcService> requeueFilter(std::unique_ptr<RpcService> next,
-                                          const RequeueOptions& options) {
-  return std::make_unique<RequeueFilter>(std::move(next), options);
+                                          const RequeueOptions& options,
+                                          std::shared_ptr<RetryBudget> budget) {
+  return std::make_unique<RequeueFilter>(std::move(next), options, std::move(budget));
 }
 
 }  // namespace scales::resilience

@@ -16,6 +16,7 @@
 #include "scales/resilience/concurrency_limit.h"
 #include "scales/resilience/failure_accrual.h"
 #include "scales/resilience/requeue.h"
+#include "scales/resilience/retry_budget.h"
 #include "scales/thrift/options.h"
 
 namespace scales {
@@ -40,6 +41,8 @@ struct ClientConfig {
   // Calls in flight per endpoint (default: unlimited), and the queue beyond that.
   resilience::ConcurrencyLimitOptions concurrency;
   resilience::RequeueOptions requeue;
+  // Bounds every extra attempt (requeues now; retries and backup requests later).
+  resilience::RetryBudgetOptions retry_budget;
   thrift::ThriftOptions thrift;
   mux::ClientOptions mux;  // connect_timeout and max_frame_bytes come from the fields above
   // The executor the client runs on; empty: the client starts its own one-thread event loop.

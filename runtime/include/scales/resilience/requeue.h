@@ -7,16 +7,19 @@
 #include <memory>
 
 #include "scales/core/service.h"
+#include "scales/resilience/retry_budget.h"
 
 namespace scales::resilience {
 
 struct RequeueOptions {
-  // Further attempts after the first (Finagle bounds these by a budget; a fixed cap until the
-  // retry budget exists).
+  // Further attempts after the first, at most; the client's retry budget bounds them too.
   int max_requeues = 3;
 };
 
+// Each call deposits in `budget` and each requeue withdraws; with the budget spent, the call
+// fails with the error that would have been requeued.
 std::unique_ptr<RpcService> requeueFilter(std::unique_ptr<RpcService> next,
-                                          const RequeueOptions& options);
+                                          const RequeueOptions& options,
+                                          std::shared_ptr<RetryBudget> budget);
 
 }  // namespace scales::resilience

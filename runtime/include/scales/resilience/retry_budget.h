@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+// The retry budget (Finagle's RetryBudget): one per client, shared by everything that sends a
+// call again (requeues today; retries and backup requests draw on the same budget), so that a
+// failing backend cannot make the client multiply its own traffic. Every request deposits; every
+// extra attempt withdraws. By default extra attempts may add 20% to the request rate, plus a
+// floor of 10 per second so that a quiet client can still retry, over a 10 s window.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "scales/core/deadline.h"
+
+namespace scales::resilience {
+
+struct RetryBudgetOptions {
+  Duration ttl = std::chrono::seconds(10);  // how long a deposit counts (1 s to 60 s)
+  double min_retries_per_second = 10;
+  double percent_can_retry = 0.2;  // 0: only the per-second floor
+  std::function<Clock::time_point()> clock = [] { return Clock::now(); };
+};
+
+class RetryBudget {
+ public:
+  // Throws ConfigError for a ttl outside [1 s, 60 s] or a negative rate.
+  explicit RetryBudget(RetryBudgetOptions options = {});
+
+  void deposit();      // once per request
+  bool tryWithdraw();  // once per extra attempt; false: the budget is spent, do not retry
+  // Extra attempts the budget allows right now.
+  int64_t available() const;
+
+ private:
+  // Deposits live in one-second slots over the ttl (Finagle's leaky token bucket).
+  void advance() const;
+  int64_t sum() const;
+
+  RetryBudgetOptions options_;
+  int64_t deposit_;   // per request
+  int64_t withdraw_;  // per retry
+  int64_t reserve_;   // the per-second floor, always available
+  mutable std::vector<int64_t> slots_;
+  mutable int64_t current_second_ = 0;
+};
+
+}  // namespace scales::resilience
