@@ -246,6 +246,21 @@ TdispatchView viewTdispatch(std::string_view body) {
   return view;
 }
 
+std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key) {
+  Reader r(contexts);
+  uint16_t n = r.u16("contexts");
+  for (uint16_t i = 0; i < n; ++i) {
+    size_t key_size = r.u16("context key");
+    std::string_view k = contexts.substr(r.position(), key_size);
+    r.skip(key_size, "context key");
+    size_t value_size = r.u16("context value");
+    std::string_view v = contexts.substr(r.position(), value_size);
+    r.skip(value_size, "context value");
+    if (k == key) return v;
+  }
+  return std::nullopt;
+}
+
 void encodeRdispatch(uint32_t tag, ReplyStatus status, std::string_view body, std::string& out) {
   auto s = begin(out, type::kRdispatch, tag);
   putU8(out, static_cast<uint8_t>(status));

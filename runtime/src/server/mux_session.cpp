@@ -4,6 +4,7 @@
 // reply dropped), and drains on request: Tdrain, then close once Rdrain came and nothing is in
 // flight. Calls that arrive while draining are NACKed so the client sends them elsewhere.
 #include <boost/asio/dispatch.hpp>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -16,6 +17,27 @@ namespace scales::server::detail {
 namespace {
 namespace asio = boost::asio;
 using namespace scales::mux;
+
+uint64_t big64(std::string_view b, size_t at) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+
+// Finagle's Deadline context: (timestamp, deadline), nanoseconds since the Unix epoch. Mapped
+// onto our monotonic clock by what is left of it now; "Top" (INT64_MAX) and anything unreadable
+// mean no deadline, since a malformed optional context should not fail the call.
+Deadline deadlineOf(std::string_view contexts) {
+  auto value = findContext(contexts, kDeadlineKey);
+  if (!value || value->size() != 16) return Deadline::infinite();
+  auto at = static_cast<int64_t>(big64(*value, 8));
+  if (at == std::numeric_limits<int64_t>::max()) return Deadline::infinite();
+  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  int64_t left = at > now ? at - now : 0;
+  return Deadline(Clock::now() + std::chrono::nanoseconds(left));
+}
 
 class MuxSession final : public Session, public std::enable_shared_from_this<MuxSession> {
  public:
@@ -60,7 +82,7 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     if (type_byte == type::kTdispatch) {
       // The hot path: read in place, no Message built.
       try {
-        return onDispatch(tag, viewTdispatch(body).body);
+        return onDispatch(tag, viewTdispatch(body));
       } catch (const ProtocolError& e) {
         return send(Rerr{tag, e.what()});
       }
@@ -100,7 +122,7 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
                {{"mux-framer", framerHeader(setup_.options->max_frame_bytes)}, {"tls", "off"}}});
   }
 
-  void onDispatch(uint32_t tag, std::string_view body) {
+  void onDispatch(uint32_t tag, const TdispatchView& view) {
     if (draining_ || in_flight_.count(tag)) {
       // Draining: the client is told to go elsewhere. A tag already in flight is a client bug;
       // answering it would confuse the earlier call.
@@ -110,7 +132,9 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     uint64_t serial = next_serial_++;
     in_flight_.emplace(tag, serial);
     auto ex = stream_.socket().get_executor();
-    setup_.dispatcher->dispatch(setup_.context, std::string(body),
+    CallContext call = setup_.context;
+    call.deadline = deadlineOf(view.contexts);
+    setup_.dispatcher->dispatch(call, std::string(view.body),
                                 [weak = weak_from_this(), ex, tag, serial](std::string reply) {
                                   // Inline when the handler answered on this session's own executor
                                   // (async handlers usually do); otherwise hop back to it.

@@ -100,8 +100,9 @@ class ThriftServer::Impl {
       bool mux = detail::looksLikeMux(*first);
       if (!mux) ++counters_.downgraded_connects;
       uint64_t id = next_id_++;
-      detail::SessionSetup setup{dispatcher_, CallContext{handlers_.get_executor()}, &options_,
-                                 &counters_, [this, id] { forget(id); }};
+      detail::SessionSetup setup{dispatcher_,
+                                 CallContext{handlers_.get_executor(), Deadline::infinite()},
+                                 &options_, &counters_, [this, id] { forget(id); }};
       auto session = mux ? detail::makeMuxSession(std::move(*s), std::move(setup))
                          : detail::makeFramedSession(std::move(*s), std::move(setup));
       auto executor = s->get_executor();

@@ -90,6 +90,15 @@ TEST(MuxFrame, FastPathsMatchTheGenericCodec) {
   EXPECT_EQ(view.contexts, bytes({0, 2, 0, 2}) + "k1" + bytes({0, 2}) + "v1" + bytes({0, 4}) +
                                "key2" + bytes({0, 6}) + "value2");
   EXPECT_THROW(viewTdispatch(bytes({0, 1, 0, 9})), ProtocolError);
+}
+
+TEST(MuxFrame, FindContextReadsOneKeyInPlace) {
+  auto wire = encoded(
+      Tdispatch{7, {{"a", "1"}, {std::string(kDeadlineKey), "0123456789abcdef"}}, "", {}, "x"});
+  auto view = viewTdispatch(std::string_view(wire).substr(kHeaderSize));
+  EXPECT_EQ(findContext(view.contexts, kDeadlineKey), "0123456789abcdef");
+  EXPECT_EQ(findContext(view.contexts, "a"), "1");
+  EXPECT_EQ(findContext(view.contexts, "missing"), std::nullopt);
   std::string fast;
   encodeRdispatch(9, ReplyStatus::kOk, "reply", fast);
   EXPECT_EQ(fast, encoded(Rdispatch{9, ReplyStatus::kOk, {}, "reply"}));

@@ -134,6 +134,9 @@ struct TdispatchView {
 };
 // Throws ProtocolError like decode() does.
 TdispatchView viewTdispatch(std::string_view body);
+// The value of context `key` in a TdispatchView's encoded contexts (already validated by
+// viewTdispatch), or nullopt.
+std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key);
 
 // The Rdispatch encoder for a reply without contexts: the same bytes as encode().
 void encodeRdispatch(uint32_t tag, ReplyStatus status, std::string_view body, std::string& out);

@@ -7,11 +7,16 @@
 #include <functional>
 #include <string>
 
+#include "scales/core/deadline.h"
+
 namespace scales::server {
 
 struct CallContext {
   // Where blocking (sync) handlers run, so they never stall the connection's event loop.
   boost::asio::any_io_executor blocking_executor;
+  // The caller's deadline, when its protocol carries one (Mux); handlers read it through
+  // scales::server::callDeadline().
+  Deadline deadline;
 };
 
 class Dispatcher {

@@ -338,7 +338,9 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
   };
   if (scales_sync_) {
     boost::asio::post(scales_context.blocking_executor,
-                      [scales_handler = scales_sync_, scales_args, scales_complete] {
+                      [scales_handler = scales_sync_, scales_args, scales_complete,
+                       scales_deadline = scales_context.deadline] {
+                        ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
                         try {
                           auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
                           scales_complete(nullptr, &scales_value);
@@ -349,6 +351,7 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
   } else {
     ::scales::server::Reply<int64_t> scales_reply(scales_complete);
     auto scales_guard = scales_reply.guard();
+    ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
     try {
       scales_async_->add(scales_args->a, scales_args->b, std::move(scales_reply));
     } catch (...) {
@@ -370,7 +373,9 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
   };
   if (scales_sync_) {
     boost::asio::post(scales_context.blocking_executor,
-                      [scales_handler = scales_sync_, scales_args, scales_complete] {
+                      [scales_handler = scales_sync_, scales_args, scales_complete,
+                       scales_deadline = scales_context.deadline] {
+                        ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
                         try {
                           scales_handler->check(scales_args->items);
                           scales_complete(nullptr);
@@ -381,6 +386,7 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
   } else {
     ::scales::server::Reply<void> scales_reply(scales_complete);
     auto scales_guard = scales_reply.guard();
+    ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
     try {
       scales_async_->check(scales_args->items, std::move(scales_reply));
     } catch (...) {
@@ -397,14 +403,17 @@ void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_c
     return;
   scales_respond(std::string());  // oneway: nothing goes back, whatever the handler does
   if (scales_sync_) {
-    boost::asio::post(scales_context.blocking_executor,
-                      [scales_handler = scales_sync_, scales_args] {
-                        try {
-                          scales_handler->note(scales_args->data);
-                        } catch (...) {
-                        }
-                      });
+    boost::asio::post(
+        scales_context.blocking_executor,
+        [scales_handler = scales_sync_, scales_args, scales_deadline = scales_context.deadline] {
+          ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
+          try {
+            scales_handler->note(scales_args->data);
+          } catch (...) {
+          }
+        });
   } else {
+    ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
     try {
       scales_async_->note(scales_args->data);
     } catch (...) {

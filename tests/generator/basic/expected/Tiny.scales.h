@@ -10,6 +10,7 @@
 
 #include "input_types.h"
 #include "scales/client/config.h"
+#include "scales/server/call_deadline.h"
 #include "scales/server/dispatcher.h"
 #include "scales/server/reply.h"
 #include "scales/thrift/invoke.h"
