@@ -4,6 +4,7 @@
 #include <charconv>
 #include <functional>
 #include <map>
+#include <type_traits>
 
 #include "scales/balancer/balancers.h"
 #include "scales/core/errors.h"
@@ -38,16 +39,31 @@ Duration parseMillis(const discovery::Uri& uri, const std::string& key, const st
 using Setter = std::function<void(const discovery::Uri&, const std::string&, const std::string&,
                                   ClientConfig&)>;
 
+// One setter per parse kind; `field` names the knob (a lambda returning a reference to it).
+template <class Field>
+Setter countOf(Field field) {
+  return [field](auto& uri, auto& k, auto& v, ClientConfig& c) {
+    auto& target = field(c);
+    target = static_cast<std::remove_reference_t<decltype(target)>>(parseCount(uri, k, v));
+  };
+}
+template <class Field>
+Setter millisOf(Field field) {
+  return
+      [field](auto& uri, auto& k, auto& v, ClientConfig& c) { field(c) = parseMillis(uri, k, v); };
+}
+template <class Field>
+Setter numberOf(Field field) {
+  return
+      [field](auto& uri, auto& k, auto& v, ClientConfig& c) { field(c) = parseNumber(uri, k, v); };
+}
+#define SCALES_KNOB(expr) \
+  [](ClientConfig & c) -> auto& { return c.expr; }
+
 const std::map<std::string, Setter>& setters() {
   static const std::map<std::string, Setter> table = {
-      {"timeout_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.timeout = std::chrono::milliseconds(parseCount(uri, k, v));
-       }},
-      {"connect_timeout_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.connect_timeout = std::chrono::milliseconds(parseCount(uri, k, v));
-       }},
+      {"timeout_ms", millisOf(SCALES_KNOB(timeout))},
+      {"connect_timeout_ms", millisOf(SCALES_KNOB(connect_timeout))},
       {"balancer",
        [](auto&, auto&, auto& v, ClientConfig& c) {
          balancer::balancerRegistry().get(v);  // validate now, fail at construction
@@ -57,96 +73,35 @@ const std::map<std::string, Setter>& setters() {
                       ClientConfig& c) { c.thrift.protocol = thrift::parseProtocol(v); }},
       {"transport", [](auto&, auto&, auto& v,
                        ClientConfig& c) { c.thrift.transport = thrift::parseTransport(v); }},
-      {"low_watermark", [](auto& uri, auto& k, auto& v,
-                           ClientConfig& c) { c.pool.low_watermark = parseCount(uri, k, v); }},
-      {"high_watermark", [](auto& uri, auto& k, auto& v,
-                            ClientConfig& c) { c.pool.high_watermark = parseCount(uri, k, v); }},
-      {"max_waiters", [](auto& uri, auto& k, auto& v,
-                         ClientConfig& c) { c.pool.max_waiters = parseCount(uri, k, v); }},
-      {"idle_timeout_ms", [](auto& uri, auto& k, auto& v,
-                             ClientConfig& c) { c.pool.idle_timeout = parseMillis(uri, k, v); }},
-      {"acquire_timeout_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.pool.acquire_timeout = parseMillis(uri, k, v);
-       }},
-      {"max_concurrency",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.concurrency.max_concurrency = parseCount(uri, k, v);
-       }},
-      {"max_queue", [](auto& uri, auto& k, auto& v,
-                       ClientConfig& c) { c.concurrency.max_queue = parseCount(uri, k, v); }},
-      {"aperture_low_load",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.aperture.low_load = parseNumber(uri, k, v);
-       }},
-      {"aperture_high_load",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.aperture.high_load = parseNumber(uri, k, v);
-       }},
-      {"aperture_min_size",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.aperture.min_size = parseCount(uri, k, v);
-       }},
-      {"aperture_max_size",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.aperture.max_size = parseCount(uri, k, v);
-       }},
-      {"instance_id",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.deterministic.instance_id = static_cast<int>(parseCount(uri, k, v));
-       }},
-      {"instance_count",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.deterministic.instance_count = static_cast<int>(parseCount(uri, k, v));
-       }},
-      {"ewma_decay_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.ewma_decay = parseMillis(uri, k, v);
-       }},
-      {"accrual_failures",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.failure_accrual.consecutive_failures = static_cast<int>(parseCount(uri, k, v));
-       }},
-      {"accrual_success_rate",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.failure_accrual.required_success_rate = parseNumber(uri, k, v);
-       }},
-      {"accrual_backoff_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.failure_accrual.backoff_initial = parseMillis(uri, k, v);
-       }},
-      {"accrual_backoff_max_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.failure_accrual.backoff_max = parseMillis(uri, k, v);
-       }},
-      {"retry_percent",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.retry_budget.percent_can_retry = parseNumber(uri, k, v);
-       }},
-      {"retry_min_per_second",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.retry_budget.min_retries_per_second = parseNumber(uri, k, v);
-       }},
+      {"low_watermark", countOf(SCALES_KNOB(pool.low_watermark))},
+      {"high_watermark", countOf(SCALES_KNOB(pool.high_watermark))},
+      {"max_waiters", countOf(SCALES_KNOB(pool.max_waiters))},
+      {"idle_timeout_ms", millisOf(SCALES_KNOB(pool.idle_timeout))},
+      {"acquire_timeout_ms", millisOf(SCALES_KNOB(pool.acquire_timeout))},
+      {"max_concurrency", countOf(SCALES_KNOB(concurrency.max_concurrency))},
+      {"max_queue", countOf(SCALES_KNOB(concurrency.max_queue))},
+      {"aperture_low_load", numberOf(SCALES_KNOB(balancer_options.aperture.low_load))},
+      {"aperture_high_load", numberOf(SCALES_KNOB(balancer_options.aperture.high_load))},
+      {"aperture_min_size", countOf(SCALES_KNOB(balancer_options.aperture.min_size))},
+      {"aperture_max_size", countOf(SCALES_KNOB(balancer_options.aperture.max_size))},
+      {"instance_id", countOf(SCALES_KNOB(balancer_options.deterministic.instance_id))},
+      {"instance_count", countOf(SCALES_KNOB(balancer_options.deterministic.instance_count))},
+      {"ewma_decay_ms", millisOf(SCALES_KNOB(balancer_options.ewma_decay))},
+      {"accrual_failures", countOf(SCALES_KNOB(failure_accrual.consecutive_failures))},
+      {"accrual_success_rate", numberOf(SCALES_KNOB(failure_accrual.required_success_rate))},
+      {"accrual_backoff_ms", millisOf(SCALES_KNOB(failure_accrual.backoff_initial))},
+      {"accrual_backoff_max_ms", millisOf(SCALES_KNOB(failure_accrual.backoff_max))},
+      {"retry_percent", numberOf(SCALES_KNOB(retry_budget.percent_can_retry))},
+      {"retry_min_per_second", numberOf(SCALES_KNOB(retry_budget.min_retries_per_second))},
       {"hash_field", [](auto&, auto&, auto& v, ClientConfig& c) { c.hash_field = v; }},
-      {"ring_points",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.balancer_options.ring_points = parseCount(uri, k, v);
-       }},
-      {"max_requeues",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.requeue.max_requeues = static_cast<int>(parseCount(uri, k, v));
-       }},
-      {"ping_interval_ms",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.mux.ping_interval = std::chrono::milliseconds(parseCount(uri, k, v));
-       }},
-      {"max_frame_bytes",
-       [](auto& uri, auto& k, auto& v, ClientConfig& c) {
-         c.thrift.max_frame_bytes = parseCount(uri, k, v);
-       }},
+      {"ring_points", countOf(SCALES_KNOB(balancer_options.ring_points))},
+      {"max_requeues", countOf(SCALES_KNOB(requeue.max_requeues))},
+      {"ping_interval_ms", millisOf(SCALES_KNOB(mux.ping_interval))},
+      {"max_frame_bytes", countOf(SCALES_KNOB(thrift.max_frame_bytes))},
   };
   return table;
 }
+#undef SCALES_KNOB
 
 }  // namespace
 

@@ -30,6 +30,23 @@ TEST(ClientConfig, UriOptionsOverrideConfig) {
   EXPECT_EQ(c.thrift.max_frame_bytes, 99u);
 }
 
+TEST(ClientConfig, BalancerPoolAndResilienceKnobsParseFromTheUri) {
+  ClientConfig c;
+  applyUriOptions(discovery::parseUri("tcp://h:1?balancer=p2c_ewma&idle_timeout_ms=7&"
+                                      "aperture_high_load=3.5&instance_id=2&accrual_failures=9&"
+                                      "retry_percent=0.1&max_concurrency=4&hash_field=user"),
+                  c);
+  EXPECT_EQ(c.balancer, "p2c_ewma");
+  EXPECT_EQ(c.pool.idle_timeout, 7ms);
+  EXPECT_EQ(c.balancer_options.aperture.high_load, 3.5);
+  EXPECT_EQ(c.balancer_options.deterministic.instance_id, 2);
+  EXPECT_EQ(c.failure_accrual.consecutive_failures, 9);
+  EXPECT_EQ(c.retry_budget.percent_can_retry, 0.1);
+  EXPECT_EQ(c.concurrency.max_concurrency, 4u);
+  EXPECT_EQ(c.hash_field, "user");
+  EXPECT_THROW(applyUriOptions(discovery::parseUri("tcp://h:1?retry_percent=-1"), c), ConfigError);
+}
+
 TEST(ClientConfig, UnknownOptionListsValidOnes) {
   ClientConfig c;
   try {
