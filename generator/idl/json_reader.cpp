@@ -67,6 +67,11 @@ std::vector<Field> readFields(const json& list, const std::string& where) {
     field.name = require(f, "name", where).get<std::string>();
     field.id = require(f, "key", where + "." + field.name).get<int>();
     field.type = readTypeOf(f, "typeId", "type", where + "." + field.name);
+    if (auto spec = f.find("type"); spec != f.end() && spec->is_object()) {
+      if (auto a = spec->find("annotations"); a != spec->end()) {
+        for (const auto& [k, v] : a->items()) field.type_annotations[k] = v.get<std::string>();
+      }
+    }
     fields.push_back(std::move(field));
   }
   return fields;

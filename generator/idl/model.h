@@ -44,6 +44,7 @@ struct Field {
   int id = 0;
   std::string name;
   Type type;
+  std::map<std::string, std::string> type_annotations;  // on the field's struct/exception type
 };
 
 struct Function {

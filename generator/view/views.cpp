@@ -47,6 +47,43 @@ data fieldView(const idl::Model& model, const std::string& program, const idl::F
   return d;
 }
 
+// The scales.* annotations (README, "Policy in the IDL"): anything else under scales. is a typo
+// that would silently do nothing, so it is an error.
+bool booleanAnnotation(const std::map<std::string, std::string>& annotations,
+                       const std::string& key, const std::string& where) {
+  auto it = annotations.find(key);
+  if (it == annotations.end()) return false;
+  if (it->second != "true" && it->second != "false") {
+    throw idl::IdlError(where + ": " + key + " must be \"true\" or \"false\", not \"" + it->second +
+                        "\"");
+  }
+  return it->second == "true";
+}
+
+void checkScalesAnnotations(const std::map<std::string, std::string>& annotations,
+                            const std::vector<std::string>& known, const std::string& where) {
+  for (const auto& [key, value] : annotations) {
+    if (key.rfind("scales.", 0) != 0) continue;
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      throw idl::IdlError(where + ": unknown annotation " + key +
+                          "; known here: " + join(known, ", "));
+    }
+  }
+}
+
+long timeoutAnnotation(const idl::Function& fn) {
+  auto it = fn.annotations.find("scales.timeout_ms");
+  if (it == fn.annotations.end()) return 0;
+  const std::string& text = it->second;
+  bool digits = !text.empty() && text.size() <= 9 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stol(text) == 0) {
+    throw idl::IdlError("function '" + fn.name + "': scales.timeout_ms must be a positive " +
+                        "number of milliseconds, not \"" + text + "\"");
+  }
+  return std::stol(text);
+}
+
 data functionView(const idl::Model& model, const idl::Function& fn) {
   idl::checkIdentifier(fn.name, "function");
   const std::string& program = fn.program;
@@ -68,7 +105,19 @@ data functionView(const idl::Model& model, const idl::Function& fn) {
     if (e.type.kind != Type::Kind::kStruct) {
       throw idl::IdlError("function '" + fn.name + "' throws a non-exception type");
     }
-    exceptions.push_back(fieldView(model, program, e, "exception"));
+    std::string where = "exception " + e.type.struct_class;
+    checkScalesAnnotations(e.type_annotations, {"scales.retryable"}, where);
+    data ed = fieldView(model, program, e, "exception");
+    ed.set("exception:type_name", e.type.struct_class);
+    ed.set("exception:retryable",
+           booleanAnnotation(e.type_annotations, "scales.retryable", where) ? "true" : "false");
+    exceptions.push_back(ed);
+  }
+  std::string fwhere = "function '" + fn.name + "'";
+  checkScalesAnnotations(fn.annotations, {"scales.idempotent", "scales.timeout_ms"}, fwhere);
+  bool idempotent = booleanAnnotation(fn.annotations, "scales.idempotent", fwhere);
+  if (fn.oneway && fn.annotations.count("scales.timeout_ms")) {
+    throw idl::IdlError(fwhere + " is oneway: scales.timeout_ms has nothing to wait for");
   }
   std::string cpp_return = idl::cppType(model, program, fn.returns);
   std::string params_text = join(params, ", ");
@@ -100,6 +149,8 @@ data functionView(const idl::Model& model, const idl::Function& fn) {
                   : comma_after(params_text) + "::scales::server::Reply<" + cpp_return + "> reply");
   d.set("function:args", args);
   d.set("function:exceptions", exceptions);
+  d.set("function:idempotent", idempotent ? "true" : "false");
+  d.set("function:timeout_ms", std::to_string(timeoutAnnotation(fn)));
   return d;
 }
 

@@ -41,6 +41,18 @@ expect reserved-name 1 "function 'make' clashes" -- "$gen" --out "$work/o" "$wor
 printf 'service S {\n  void f(1: i32 token)\n}\n' > "$work/token.thrift"
 expect reserved-arg 1 "argument 'token' clashes" -- "$gen" --out "$work/o" "$work/token.thrift"
 
+printf 'service S {\n  void f() (scales.idempotent = "yes")\n}\n' > "$work/ann-bool.thrift"
+expect annotation-bool 1 "scales.idempotent must be \"true\" or \"false\", not \"yes\"" -- "$gen" --out "$work/o" "$work/ann-bool.thrift"
+
+printf 'service S {\n  void f() (scales.timeout_ms = "-5")\n}\n' > "$work/ann-timeout.thrift"
+expect annotation-timeout 1 "scales.timeout_ms must be a positive number of milliseconds" -- "$gen" --out "$work/o" "$work/ann-timeout.thrift"
+
+printf 'service S {\n  void f() (scales.idempotant = "true")\n}\n' > "$work/ann-typo.thrift"
+expect annotation-typo 1 "unknown annotation scales.idempotant; known here: scales.idempotent, scales.timeout_ms" -- "$gen" --out "$work/o" "$work/ann-typo.thrift"
+
+printf 'exception E {\n  1: string w\n} (scales.retry = "true")\nservice S {\n  void f() throws (1: E e)\n}\n' > "$work/ann-exc.thrift"
+expect annotation-exception 1 "exception E: unknown annotation scales.retry" -- "$gen" --out "$work/o" "$work/ann-exc.thrift"
+
 touch "$work/a-file"
 expect unwritable-out 2 "is not writable" -- "$gen" --out "$work/a-file/sub" "$here/basic/input.thrift"
 mkdir "$work/readonly" && chmod a-w "$work/readonly"

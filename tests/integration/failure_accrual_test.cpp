@@ -11,6 +11,7 @@
 
 #include "Echo.scales.h"
 #include "scales/server/thrift_server.h"
+#include "support/fault_peer.h"
 
 namespace scales::testing {
 namespace {
@@ -40,37 +41,8 @@ struct Backend {
   server::ThriftServer server;
 };
 
-// Accepts connections and never writes a byte: a hung backend.
-class SilentPeer {
- public:
-  SilentPeer() : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~SilentPeer() {
-    io_.stop();
-    thread_.join();
-  }
-  std::string address() const {
-    return "127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-  }
-
- private:
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) return;
-      sockets_.push_back(std::move(socket));
-      accept();
-    });
-  }
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::vector<tcp::socket> sockets_;
-  std::thread thread_;
-};
-
 TEST(FailureAccrualRouting, AHungBackendIsMarkedDeadAfterItsTimeoutsAndTrafficMoves) {
-  SilentPeer hung;
+  FaultPeer hung(FaultPeer::Fault::kSilent);
   Backend good;
   auto client = echo::EchoClient::make("tcp://" + hung.address() + "," + good.address() +
                                        "?transport=framed&balancer=round_robin&timeout_ms=100"

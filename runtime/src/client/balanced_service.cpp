@@ -11,13 +11,35 @@ namespace asio = boost::asio;
 
 BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                                  std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
-                                 asio::any_io_executor executor, std::string uri_text)
+                                 asio::any_io_executor executor, std::string uri_text,
+                                 const resilience::OutlierOptions& outliers)
     : resolver_(std::move(resolver)),
       balancer_(std::move(balancer)),
       make_node_(std::move(nodes)),
-      executor_(std::move(executor)),
-      uri_text_(std::move(uri_text)) {
+      executor_(executor),
+      uri_text_(std::move(uri_text)),
+      outliers_(outliers),
+      outlier_timer_(executor) {
   resolver_->start([this](const discovery::ResolverUpdate& update) { onUpdate(update); });
+  if (outliers.interval > Duration::zero()) sweepOutliers();
+}
+
+void BalancedService::sweepOutliers() {
+  if (closed_) return;
+  std::vector<NodeService*> nodes;
+  std::vector<resilience::OutlierSample> samples;
+  for (auto& [endpoint, node] : nodes_) {
+    nodes.push_back(node.get());
+    samples.push_back(node->takeSample());
+  }
+  for (size_t i : outliers_.judge(samples)) {
+    int times = nodes[i]->timesEjected() + 1;
+    nodes[i]->eject(outliers_.ejectionFor(times), times);
+  }
+  outlier_timer_.expires_after(outliers_.options().interval);
+  outlier_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) sweepOutliers();
+  });
 }
 
 BalancedService::~BalancedService() { close(); }
@@ -26,6 +48,7 @@ void BalancedService::close() {
   if (closed_) return;
   closed_ = true;
   resolver_->stop();
+  outlier_timer_.cancel();
   pending_.failAll(std::make_exception_ptr(UnavailableError("client closed")), executor_);
   for (auto& [endpoint, node] : nodes_) {
     node->watch(nullptr);
@@ -50,6 +73,7 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
       } else {
         node = make_node_(endpoint);
         node->watch(balancer_.get());
+        node->start();
       }
       view.push_back(node.get());
       next.emplace(endpoint, std::move(node));
@@ -84,10 +108,30 @@ void BalancedService::call(Request request, Handler handler) {
   route(std::move(request), std::move(handler));
 }
 
-void BalancedService::route(Request request, Handler handler) {
+NodeService* BalancedService::pick(const Request& request) {
   balancer::PickContext context;
   if (request.hash_key) context = {*request.hash_key, true};
-  auto* node = static_cast<NodeService*>(balancer_->picker().pick(context));
+  auto& picker = balancer_->picker();
+  auto* node = static_cast<NodeService*>(picker.pick(context));
+  if (node == nullptr || !request.trace || request.trace->attempts().empty()) return node;
+  // A later attempt of the call: prefer a live endpoint it has not tried. A few more picks find
+  // one under every randomised or rotating policy; a policy that always answers the same (ring
+  // hash) keeps its answer.
+  auto tried = [&request](const NodeService* candidate) {
+    for (const auto& attempt : request.trace->attempts()) {
+      if (attempt.endpoint == candidate->endpoint().address()) return true;
+    }
+    return false;
+  };
+  for (int effort = 0; effort < 4 && tried(node); ++effort) {
+    auto* other = static_cast<NodeService*>(picker.pick(context));
+    if (other != nullptr && other->available()) node = other;
+  }
+  return node;
+}
+
+void BalancedService::route(Request request, Handler handler) {
+  auto* node = pick(request);
   if (node == nullptr) {
     std::string why = "no endpoints for " + uri_text_;
     if (!last_error_.empty()) why += ": " + last_error_;

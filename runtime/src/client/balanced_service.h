@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The load-balanced service: keeps one Node per endpoint the resolver reports, and sends each
-// call to the node the balancer picks. Calls that arrive before the first resolution wait for it.
+// call to the node the balancer picks, steering a call's later attempts (retries, backups) away
+// from endpoints it already tried when another is live. Calls that arrive before the first
+// resolution wait for it. It also runs outlier ejection, which compares each node with the rest.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -12,6 +14,7 @@
 #include "scales/client/stack.h"
 #include "scales/core/waiters.h"
 #include "scales/discovery/resolver.h"
+#include "scales/resilience/outlier_detector.h"
 
 namespace scales::client {
 
@@ -21,7 +24,8 @@ class BalancedService final : public RpcService {
 
   BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                   std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
-                  boost::asio::any_io_executor executor, std::string uri_text);
+                  boost::asio::any_io_executor executor, std::string uri_text,
+                  const resilience::OutlierOptions& outliers = {});
   ~BalancedService() override;
 
   void call(Request request, Handler handler) override;
@@ -30,6 +34,8 @@ class BalancedService final : public RpcService {
  private:
   void onUpdate(const discovery::ResolverUpdate& update);
   void route(Request request, Handler handler);
+  NodeService* pick(const Request& request);
+  void sweepOutliers();
 
   std::unique_ptr<discovery::Resolver> resolver_;
   std::unique_ptr<balancer::Balancer> balancer_;
@@ -41,6 +47,8 @@ class BalancedService final : public RpcService {
   bool resolved_ = false;
   bool closed_ = false;
   std::string last_error_;
+  resilience::OutlierDetector outliers_;
+  boost::asio::steady_timer outlier_timer_;
 };
 
 }  // namespace scales::client

@@ -57,6 +57,23 @@ Setter numberOf(Field field) {
   return
       [field](auto& uri, auto& k, auto& v, ClientConfig& c) { field(c) = parseNumber(uri, k, v); };
 }
+// "true" / "false": the default for every method; otherwise a comma-separated list of methods
+// made idempotent.
+void setIdempotent(const discovery::Uri&, const std::string&, const std::string& value,
+                   ClientConfig& config) {
+  if (value == "true" || value == "false") {
+    config.retry.idempotent = value == "true";
+    return;
+  }
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    if (comma > start) config.methods[value.substr(start, comma - start)].idempotent = true;
+    start = comma + 1;
+  }
+}
+
 #define SCALES_KNOB(expr) \
   [](ClientConfig & c) -> auto& { return c.expr; }
 
@@ -95,7 +112,33 @@ const std::map<std::string, Setter>& setters() {
       {"retry_min_per_second", numberOf(SCALES_KNOB(retry_budget.min_retries_per_second))},
       {"hash_field", [](auto&, auto&, auto& v, ClientConfig& c) { c.hash_field = v; }},
       {"ring_points", countOf(SCALES_KNOB(balancer_options.ring_points))},
-      {"max_requeues", countOf(SCALES_KNOB(requeue.max_requeues))},
+      {"max_requeues", countOf(SCALES_KNOB(retry.max_requeues))},
+      {"max_retries", countOf(SCALES_KNOB(retry.max_retries))},
+      {"retry_backoff_ms", millisOf(SCALES_KNOB(retry.backoff_initial))},
+      {"retry_backoff_max_ms", millisOf(SCALES_KNOB(retry.backoff_max))},
+      {"attempt_timeout_ms", millisOf(SCALES_KNOB(retry.attempt_timeout))},
+      {"idempotent", setIdempotent},
+      {"backup_percentile", numberOf(SCALES_KNOB(backup.percentile))},
+      {"backup_min_delay_ms", millisOf(SCALES_KNOB(backup.min_delay))},
+      {"breaker_max_failures", countOf(SCALES_KNOB(breaker.max_failures))},
+      {"breaker_time_unit_ms", millisOf(SCALES_KNOB(breaker.time_unit))},
+      {"breaker_reset_timeout_ms", millisOf(SCALES_KNOB(breaker.reset_timeout))},
+      {"health_check",
+       [](auto&, auto&, auto& v, ClientConfig& c) {
+         if (!v.empty()) health::probeRegistry().get(v);  // validate now
+         c.health_check.probe = v;
+       }},
+      {"health_interval_ms", millisOf(SCALES_KNOB(health_check.interval))},
+      {"health_timeout_ms", millisOf(SCALES_KNOB(health_check.timeout))},
+      {"health_healthy_threshold", countOf(SCALES_KNOB(health_check.healthy_threshold))},
+      {"health_unhealthy_threshold", countOf(SCALES_KNOB(health_check.unhealthy_threshold))},
+      {"health_path", [](auto&, auto&, auto& v, ClientConfig& c) { c.health_check.http_path = v; }},
+      {"outlier_interval_ms", millisOf(SCALES_KNOB(outliers.interval))},
+      {"outlier_min_requests", countOf(SCALES_KNOB(outliers.min_requests))},
+      {"outlier_failure_margin", numberOf(SCALES_KNOB(outliers.failure_rate_margin))},
+      {"outlier_latency_factor", numberOf(SCALES_KNOB(outliers.latency_factor))},
+      {"outlier_max_fraction", numberOf(SCALES_KNOB(outliers.max_ejection_fraction))},
+      {"outlier_ejection_ms", millisOf(SCALES_KNOB(outliers.base_ejection))},
       {"ping_interval_ms", millisOf(SCALES_KNOB(mux.ping_interval))},
       {"max_frame_bytes", countOf(SCALES_KNOB(thrift.max_frame_bytes))},
   };

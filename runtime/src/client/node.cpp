@@ -3,40 +3,83 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
+#include "scales/core/completion.h"
 #include "scales/core/errors.h"
 
 namespace scales::client {
 namespace asio = boost::asio;
 
-NodeService::NodeService(discovery::Endpoint endpoint, Duration ewma_decay,
+NodeService::NodeService(discovery::Endpoint endpoint, const NodeOptions& options,
                          std::unique_ptr<RpcService> service, const pool::Pool* pool,
-                         const resilience::FailureAccrualOptions& accrual,
                          asio::any_io_executor executor)
-    : Node(std::move(endpoint), ewma_decay),
+    : Node(std::move(endpoint), options.ewma_decay),
+      address_(this->endpoint().address()),
       service_(std::move(service)),
       pool_(pool),
-      accrual_(accrual),
-      revive_timer_(std::move(executor)) {}
+      accrual_(options.accrual),
+      breaker_(options.breaker),
+      health_options_(options.health),
+      revive_timer_(executor),
+      breaker_timer_(executor),
+      eject_timer_(executor),
+      executor_(executor) {}
+
+void NodeService::start() {
+  if (health_options_.probe.empty()) return;
+  health_ = std::make_shared<health::HealthChecker>(
+      endpoint(), health_options_, health::makeProbe(health_options_.probe), executor_,
+      [weak = weak_from_this()](bool healthy, const std::string& why) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->healthy_ = healthy;
+        if (!healthy) self->last_failure_ = why;
+        self->refreshAvailability();
+      });
+  health_->start();
+}
 
 void NodeService::close() {
   revive_timer_.cancel();
+  breaker_timer_.cancel();
+  eject_timer_.cancel();
+  if (health_) health_->stop();
   service_->close();
 }
 
+void NodeService::refreshAvailability() {
+  bool available = accrual_.state() != resilience::FailureAccrual::State::kDead &&
+                   breaker_.admitting() && healthy_ && !ejected_;
+  if (available != this->available()) setAvailable(available);
+}
+
 void NodeService::call(Request request, Handler handler) {
+  if (breaker_.enabled()) {
+    if (!breaker_.tryAcquire()) {
+      // Picked only when every node is out: an open breaker fails fast.
+      completePost(
+          executor_, std::move(handler),
+          std::make_exception_ptr(UnavailableError("circuit breaker open for " + address_)),
+          Response{});
+      return;
+    }
+    refreshAvailability();  // a half-open breaker's probe is out: no more calls until it ends
+  }
   callStarted();
   auto started = Clock::now();
   auto slot = asio::get_associated_cancellation_slot(handler);
   Deadline deadline = request.deadline;
+  auto trace = std::move(request.trace);
+  size_t attempt = trace ? trace->start(address_, request.attempt_kind) : 0;
   // The completion keeps the node alive: discovery may drop it while calls are still out.
-  service_->call(
-      std::move(request),
-      asio::bind_cancellation_slot(
-          slot, [self = shared_from_this(), started, deadline, handler = std::move(handler)](
-                    std::exception_ptr error, Response response) mutable {
-            self->finished(error, started, deadline);
-            handler(error, std::move(response));
-          }));
+  service_->call(std::move(request),
+                 asio::bind_cancellation_slot(
+                     slot, [self = shared_from_this(), started, deadline, trace = std::move(trace),
+                            attempt, handler = std::move(handler)](std::exception_ptr error,
+                                                                   Response response) mutable {
+                       if (trace) trace->finish(attempt, error, Clock::now() - started);
+                       self->finished(error, started, deadline);
+                       handler(error, std::move(response));
+                     }));
 }
 
 namespace {
@@ -67,32 +110,85 @@ void NodeService::finished(const std::exception_ptr& error, Clock::time_point st
                            Deadline deadline) {
   auto now = Clock::now();
   callFinished(now, now - started);
+  Verdict verdict = error ? judge(error, deadline) : Verdict::kIgnore;
+  if (!error || verdict != Verdict::kIgnore) {
+    ++interval_.requests;
+    interval_latency_ += now - started;
+  }
   if (!error) {
     accrual_.recordSuccess();
-    if (!available()) {
-      revive_timer_.cancel();
-      setAvailable(true);
+    if (!available()) revive_timer_.cancel();
+    breaker_.recordSuccess();
+    refreshAvailability();
+    return;
+  }
+  if (verdict == Verdict::kIgnore) {
+    if (breaker_.state() == resilience::CircuitBreaker::State::kHalfOpen) {
+      breaker_.releaseProbe();
+      refreshAvailability();
     }
     return;
   }
-  Verdict verdict = judge(error, deadline);
-  if (verdict == Verdict::kIgnore) return;
+  ++interval_.failures;
+  if (breaker_.recordFailure()) breakerOpened(error);
   if (accrual_.recordFailure(verdict == Verdict::kUnreachable)) markedDead(error);
 }
 
-void NodeService::markedDead(const std::exception_ptr& error) {
+namespace {
+std::string messageOf(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
   } catch (const std::exception& e) {
-    last_failure_ = e.what();
+    return e.what();
+  } catch (...) {
+    return "unknown error";
   }
-  setAvailable(false);
+}
+}  // namespace
+
+void NodeService::markedDead(const std::exception_ptr& error) {
+  last_failure_ = messageOf(error);
+  refreshAvailability();
   revive_timer_.expires_after(accrual_.backoff());
   revive_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     auto self = weak.lock();
     if (ec || !self) return;
     self->accrual_.startProbing();
-    self->setAvailable(true);  // on probation: the next result decides
+    self->refreshAvailability();  // on probation: the next result decides
+  });
+}
+
+void NodeService::breakerOpened(const std::exception_ptr& error) {
+  last_failure_ = "circuit breaker opened after " + messageOf(error);
+  refreshAvailability();
+  breaker_timer_.expires_at(breaker_.reopensAt());
+  breaker_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->refreshAvailability();  // half-open: the next call is the probe
+  });
+}
+
+resilience::OutlierSample NodeService::takeSample() {
+  auto sample = interval_;
+  if (sample.requests > 0) sample.mean_latency = interval_latency_ / sample.requests;
+  sample.ejected = ejected_;
+  interval_ = {};
+  interval_latency_ = {};
+  return sample;
+}
+
+void NodeService::eject(Duration how_long, int times) {
+  ejected_ = true;
+  times_ejected_ = times;
+  last_failure_ = "ejected as an outlier";
+  refreshAvailability();
+  eject_timer_.expires_after(how_long);
+  eject_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self) return;
+    self->ejected_ = false;
+    self->refreshAvailability();
   });
 }
 

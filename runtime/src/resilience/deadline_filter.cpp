@@ -19,6 +19,7 @@ struct CallState {
   asio::steady_timer timer;
   asio::cancellation_signal below;  // cancels the layers underneath
   RpcService::Handler handler;
+  std::shared_ptr<CallTrace> trace;  // the attempts so far, for the TimeoutError
   bool done = false;
 
   void finish(std::exception_ptr error, Response response) {
@@ -58,11 +59,16 @@ class DeadlineFilter final : public RpcFilter {
       return;
     }
     auto state = std::make_shared<CallState>(executor_, std::move(handler));
+    if (!request.trace) request.trace = std::make_shared<CallTrace>();
+    state->trace = request.trace;
     if (!request.deadline.isInfinite()) {
       state->timer.expires_at(request.deadline.at());
       // The message is built only if the deadline fires: most calls never need it.
       state->timer.async_wait([state, method = request.method](boost::system::error_code ec) {
-        if (!ec) state->abort(std::make_exception_ptr(TimeoutError(timeoutText(method))));
+        if (ec) return;
+        auto trace = std::make_shared<CallTrace>(*state->trace);
+        trace->endedBy("deadline");
+        state->abort(TimeoutError(timeoutText(method)).withTrace(std::move(trace)));
       });
     }
     auto caller_slot = asio::get_associated_cancellation_slot(state->handler);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/thrift/client.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/strand.hpp>
 #include <future>
@@ -9,6 +10,7 @@
 #include "scales/client/stack.h"
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
+#include "scales/thrift/codec.h"
 #include "scales/thrift/framed.h"
 
 namespace scales::thrift {
@@ -21,7 +23,8 @@ std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, Clie
   if (!config.executor) runtime = std::make_unique<Runtime>(1);
   std::shared_ptr<ThriftClient> client(new ThriftClient(std::move(config), std::move(runtime)));
   auto executor = client->executor_;
-  client->stack_ = client::buildStack(uri, client->config_, poolFactory(client->config_), executor);
+  client->stack_ = client::buildStack(uri, client->config_, poolFactory(client->config_), executor,
+                                      retryableReply, client->counters_);
   return client;
 }
 
@@ -75,7 +78,53 @@ ThriftClient::~ThriftClient() {
   stack_.reset();
 }
 
+void ThriftClient::applyMethodPolicies(std::string_view service,
+                                       const std::vector<IdlMethodPolicy>& idl) {
+  std::string methods;
+  for (const auto& m : idl) {
+    MethodPolicy policy;
+    policy.idempotent = m.idempotent || config_.retry.idempotent;
+    if (m.timeout_ms > 0) policy.timeout = std::chrono::milliseconds(m.timeout_ms);
+    for (const auto& e : m.exceptions) {
+      if (e.retryable) policy.retryable_exceptions.push_back(e.field);
+    }
+    policies_[m.method] = std::move(policy);
+    methods += (methods.empty() ? "" : ", ") + std::string(m.method);
+  }
+  for (const auto& [name, change] : config_.methods) {
+    auto it = std::find_if(idl.begin(), idl.end(), [&](const auto& m) { return name == m.method; });
+    if (it == idl.end()) {
+      throw ConfigError("method policy for '" + name + "': not a function of " +
+                        std::string(service) + "; functions: " + methods);
+    }
+    auto& policy = policies_[name];
+    if (change.idempotent) policy.idempotent = *change.idempotent;
+    if (change.timeout) policy.timeout = *change.timeout;
+    if (change.retryable) {
+      policy.retryable_exceptions.clear();
+      for (const auto& type : *change.retryable) {
+        auto e = std::find_if(it->exceptions.begin(), it->exceptions.end(),
+                              [&](const auto& d) { return type == d.type; });
+        if (e == it->exceptions.end()) {
+          throw ConfigError("method policy for '" + name + "': " + type +
+                            " is not an exception it declares");
+        }
+        policy.retryable_exceptions.push_back(e->field);
+      }
+    }
+  }
+}
+
+const MethodPolicy* ThriftClient::methodPolicy(const std::string& method) const {
+  auto it = policies_.find(method);
+  return it == policies_.end() ? nullptr : &it->second;
+}
+
 void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
+  if (!request.policy && !policies_.empty()) request.policy = methodPolicy(request.method);
+  if (request.deadline.isInfinite() && request.policy && request.policy->timeout) {
+    request.deadline = Deadline::after(*request.policy->timeout);
+  }
   if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
     request.deadline = Deadline::after(config_.timeout);
   }

@@ -85,6 +85,41 @@ MessageHeader peekMessage(std::string_view bytes) {
   return header;
 }
 
+namespace {
+template <class Proto>
+std::optional<int16_t> readReplyFieldId(std::string_view bytes) {
+  Proto proto = detail::boundedReader<Proto>(detail::readBuffer(bytes), bytes.size());
+  std::string name;
+  TMessageType type;
+  int32_t seqid = 0;
+  proto.readMessageBegin(name, type, seqid);
+  if (type != apache::thrift::protocol::T_REPLY) return std::nullopt;
+  std::string struct_name;
+  proto.readStructBegin(struct_name);
+  apache::thrift::protocol::TType field_type;
+  int16_t id = 0;
+  proto.readFieldBegin(name, field_type, id);
+  return field_type == apache::thrift::protocol::T_STOP ? 0 : id;
+}
+}  // namespace
+
+std::optional<int16_t> replyFieldId(std::string_view bytes) {
+  try {
+    if (!bytes.empty() && static_cast<uint8_t>(bytes[0]) == 0x82) {
+      return readReplyFieldId<detail::CompactWriter>(bytes);
+    }
+    return readReplyFieldId<detail::BinaryWriter>(bytes);
+  } catch (...) {
+    return std::nullopt;  // the decoder above reports undecodable replies
+  }
+}
+
+bool retryableReply(const Request& request, const Response& response) {
+  if (request.policy == nullptr || request.policy->retryable_exceptions.empty()) return false;
+  auto field = replyFieldId(response.payload);
+  return field && *field != 0 && request.policy->retryableException(*field);
+}
+
 std::string encodeApplicationException(const MessageHeader& call, ApplicationError::Type type,
                                        std::string_view message) {
   apache::thrift::TApplicationException error(

@@ -47,6 +47,34 @@ TEST(ClientConfig, BalancerPoolAndResilienceKnobsParseFromTheUri) {
   EXPECT_THROW(applyUriOptions(discovery::parseUri("tcp://h:1?retry_percent=-1"), c), ConfigError);
 }
 
+TEST(ClientConfig, RetryBackupBreakerHealthAndOutlierKnobsParseFromTheUri) {
+  ClientConfig c;
+  applyUriOptions(
+      discovery::parseUri("tcp://h:1?max_retries=4&retry_backoff_ms=20&attempt_timeout_ms=80&"
+                          "idempotent=get,list&backup_percentile=95&breaker_max_failures=3&"
+                          "breaker_reset_timeout_ms=900&health_check=http&health_path=/ok&"
+                          "health_interval_ms=250&outlier_interval_ms=1000&"
+                          "outlier_latency_factor=4"),
+      c);
+  EXPECT_EQ(c.retry.max_retries, 4);
+  EXPECT_EQ(c.retry.backoff_initial, 20ms);
+  EXPECT_EQ(c.retry.attempt_timeout, 80ms);
+  EXPECT_FALSE(c.retry.idempotent);
+  EXPECT_EQ(c.methods.at("get").idempotent, true);
+  EXPECT_EQ(c.methods.at("list").idempotent, true);
+  EXPECT_EQ(c.backup.percentile, 95);
+  EXPECT_EQ(c.breaker.max_failures, 3);
+  EXPECT_EQ(c.breaker.reset_timeout, 900ms);
+  EXPECT_EQ(c.health_check.probe, "http");
+  EXPECT_EQ(c.health_check.http_path, "/ok");
+  EXPECT_EQ(c.health_check.interval, 250ms);
+  EXPECT_EQ(c.outliers.interval, 1000ms);
+  EXPECT_EQ(c.outliers.latency_factor, 4);
+  applyUriOptions(discovery::parseUri("tcp://h:1?idempotent=true"), c);
+  EXPECT_TRUE(c.retry.idempotent);
+  EXPECT_THROW(applyUriOptions(discovery::parseUri("tcp://h:1?health_check=icmp"), c), ConfigError);
+}
+
 TEST(ClientConfig, UnknownOptionListsValidOnes) {
   ClientConfig c;
   try {
@@ -55,7 +83,7 @@ TEST(ClientConfig, UnknownOptionListsValidOnes) {
   } catch (const ConfigError& e) {
     std::string what = e.what();
     EXPECT_NE(what.find("unknown option 'retries'"), std::string::npos);
-    EXPECT_NE(what.find("balancer, connect_timeout_ms"), std::string::npos) << what;
+    EXPECT_NE(what.find("balancer, breaker_max_failures"), std::string::npos) << what;
   }
 }
 

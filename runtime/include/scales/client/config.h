@@ -5,17 +5,23 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
 #include "scales/balancer/balancers.h"
 #include "scales/core/deadline.h"
+#include "scales/core/method_policy.h"
 #include "scales/discovery/uri.h"
+#include "scales/health/health_check.h"
 #include "scales/mux/client.h"
 #include "scales/pool/pool.h"
+#include "scales/resilience/backup.h"
+#include "scales/resilience/circuit_breaker.h"
 #include "scales/resilience/concurrency_limit.h"
 #include "scales/resilience/failure_accrual.h"
-#include "scales/resilience/requeue.h"
+#include "scales/resilience/outlier_detector.h"
+#include "scales/resilience/retry.h"
 #include "scales/resilience/retry_budget.h"
 #include "scales/thrift/options.h"
 
@@ -38,11 +44,23 @@ struct ClientConfig {
   pool::WatermarkPoolOptions pool;
   // When an endpoint counts as dead, for how long, and how it comes back.
   resilience::FailureAccrualOptions failure_accrual;
+  // A classic per-endpoint circuit breaker (default: off; accrual does the job).
+  resilience::CircuitBreakerOptions breaker;
+  // Active probes of every endpoint (default: none).
+  health::HealthCheckOptions health_check;
+  // Ejecting endpoints much worse than their peers (default: off).
+  resilience::OutlierOptions outliers;
   // Calls in flight per endpoint (default: unlimited), and the queue beyond that.
   resilience::ConcurrencyLimitOptions concurrency;
-  resilience::RequeueOptions requeue;
-  // Bounds every extra attempt (requeues now; retries and backup requests later).
+  // Requeues, retries, their backoff and per-attempt timeouts.
+  resilience::RetryOptions retry;
+  // Hedged requests (default: off).
+  resilience::BackupOptions backup;
+  // Bounds every extra attempt: requeues, retries and backup requests.
   resilience::RetryBudgetOptions retry_budget;
+  // Per-method policy over the IDL's annotations (scales.idempotent, scales.timeout_ms,
+  // scales.retryable), keyed by method name.
+  std::map<std::string, MethodOverride> methods;
   thrift::ThriftOptions thrift;
   mux::ClientOptions mux;  // connect_timeout and max_frame_bytes come from the fields above
   // The executor the client runs on; empty: the client starts its own one-thread event loop.

@@ -18,10 +18,13 @@ namespace scales::client {
 using PoolFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::Endpoint&,
                                                               boost::asio::any_io_executor)>;
 
-// Builds deadline -> requeue -> balancer -> node -> pool -> connection. Throws ConfigError for a
-// bad URI, scheme or option. Every layer runs on `executor`, which must not run handlers
-// concurrently (a strand or a one-thread io_context).
-std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
-                                       PoolFactory pools, boost::asio::any_io_executor executor);
+// Builds deadline -> retry -> backup -> balancer -> node -> pool -> connection. Throws
+// ConfigError for a bad URI, scheme or option. Every layer runs on `executor`, which must not run
+// handlers concurrently (a strand or a one-thread io_context). `classify` names the protocol's
+// replies that are retryable failures (may be null); `counters` receives the retry layer's counts.
+std::unique_ptr<RpcService> buildStack(
+    const discovery::Uri& uri, const ClientConfig& config, PoolFactory pools,
+    boost::asio::any_io_executor executor, ReplyClassifier classify = nullptr,
+    std::shared_ptr<resilience::AttemptCounters> counters = nullptr);
 
 }  // namespace scales::client

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "scales/core/call_trace.h"
 #include "scales/core/deadline.h"
+#include "scales/core/method_policy.h"
 
 namespace scales {
 
@@ -25,10 +28,19 @@ struct Request {
   // Routes the call under ring hash (scales::hashKey of a key the caller names); other
   // balancers ignore it.
   std::optional<uint64_t> hash_key;
+  // What the retry layer may do with this call; null: nothing beyond requeues.
+  const MethodPolicy* policy = nullptr;
+  // Started by the retry filter; each node the call reaches records its attempt there.
+  std::shared_ptr<CallTrace> trace;
+  AttemptKind attempt_kind = AttemptKind::kFirst;
 };
 
 struct Response {
   std::string payload;  // empty for oneway calls
 };
+
+// Whether a reply that arrived is nonetheless a failure the retry layer may retry (e.g. a declared
+// Thrift exception the method's policy calls retryable). Protocols supply one; null: never.
+using ReplyClassifier = bool (*)(const Request& request, const Response& response);
 
 }  // namespace scales

@@ -6,6 +6,7 @@
 // floor of 10 per second so that a quiet client can still retry, over a 10 s window.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -19,6 +20,15 @@ struct RetryBudgetOptions {
   double min_retries_per_second = 10;
   double percent_can_retry = 0.2;  // 0: only the per-second floor
   std::function<Clock::time_point()> clock = [] { return Clock::now(); };
+};
+
+// What the budget's users did, readable from any thread (exported as metrics).
+struct AttemptCounters {
+  std::atomic<int64_t> calls{0};             // calls that entered the retry layer
+  std::atomic<int64_t> requeues{0};          // extra sends of calls no server saw
+  std::atomic<int64_t> retries{0};           // extra sends after retryable failures
+  std::atomic<int64_t> backups{0};           // hedged copies sent
+  std::atomic<int64_t> budget_exhausted{0};  // extra sends the budget refused
 };
 
 class RetryBudget {

@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "scales/client/config.h"
 #include "scales/client/stack.h"
@@ -26,11 +28,20 @@ class ThriftClient {
 
   Protocol protocol() const { return config_.thrift.protocol; }
   const ClientConfig& config() const { return config_; }
+  // Calls, requeues, retries, backups and budget refusals so far.
+  const resilience::AttemptCounters& attemptCounters() const { return *counters_; }
   boost::asio::any_io_executor executor() const { return executor_; }
 
   // Sends one encoded message. Callable from any thread; the handler runs on its associated
   // executor (or on the client's, for handlers with none).
   void asyncCall(Request request, RpcService::Handler handler);
+
+  // Resolves the service's per-method policies: the IDL's annotations, under the client's
+  // defaults and config().methods' overrides. Throws ConfigError for an override naming an
+  // unknown method or exception type. Generated make() calls it once, before any call.
+  void applyMethodPolicies(std::string_view service, const std::vector<IdlMethodPolicy>& idl);
+  // The policy calls to `method` follow; null when none was resolved.
+  const MethodPolicy* methodPolicy(const std::string& method) const;
 
   // Throws ConfigError when config().hash_field names none of the service's arguments.
   void checkHashField(std::string_view service, std::initializer_list<std::string_view> args) const;
@@ -50,6 +61,9 @@ class ThriftClient {
   std::optional<boost::asio::strand<boost::asio::any_io_executor>> strand_;
   boost::asio::any_io_executor executor_;
   std::unique_ptr<RpcService> stack_;
+  std::unordered_map<std::string, MethodPolicy> policies_;
+  std::shared_ptr<resilience::AttemptCounters> counters_ =
+      std::make_shared<resilience::AttemptCounters>();
 };
 
 }  // namespace scales::thrift

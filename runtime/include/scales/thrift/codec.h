@@ -12,11 +12,13 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 
 #include "scales/core/errors.h"
+#include "scales/core/request.h"
 #include "scales/thrift/message.h"
 #include "scales/thrift/options.h"
 
@@ -102,6 +104,14 @@ MessageHeader decodeMessage(Protocol protocol, std::string_view bytes, Body& bod
 // Reads only the header, detecting the protocol from the first byte (0x80 strict binary,
 // 0x82 compact, otherwise old non-strict binary). Throws ProtocolError.
 MessageHeader peekMessage(std::string_view bytes);
+
+// Which field of a T_REPLY's result struct is set: 0 for success (or a void reply), a declared
+// exception's id otherwise; nullopt for anything else (T_EXCEPTION, undecodable bytes).
+std::optional<int16_t> replyFieldId(std::string_view bytes);
+
+// The stack's ReplyClassifier for Thrift: a reply carrying a declared exception that the call's
+// method policy calls retryable.
+bool retryableReply(const Request& request, const Response& response);
 
 // A T_EXCEPTION reply carrying a TApplicationException.
 std::string encodeApplicationException(const MessageHeader& call, ApplicationError::Type type,

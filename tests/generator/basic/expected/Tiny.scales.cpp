@@ -280,11 +280,25 @@ std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_he
   return scales_request;
 }
 
+const std::vector<::scales::IdlMethodPolicy>& policies() {
+  static const std::vector<::scales::IdlMethodPolicy> scales_table = {
+      {"add", true, 250, {}},
+      {"check",
+       false,
+       0,
+       {
+           {1, "Nope", true},
+       }},
+      {"note", false, 0, {}},
+  };
+  return scales_table;
+}
 }  // namespace Tiny_scales
 
 TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config) {
   auto scales_client = ::scales::thrift::ThriftClient::make(uri, std::move(config));
   scales_client->checkHashField("Tiny", {"a", "b", "items", "data"});
+  scales_client->applyMethodPolicies("Tiny", Tiny_scales::policies());
   return TinyClient(std::move(scales_client));
 }
 

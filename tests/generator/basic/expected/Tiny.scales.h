@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "input_types.h"
 #include "scales/client/config.h"
@@ -20,6 +21,9 @@ namespace golden {
 
 // Encoders and decoders the stubs call; defined in Tiny.scales.cpp.
 namespace Tiny_scales {
+
+// Each function's policy as the IDL's scales.* annotations give it.
+const std::vector<::scales::IdlMethodPolicy>& policies();
 
 ::scales::Request encode_add(::scales::thrift::Protocol scales_protocol,
                              std::string_view scales_hash_field, int32_t a, int64_t b);

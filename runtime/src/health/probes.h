@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: Apache-2.0
+// The built-in probes, one file each; registry.cpp names them.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "scales/health/health_check.h"
+
+namespace scales::health::probes {
+
+boost::asio::awaitable<std::string> tcp(const discovery::Endpoint& endpoint,
+                                        const HealthCheckOptions& options);
+boost::asio::awaitable<std::string> http(const discovery::Endpoint& endpoint,
+                                         const HealthCheckOptions& options);
+boost::asio::awaitable<std::string> mux(const discovery::Endpoint& endpoint,
+                                        const HealthCheckOptions& options);
+
+// Connects to the endpoint (resolving its host); throws boost::system::system_error.
+boost::asio::awaitable<boost::asio::ip::tcp::socket> connect(const discovery::Endpoint& endpoint);
+
+}  // namespace scales::health::probes

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <optional>
+#include <random>
+
+#include "scales/core/errors.h"
+#include "scales/resilience/retry.h"
+
+namespace scales::resilience {
+namespace {
+namespace asio = boost::asio;
+
+// What a failed attempt allows.
+enum class Remedy {
+  kNone,           // the failure is the answer
+  kRequeue,        // no server saw the call: send it again, whatever the method
+  kIfIdempotent,   // the server may have run it: only idempotent methods go again
+  kRetryableReply  // the server declared it retryable
+};
+
+struct Verdict {
+  Remedy remedy;
+  const char* ended_by;  // the limit to name when the failure is the answer
+};
+
+Verdict judge(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const NackError&) {
+    return {Remedy::kRequeue, ""};
+  } catch (const ConnectFailedError&) {
+    return {Remedy::kRequeue, ""};
+  } catch (const UnavailableError&) {
+    return {Remedy::kNone, "no live endpoint"};
+  } catch (const RejectedError&) {
+    return {Remedy::kNone, "a queue or concurrency limit"};
+  } catch (const ConnectionError&) {
+    return {Remedy::kIfIdempotent, "not idempotent"};
+  } catch (const ProtocolError&) {
+    return {Remedy::kIfIdempotent, "not idempotent"};
+  } catch (const TimeoutError&) {
+    return {Remedy::kIfIdempotent, "not idempotent"};
+  } catch (...) {
+    return {Remedy::kNone, ""};
+  }
+}
+
+// One call and its attempts, shared by the attempt in flight, the timer and the caller's slot.
+struct RetryCall {
+  RetryCall(Request r, RpcService::Handler h, asio::any_io_executor executor)
+      : request(std::move(r)), handler(std::move(h)), timer(std::move(executor)) {}
+
+  Request request;  // kept for the next attempt; copies go down
+  RpcService::Handler handler;
+  asio::steady_timer timer;         // the attempt's timeout, or the backoff before a retry
+  asio::cancellation_signal below;  // cancels the attempt in flight
+  Clock::time_point attempt_started;
+  int requeues = 0;
+  int retries = 0;
+  bool attempt_timed_out = false;
+  bool backing_off = false;
+  bool cancelled = false;  // by the caller (or the deadline above)
+  bool done = false;
+};
+
+class RetryFilter final : public RpcFilter {
+ public:
+  RetryFilter(std::unique_ptr<RpcService> next, const RetryOptions& options,
+              std::shared_ptr<RetryBudget> budget, std::shared_ptr<AttemptCounters> counters,
+              std::shared_ptr<LatencyWindow> latencies, ReplyClassifier classify,
+              asio::any_io_executor executor)
+      : RpcFilter(std::move(next)),
+        options_(options),
+        budget_(std::move(budget)),
+        counters_(std::move(counters)),
+        latencies_(std::move(latencies)),
+        classify_(classify),
+        executor_(std::move(executor)),
+        random_(std::random_device{}()) {}
+
+  void call(Request request, Handler handler) override {
+    budget_->deposit();
+    counters_->calls.fetch_add(1, std::memory_order_relaxed);
+    if (!request.trace) request.trace = std::make_shared<CallTrace>();
+    auto call = std::make_shared<RetryCall>(std::move(request), std::move(handler), executor_);
+    auto slot = asio::get_associated_cancellation_slot(call->handler);
+    if (slot.is_connected()) {
+      slot.assign([call](asio::cancellation_type type) { cancelledByCaller(call, type); });
+    }
+    send(call, AttemptKind::kFirst);
+  }
+
+ private:
+  static void cancelledByCaller(const std::shared_ptr<RetryCall>& call,
+                                asio::cancellation_type type) {
+    if (call->done) return;
+    call->cancelled = true;
+    if (call->backing_off) {
+      call->timer.cancel();  // its handler finishes the call
+    } else {
+      call->below.emit(type);
+    }
+  }
+
+  void send(const std::shared_ptr<RetryCall>& call, AttemptKind kind) {
+    Request attempt = call->request;
+    attempt.attempt_kind = kind;
+    call->attempt_timed_out = false;
+    if (options_.attempt_timeout > Duration::zero()) {
+      auto own = Deadline::after(options_.attempt_timeout);
+      attempt.deadline = Deadline::earliest(attempt.deadline, own);
+      call->timer.expires_at(own.at());
+      call->timer.async_wait([call](boost::system::error_code ec) {
+        if (ec || call->done) return;
+        call->attempt_timed_out = true;
+        call->below.emit(asio::cancellation_type::terminal);
+      });
+    }
+    call->attempt_started = Clock::now();
+    next().call(std::move(attempt),
+                asio::bind_cancellation_slot(
+                    call->below.slot(), [this, call](std::exception_ptr error, Response response) {
+                      onAttempt(call, error, std::move(response));
+                    }));
+  }
+
+  void onAttempt(const std::shared_ptr<RetryCall>& call, std::exception_ptr error,
+                 Response response) {
+    if (options_.attempt_timeout > Duration::zero()) call->timer.cancel();
+    if (call->done) return;
+    if (call->cancelled) return finish(call, error, std::move(response), "");
+    Verdict verdict{Remedy::kNone, ""};
+    if (!error) {
+      if (classify_ == nullptr || !classify_(call->request, response)) {
+        latencies_->record(Clock::now() - call->attempt_started);
+        return finish(call, nullptr, std::move(response), "");
+      }
+      verdict = {Remedy::kRetryableReply, ""};
+    } else if (call->attempt_timed_out) {
+      error = std::make_exception_ptr(
+          TimeoutError("attempt at " + call->request.method + " timed out after " +
+                       std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          options_.attempt_timeout)
+                                          .count()) +
+                       "ms"));
+      verdict = {Remedy::kIfIdempotent, "not idempotent"};
+    } else {
+      verdict = judge(error);
+    }
+    const char* ended_by = verdict.ended_by;
+    switch (verdict.remedy) {
+      case Remedy::kNone:
+        break;
+      case Remedy::kRequeue:
+        ended_by = tryRequeue(call);
+        break;
+      case Remedy::kIfIdempotent:
+        if (idempotent(call->request)) ended_by = tryRetry(call);
+        break;
+      case Remedy::kRetryableReply:
+        ended_by = tryRetry(call);
+        break;
+    }
+    if (ended_by == nullptr) return;  // sent again
+    finish(call, error, std::move(response), ended_by);
+  }
+
+  bool idempotent(const Request& request) const {
+    return request.policy ? request.policy->idempotent : options_.idempotent;
+  }
+
+  // Each returns null when the call went again, or the limit that stopped it.
+  const char* tryRequeue(const std::shared_ptr<RetryCall>& call) {
+    if (call->requeues >= options_.max_requeues) return "max requeues";
+    if (call->request.deadline.expired()) return "deadline";
+    if (!withdraw()) return "retry budget";
+    ++call->requeues;
+    counters_->requeues.fetch_add(1, std::memory_order_relaxed);
+    send(call, AttemptKind::kRequeue);
+    return nullptr;
+  }
+
+  const char* tryRetry(const std::shared_ptr<RetryCall>& call) {
+    if (call->retries >= options_.max_retries) return "max retries";
+    Duration backoff = backoffBefore(call->retries);
+    if (!call->request.deadline.isInfinite()) {
+      Duration typical = latencies_->percentile(50).value_or(Duration::zero());
+      if (call->request.deadline.remaining() <= backoff + typical) return "deadline";
+    }
+    if (!withdraw()) return "retry budget";
+    ++call->retries;
+    counters_->retries.fetch_add(1, std::memory_order_relaxed);
+    if (backoff <= Duration::zero()) {
+      send(call, AttemptKind::kRetry);
+      return nullptr;
+    }
+    call->backing_off = true;
+    call->timer.expires_after(backoff);
+    call->timer.async_wait([this, call](boost::system::error_code) {
+      call->backing_off = false;
+      if (call->done) return;
+      if (call->cancelled) {
+        return finish(call,
+                      std::make_exception_ptr(CancelledError("call to " + call->request.method +
+                                                             " cancelled in backoff")),
+                      Response{}, "");
+      }
+      send(call, AttemptKind::kRetry);
+    });
+    return nullptr;
+  }
+
+  bool withdraw() {
+    if (budget_->tryWithdraw()) return true;
+    counters_->budget_exhausted.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+
+  Duration backoffBefore(int retry) {
+    if (options_.backoff_initial <= Duration::zero()) return Duration::zero();
+    Duration base = options_.backoff_max;
+    if (retry < 30 && options_.backoff_initial * (int64_t{1} << retry) < options_.backoff_max) {
+      base = options_.backoff_initial * (int64_t{1} << retry);
+    }
+    auto half = base.count() / 2;
+    std::uniform_int_distribution<Duration::rep> jitter(0, base.count() - half);
+    return Duration(half + jitter(random_));
+  }
+
+  void finish(const std::shared_ptr<RetryCall>& call, std::exception_ptr error, Response response,
+              const char* ended_by) {
+    call->done = true;
+    auto slot = asio::get_associated_cancellation_slot(call->handler);
+    if (slot.is_connected()) slot.clear();
+    if (error) error = withTrace(error, *call->request.trace, ended_by);
+    auto handler = std::move(call->handler);
+    handler(error, std::move(response));
+  }
+
+  static std::exception_ptr withTrace(const std::exception_ptr& error, const CallTrace& trace,
+                                      const char* ended_by) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const Error& e) {
+      auto frozen = std::make_shared<CallTrace>(trace);
+      if (*ended_by != '\0') frozen->endedBy(ended_by);
+      return e.withTrace(std::move(frozen));
+    } catch (...) {
+      return error;
+    }
+  }
+
+  RetryOptions options_;
+  std::shared_ptr<RetryBudget> budget_;
+  std::shared_ptr<AttemptCounters> counters_;
+  std::shared_ptr<LatencyWindow> latencies_;
+  ReplyClassifier classify_;
+  asio::any_io_executor executor_;
+  std::minstd_rand random_;
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> retryFilter(std::unique_ptr<RpcService> next,
+                                        const RetryOptions& options,
+                                        std::shared_ptr<RetryBudget> budget,
+                                        std::shared_ptr<AttemptCounters> counters,
+                                        std::shared_ptr<LatencyWindow> latencies,
+                                        ReplyClassifier classify, asio::any_io_executor executor) {
+  return std::make_unique<RetryFilter>(std::move(next), options, std::move(budget),
+                                       std::move(counters), std::move(latencies), classify,
+                                       std::move(executor));
+}
+
+}  // namespace scales::resilience

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Flaky service's handler (tests/idl/flaky.thrift): replies after a delay on its own timer
+// thread, so slow calls never hold the server's threads, and fails on the keys the IDL names.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "Flaky.scales.h"
+
+namespace scales::testing {
+
+class FlakyHandler : public flaky::FlakyAsyncHandler {
+ public:
+  explicit FlakyHandler(std::string name);
+  ~FlakyHandler() override;
+
+  // Drops the replies still waiting on their delay (their calls fail). Call it while the server
+  // is still alive: a reply refers to the server's connection.
+  void stop();
+
+  void read(const std::string& key, int32_t delay_ms, server::Reply<std::string> reply) override;
+  void write(const std::string& key, int32_t delay_ms, server::Reply<std::string> reply) override;
+  void bounded(int32_t delay_ms, server::Reply<std::string> reply) override;
+
+  std::atomic<int> calls{0};
+  // Added to every call's delay (a backend turning slow).
+  std::atomic<int> extra_delay_ms{0};
+
+ private:
+  void answer(const std::string& key, int32_t delay_ms, server::Reply<std::string> reply);
+
+  std::string name_;
+  std::mutex mutex_;
+  std::set<std::string> seen_;
+  std::unique_ptr<boost::asio::io_context> timers_ = std::make_unique<boost::asio::io_context>();
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+}  // namespace scales::testing

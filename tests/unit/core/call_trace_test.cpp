@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+// Call traces: rendering, and errors carrying them without losing their type.
+#include "scales/core/call_trace.h"
+
+#include <gtest/gtest.h>
+
+#include "scales/core/errors.h"
+
+namespace scales {
+namespace {
+using namespace std::chrono_literals;
+
+TEST(CallTrace, RendersEachAttemptAndTheLimit) {
+  CallTrace trace;
+  auto first = trace.start("10.0.0.1:9090", AttemptKind::kFirst);
+  auto backup = trace.start("10.0.0.2:9090", AttemptKind::kBackup);
+  trace.finish(first, std::make_exception_ptr(TimeoutError("slow")), 12500us);
+  trace.endedBy("deadline");
+  EXPECT_EQ(trace.render(),
+            "[2 attempts: 10.0.0.1:9090 TimeoutError (slow) 12.5ms; backup 10.0.0.2:9090 "
+            "unfinished; ended by: deadline]");
+  trace.finish(backup, nullptr, 3ms);
+  EXPECT_NE(trace.render().find("backup 10.0.0.2:9090 ok 3.0ms"), std::string::npos);
+}
+
+TEST(CallTrace, ATracedErrorKeepsItsTypeAndTheOriginalIsUntouched) {
+  auto trace = std::make_shared<CallTrace>();
+  trace->start("h:1", AttemptKind::kFirst);
+  trace->finish(0, std::make_exception_ptr(ConnectFailedError("refused")), 1ms);
+  ConnectFailedError original("refused");
+  auto traced = original.withTrace(trace);
+  EXPECT_STREQ(original.what(), "refused");
+  try {
+    std::rethrow_exception(traced);
+  } catch (const ConnectFailedError& e) {
+    EXPECT_STREQ(e.message(), "refused");
+    EXPECT_EQ(std::string(e.what()), "refused [1 attempt: h:1 ConnectFailedError (refused) 1.0ms]");
+    EXPECT_EQ(e.trace(), trace.get());
+  }
+  ApplicationError app(ApplicationError::Type::kInternalError, "boom");
+  try {
+    std::rethrow_exception(app.withTrace(trace));
+  } catch (const ApplicationError& e) {
+    EXPECT_EQ(e.type(), ApplicationError::Type::kInternalError);
+  }
+}
+
+}  // namespace
+}  // namespace scales
