@@ -113,15 +113,12 @@ NodeService* BalancedService::pick(const Request& request) {
   if (request.hash_key) context = {*request.hash_key, true};
   auto& picker = balancer_->picker();
   auto* node = static_cast<NodeService*>(picker.pick(context));
-  if (node == nullptr || !request.trace || request.trace->attempts().empty()) return node;
+  if (node == nullptr || !request.trace || request.trace->empty()) return node;
   // A later attempt of the call: prefer a live endpoint it has not tried. A few more picks find
   // one under every randomised or rotating policy; a policy that always answers the same (ring
   // hash) keeps its answer.
   auto tried = [&request](const NodeService* candidate) {
-    for (const auto& attempt : request.trace->attempts()) {
-      if (attempt.endpoint == candidate->endpoint().address()) return true;
-    }
-    return false;
+    return request.trace->tried(candidate->address());
   };
   for (int effort = 0; effort < 4 && tried(node); ++effort) {
     auto* other = static_cast<NodeService*>(picker.pick(context));

@@ -16,6 +16,7 @@ NodeService::NodeService(discovery::Endpoint endpoint, const NodeOptions& option
       address_(this->endpoint().address()),
       service_(std::move(service)),
       pool_(pool),
+      latencies_(options.latencies),
       accrual_(options.accrual),
       breaker_(options.breaker),
       health_options_(options.health),
@@ -76,8 +77,9 @@ void NodeService::call(Request request, Handler handler) {
                      slot, [self = shared_from_this(), started, deadline, trace = std::move(trace),
                             attempt, handler = std::move(handler)](std::exception_ptr error,
                                                                    Response response) mutable {
-                       if (trace) trace->finish(attempt, error, Clock::now() - started);
-                       self->finished(error, started, deadline);
+                       auto now = Clock::now();  // one clock read per call, shared
+                       if (trace) trace->finish(attempt, error, now - started);
+                       self->finished(error, now, now - started, deadline);
                        handler(error, std::move(response));
                      }));
 }
@@ -106,16 +108,16 @@ Verdict judge(const std::exception_ptr& error, Deadline deadline) {
 }
 }  // namespace
 
-void NodeService::finished(const std::exception_ptr& error, Clock::time_point started,
+void NodeService::finished(const std::exception_ptr& error, Clock::time_point now, Duration took,
                            Deadline deadline) {
-  auto now = Clock::now();
-  callFinished(now, now - started);
+  callFinished(now, took);
   Verdict verdict = error ? judge(error, deadline) : Verdict::kIgnore;
   if (!error || verdict != Verdict::kIgnore) {
     ++interval_.requests;
-    interval_latency_ += now - started;
+    interval_latency_ += took;
   }
   if (!error) {
+    if (latencies_) latencies_->record(took, now);
     accrual_.recordSuccess();
     if (!available()) revive_timer_.cancel();
     breaker_.recordSuccess();

@@ -19,6 +19,7 @@
 #include "scales/pool/pool.h"
 #include "scales/resilience/circuit_breaker.h"
 #include "scales/resilience/failure_accrual.h"
+#include "scales/resilience/latency_window.h"
 #include "scales/resilience/outlier_detector.h"
 
 namespace scales::client {
@@ -28,6 +29,8 @@ struct NodeOptions {
   resilience::FailureAccrualOptions accrual;
   resilience::CircuitBreakerOptions breaker;
   health::HealthCheckOptions health;
+  // Receives every successful call's latency (the client's window for backups and retries).
+  std::shared_ptr<resilience::LatencyWindow> latencies;
 };
 
 class NodeService final : public balancer::Node,
@@ -48,6 +51,7 @@ class NodeService final : public balancer::Node,
   void call(Request request, Handler handler) override;
   void close() override;
 
+  const std::string& address() const { return address_; }
   const resilience::FailureAccrual& accrual() const { return accrual_; }
   const resilience::CircuitBreaker& breaker() const { return breaker_; }
   // Why the node was last taken out (for errors when every node is out).
@@ -59,7 +63,8 @@ class NodeService final : public balancer::Node,
   int timesEjected() const { return times_ejected_; }
 
  private:
-  void finished(const std::exception_ptr& error, Clock::time_point started, Deadline deadline);
+  void finished(const std::exception_ptr& error, Clock::time_point now, Duration took,
+                Deadline deadline);
   void markedDead(const std::exception_ptr& error);
   void breakerOpened(const std::exception_ptr& error);
   void refreshAvailability();
@@ -67,6 +72,7 @@ class NodeService final : public balancer::Node,
   std::string address_;
   std::unique_ptr<RpcService> service_;
   const pool::Pool* pool_;
+  std::shared_ptr<resilience::LatencyWindow> latencies_;
   resilience::FailureAccrual accrual_;
   resilience::CircuitBreaker breaker_;
   health::HealthCheckOptions health_options_;

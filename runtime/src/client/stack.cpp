@@ -22,8 +22,11 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
   // a watermark pool of exclusive connections), behind the endpoint's concurrency limit so that
   // queued calls count as the node's load; the node records attempts, reports load and health
   // to the balancer, and holds the endpoint's accrual, breaker and health checks.
+  // One latency window per client: the nodes feed it; backups fire at its percentile, and
+  // retries must fit its median in what is left of the deadline.
+  auto latencies = std::make_shared<resilience::LatencyWindow>();
   NodeOptions node_options{config.balancer_options.ewma_decay, config.failure_accrual,
-                           config.breaker, config.health_check};
+                           config.breaker, config.health_check, latencies};
   resilience::CircuitBreaker{config.breaker};  // validates the options now
   if (!config.health_check.probe.empty()) health::makeProbe(config.health_check.probe);
   auto make_node = [pools, executor, limit = config.concurrency,
@@ -44,10 +47,8 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
       balancer::makeBalancer(config.balancer, config.balancer_options), std::move(make_node),
       executor, uri.text, config.outliers);
 
-  // One retry budget per client: requeues, retries and backups all draw on it. One latency
-  // window: backups fire at its percentile, and retries must fit its median in the deadline.
+  // One retry budget per client: requeues, retries and backups all draw on it.
   auto budget = std::make_shared<resilience::RetryBudget>(config.retry_budget);
-  auto latencies = std::make_shared<resilience::LatencyWindow>();
 
   // Backup requests: below the retry filter, so that each attempt may be hedged and a hedged
   // attempt's failure is still the retry filter's to judge.

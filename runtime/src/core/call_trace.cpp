@@ -21,24 +21,42 @@ const char* attemptKindName(AttemptKind kind) {
   return "?";
 }
 
-size_t CallTrace::start(std::string endpoint, AttemptKind kind) {
-  attempts_.push_back(Attempt{std::move(endpoint), kind, false, "", {}});
-  return attempts_.size() - 1;
+size_t CallTrace::start(std::string_view endpoint, AttemptKind kind) {
+  if (size_ < kInline) {
+    auto& attempt = inline_[size_];
+    attempt.endpoint.assign(endpoint);
+    attempt.kind = kind;
+  } else {
+    overflow_.push_back(Attempt{std::string(endpoint), kind, false, nullptr, {}});
+  }
+  return size_++;
+}
+
+std::string Attempt::outcome() const { return error ? describeError(error) : "ok"; }
+
+bool CallTrace::tried(std::string_view endpoint) const {
+  for (size_t i = 0; i < size_; ++i) {
+    if ((*this)[i].endpoint == endpoint) return true;
+  }
+  return false;
 }
 
 void CallTrace::finish(size_t index, const std::exception_ptr& error, Duration took) {
-  if (index >= attempts_.size()) return;
-  auto& attempt = attempts_[index];
+  if (index >= size_) return;
+  auto& attempt = at(index);
   attempt.finished = true;
-  attempt.outcome = error ? describeError(error) : "ok";
+  attempt.error = error;
   attempt.took = took;
 }
 
 std::string CallTrace::render() const {
-  std::string out =
-      "[" + std::to_string(attempts_.size()) + (attempts_.size() == 1 ? " attempt" : " attempts");
+  // Appended piece by piece: g++ 12 at -O3 misreads "[" + std::string as overlapping copies.
+  std::string out = "[";
+  out += std::to_string(size_);
+  out += size_ == 1 ? " attempt" : " attempts";
   const char* separator = ": ";
-  for (const auto& attempt : attempts_) {
+  for (size_t i = 0; i < size_; ++i) {
+    const auto& attempt = (*this)[i];
     out += separator;
     separator = "; ";
     if (attempt.kind != AttemptKind::kFirst) {
@@ -53,7 +71,9 @@ std::string CallTrace::render() const {
     char took[32];
     std::snprintf(took, sizeof took, " %.1fms",
                   std::chrono::duration<double, std::milli>(attempt.took).count());
-    out += ' ' + attempt.outcome + took;
+    out += ' ';
+    out += attempt.outcome();
+    out += took;
   }
   if (!ended_by_.empty()) out += "; ended by: " + ended_by_;
   return out + "]";
@@ -61,7 +81,11 @@ std::string CallTrace::render() const {
 
 std::string describeError(const std::exception_ptr& error) {
   auto described = [](const char* type, const char* message) {
-    return std::string(type) + " (" + message + ")";
+    std::string text = type;
+    text += " (";
+    text += message;
+    text += ')';
+    return text;
   };
   try {
     std::rethrow_exception(error);

@@ -2,6 +2,7 @@
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "scales/core/completion.h"
@@ -19,7 +20,7 @@ struct CallState {
   asio::steady_timer timer;
   asio::cancellation_signal below;  // cancels the layers underneath
   RpcService::Handler handler;
-  std::shared_ptr<CallTrace> trace;  // the attempts so far, for the TimeoutError
+  CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
   bool done = false;
 
   void finish(std::exception_ptr error, Response response) {
@@ -58,15 +59,16 @@ class DeadlineFilter final : public RpcFilter {
                    std::make_exception_ptr(TimeoutError(timeoutText(request.method))), Response{});
       return;
     }
-    auto state = std::make_shared<CallState>(executor_, std::move(handler));
-    if (!request.trace) request.trace = std::make_shared<CallTrace>();
-    state->trace = request.trace;
+    auto state = std::allocate_shared<CallState>(asio::recycling_allocator<CallState>(), executor_,
+                                                 std::move(handler));
+    // The trace lives in the call's state: no allocation of its own.
+    if (!request.trace) request.trace = std::shared_ptr<CallTrace>(state, &state->trace);
     if (!request.deadline.isInfinite()) {
       state->timer.expires_at(request.deadline.at());
       // The message is built only if the deadline fires: most calls never need it.
       state->timer.async_wait([state, method = request.method](boost::system::error_code ec) {
         if (ec) return;
-        auto trace = std::make_shared<CallTrace>(*state->trace);
+        auto trace = std::make_shared<CallTrace>(state->trace);
         trace->endedBy("deadline");
         state->abort(TimeoutError(timeoutText(method)).withTrace(std::move(trace)));
       });
@@ -81,6 +83,9 @@ class DeadlineFilter final : public RpcFilter {
                 asio::bind_cancellation_slot(state->below.slot(),
                                              [state](std::exception_ptr error, Response response) {
                                                state->finish(error, std::move(response));
+                                               // The layers below are done: drop whatever they
+                                               // left on the slot (it may hold this state).
+                                               state->below.slot().clear();
                                              }));
   }
 

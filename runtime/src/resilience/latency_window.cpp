@@ -29,8 +29,7 @@ Duration LatencyWindow::upperBound(size_t bucket) {
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::micro>(micros));
 }
 
-void LatencyWindow::rotate() const {
-  auto now = clock_();
+void LatencyWindow::rotate(Clock::time_point now) const {
   if (now - current_started_ < half_) return;
   if (now - current_started_ < 2 * half_) {
     previous_ = current_;
@@ -41,13 +40,13 @@ void LatencyWindow::rotate() const {
   current_started_ = now;
 }
 
-void LatencyWindow::record(Duration latency) {
-  rotate();
+void LatencyWindow::record(Duration latency, Clock::time_point now) {
+  rotate(now);
   ++current_[bucketOf(latency)];
 }
 
 int64_t LatencyWindow::count() const {
-  rotate();
+  rotate(clock_());
   int64_t total = 0;
   for (size_t i = 0; i < current_.size(); ++i) total += current_[i] + previous_[i];
   return total;

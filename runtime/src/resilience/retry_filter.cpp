@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
 #include <random>
@@ -48,15 +49,15 @@ Verdict judge(const std::exception_ptr& error) {
 }
 
 // One call and its attempts, shared by the attempt in flight, the timer and the caller's slot.
+// The common call (no attempt timeout, no retry) needs neither a timer nor a signal of its own:
+// attempts use the caller's cancellation slot directly.
 struct RetryCall {
-  RetryCall(Request r, RpcService::Handler h, asio::any_io_executor executor)
-      : request(std::move(r)), handler(std::move(h)), timer(std::move(executor)) {}
+  RetryCall(Request r, RpcService::Handler h) : request(std::move(r)), handler(std::move(h)) {}
 
   Request request;  // kept for the next attempt; copies go down
   RpcService::Handler handler;
-  asio::steady_timer timer;         // the attempt's timeout, or the backoff before a retry
-  asio::cancellation_signal below;  // cancels the attempt in flight
-  Clock::time_point attempt_started;
+  std::optional<asio::steady_timer> timer;       // the attempt's timeout, or a retry's backoff
+  std::optional<asio::cancellation_signal> own;  // with attempt timeouts: cancels the attempt
   int requeues = 0;
   int retries = 0;
   bool attempt_timed_out = false;
@@ -84,57 +85,64 @@ class RetryFilter final : public RpcFilter {
     budget_->deposit();
     counters_->calls.fetch_add(1, std::memory_order_relaxed);
     if (!request.trace) request.trace = std::make_shared<CallTrace>();
-    auto call = std::make_shared<RetryCall>(std::move(request), std::move(handler), executor_);
-    auto slot = asio::get_associated_cancellation_slot(call->handler);
-    if (slot.is_connected()) {
-      slot.assign([call](asio::cancellation_type type) { cancelledByCaller(call, type); });
+    auto call = std::allocate_shared<RetryCall>(asio::recycling_allocator<RetryCall>(),
+                                                std::move(request), std::move(handler));
+    if (options_.attempt_timeout > Duration::zero()) {
+      call->timer.emplace(executor_);
+      call->own.emplace();
+      listenToCaller(call);
     }
     send(call, AttemptKind::kFirst);
   }
 
  private:
-  static void cancelledByCaller(const std::shared_ptr<RetryCall>& call,
-                                asio::cancellation_type type) {
-    if (call->done) return;
-    call->cancelled = true;
-    if (call->backing_off) {
-      call->timer.cancel();  // its handler finishes the call
-    } else {
-      call->below.emit(type);
-    }
+  // The caller's cancellation reaches this filter (rather than the attempt directly) while the
+  // filter owns the attempt's signal or waits in a backoff.
+  static void listenToCaller(const std::shared_ptr<RetryCall>& call) {
+    auto slot = asio::get_associated_cancellation_slot(call->handler);
+    if (!slot.is_connected()) return;
+    slot.assign([call](asio::cancellation_type type) {
+      if (call->done) return;
+      call->cancelled = true;
+      if (call->backing_off) {
+        call->timer->cancel();  // its handler finishes the call
+      } else if (call->own) {
+        call->own->emit(type);
+      }
+    });
   }
 
   void send(const std::shared_ptr<RetryCall>& call, AttemptKind kind) {
     Request attempt = call->request;
     attempt.attempt_kind = kind;
     call->attempt_timed_out = false;
-    if (options_.attempt_timeout > Duration::zero()) {
+    if (call->own) {
       auto own = Deadline::after(options_.attempt_timeout);
       attempt.deadline = Deadline::earliest(attempt.deadline, own);
-      call->timer.expires_at(own.at());
-      call->timer.async_wait([call](boost::system::error_code ec) {
+      call->timer->expires_at(own.at());
+      call->timer->async_wait([call](boost::system::error_code ec) {
         if (ec || call->done) return;
         call->attempt_timed_out = true;
-        call->below.emit(asio::cancellation_type::terminal);
+        call->own->emit(asio::cancellation_type::terminal);
       });
     }
-    call->attempt_started = Clock::now();
+    auto slot =
+        call->own ? call->own->slot() : asio::get_associated_cancellation_slot(call->handler);
     next().call(std::move(attempt),
                 asio::bind_cancellation_slot(
-                    call->below.slot(), [this, call](std::exception_ptr error, Response response) {
+                    slot, [this, call](std::exception_ptr error, Response response) {
                       onAttempt(call, error, std::move(response));
                     }));
   }
 
   void onAttempt(const std::shared_ptr<RetryCall>& call, std::exception_ptr error,
                  Response response) {
-    if (options_.attempt_timeout > Duration::zero()) call->timer.cancel();
+    if (call->own) call->timer->cancel();
     if (call->done) return;
     if (call->cancelled) return finish(call, error, std::move(response), "");
     Verdict verdict{Remedy::kNone, ""};
     if (!error) {
       if (classify_ == nullptr || !classify_(call->request, response)) {
-        latencies_->record(Clock::now() - call->attempt_started);
         return finish(call, nullptr, std::move(response), "");
       }
       verdict = {Remedy::kRetryableReply, ""};
@@ -197,8 +205,10 @@ class RetryFilter final : public RpcFilter {
       return nullptr;
     }
     call->backing_off = true;
-    call->timer.expires_after(backoff);
-    call->timer.async_wait([this, call](boost::system::error_code) {
+    if (!call->timer) call->timer.emplace(executor_);
+    if (!call->own) listenToCaller(call);  // the slot is the attempt's no more
+    call->timer->expires_after(backoff);
+    call->timer->async_wait([this, call](boost::system::error_code) {
       call->backing_off = false;
       if (call->done) return;
       if (call->cancelled) {

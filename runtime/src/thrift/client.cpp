@@ -113,6 +113,11 @@ void ThriftClient::applyMethodPolicies(std::string_view service,
       }
     }
   }
+  // A policy equal to the retry options' defaults changes nothing: skip the per-call lookup.
+  for (const auto& [name, policy] : policies_) {
+    policies_matter_ = policies_matter_ || policy.idempotent != config_.retry.idempotent ||
+                       policy.timeout || !policy.retryable_exceptions.empty();
+  }
 }
 
 const MethodPolicy* ThriftClient::methodPolicy(const std::string& method) const {
@@ -121,7 +126,7 @@ const MethodPolicy* ThriftClient::methodPolicy(const std::string& method) const 
 }
 
 void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
-  if (!request.policy && !policies_.empty()) request.policy = methodPolicy(request.method);
+  if (!request.policy && policies_matter_) request.policy = methodPolicy(request.method);
   if (request.deadline.isInfinite() && request.policy && request.policy->timeout) {
     request.deadline = Deadline::after(*request.policy->timeout);
   }

@@ -11,7 +11,7 @@ namespace {
 using namespace std::chrono_literals;
 using State = CircuitBreaker::State;
 
-struct Fixture : ::testing::Test {
+struct CircuitBreakerTest : ::testing::Test {
   CircuitBreaker make(int max_failures) {
     CircuitBreakerOptions o;
     o.max_failures = max_failures;
@@ -23,7 +23,7 @@ struct Fixture : ::testing::Test {
   Clock::time_point now = Clock::time_point{} + 1h;
 };
 
-TEST_F(Fixture, OpensAfterMaxFailuresWithinTheTimeUnit) {
+TEST_F(CircuitBreakerTest, OpensAfterMaxFailuresWithinTheTimeUnit) {
   auto breaker = make(3);
   EXPECT_FALSE(breaker.recordFailure());
   now += 4s;
@@ -35,7 +35,7 @@ TEST_F(Fixture, OpensAfterMaxFailuresWithinTheTimeUnit) {
   EXPECT_FALSE(breaker.admitting());
 }
 
-TEST_F(Fixture, FailuresSpreadWiderThanTheTimeUnitKeepItClosed) {
+TEST_F(CircuitBreakerTest, FailuresSpreadWiderThanTheTimeUnitKeepItClosed) {
   auto breaker = make(3);
   for (int i = 0; i < 20; ++i) {
     EXPECT_FALSE(breaker.recordFailure());
@@ -44,7 +44,7 @@ TEST_F(Fixture, FailuresSpreadWiderThanTheTimeUnitKeepItClosed) {
   EXPECT_EQ(breaker.state(), State::kClosed);
 }
 
-TEST_F(Fixture, HalfOpenAdmitsOneProbeWhoseSuccessCloses) {
+TEST_F(CircuitBreakerTest, HalfOpenAdmitsOneProbeWhoseSuccessCloses) {
   auto breaker = make(1);
   EXPECT_TRUE(breaker.recordFailure());
   now += 29s;
@@ -60,7 +60,7 @@ TEST_F(Fixture, HalfOpenAdmitsOneProbeWhoseSuccessCloses) {
   EXPECT_TRUE(breaker.tryAcquire());
 }
 
-TEST_F(Fixture, AFailedProbeOpensItAgainForAnotherResetTimeout) {
+TEST_F(CircuitBreakerTest, AFailedProbeOpensItAgainForAnotherResetTimeout) {
   auto breaker = make(1);
   breaker.recordFailure();
   now += 30s;
@@ -70,7 +70,7 @@ TEST_F(Fixture, AFailedProbeOpensItAgainForAnotherResetTimeout) {
   EXPECT_EQ(breaker.reopensAt(), now + 30s);
 }
 
-TEST_F(Fixture, AProbeEndedWithoutVerdictFreesTheSlot) {
+TEST_F(CircuitBreakerTest, AProbeEndedWithoutVerdictFreesTheSlot) {
   auto breaker = make(1);
   breaker.recordFailure();
   now += 30s;
@@ -79,7 +79,7 @@ TEST_F(Fixture, AProbeEndedWithoutVerdictFreesTheSlot) {
   EXPECT_TRUE(breaker.tryAcquire());
 }
 
-TEST_F(Fixture, OffByDefaultAndValidated) {
+TEST_F(CircuitBreakerTest, OffByDefaultAndValidated) {
   CircuitBreaker off{CircuitBreakerOptions{}};
   EXPECT_FALSE(off.enabled());
   for (int i = 0; i < 100; ++i) EXPECT_FALSE(off.recordFailure());

@@ -227,7 +227,7 @@ TEST(RetryFilter, TheTraceListsEveryAttempt) {
     std::rethrow_exception(outcome.error);
   } catch (const Error& e) {
     ASSERT_NE(e.trace(), nullptr);
-    EXPECT_EQ(e.trace()->attempts().size(), 3u);
+    EXPECT_EQ(e.trace()->size(), 3u);
     EXPECT_STREQ(e.message(), "reset");
   }
 }

@@ -7,9 +7,12 @@
 //   127.0.0.1:9002 TimeoutError (...) 50.0ms; ended by: retry budget]
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scales/core/deadline.h"
@@ -29,24 +32,38 @@ struct Attempt {
   std::string endpoint;  // host:port
   AttemptKind kind = AttemptKind::kFirst;
   bool finished = false;
-  std::string outcome;  // "ok", or the error's type and message
+  std::exception_ptr error;     // null: the attempt succeeded (described only when rendered)
+  std::string outcome() const;  // "ok", or the error's type and message
   Duration took{};
 };
 
+// Every call has one (inside the deadline filter's per-call state), so the first attempts are
+// stored inline: tracing a call that succeeds at once allocates nothing.
 class CallTrace {
  public:
   // Records an attempt reaching `endpoint`; returns its index for finish().
-  size_t start(std::string endpoint, AttemptKind kind);
+  size_t start(std::string_view endpoint, AttemptKind kind);
   void finish(size_t index, const std::exception_ptr& error, Duration took);
   // What ended the call, when a limit did (e.g. "deadline", "retry budget", "max retries").
   void endedBy(std::string limit) { ended_by_ = std::move(limit); }
 
-  const std::vector<Attempt>& attempts() const { return attempts_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const Attempt& operator[](size_t i) const {
+    return i < kInline ? inline_[i] : overflow_[i - kInline];
+  }
+  // Whether an attempt of this call went to `endpoint` (finished or not).
+  bool tried(std::string_view endpoint) const;
   const std::string& endedBy() const { return ended_by_; }
   std::string render() const;
 
  private:
-  std::vector<Attempt> attempts_;
+  static constexpr size_t kInline = 2;
+  Attempt& at(size_t i) { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
+
+  std::array<Attempt, kInline> inline_{};
+  std::vector<Attempt> overflow_;
+  size_t size_ = 0;
   std::string ended_by_;
 };
 

@@ -23,7 +23,9 @@ class LatencyWindow {
       Duration window = std::chrono::seconds(10),
       std::function<Clock::time_point()> clock = [] { return Clock::now(); });
 
-  void record(Duration latency);
+  void record(Duration latency) { record(latency, clock_()); }
+  // For callers that have just read the clock (it is not free on the hot path).
+  void record(Duration latency, Clock::time_point now);
   // The latency `percentile` (0-100) of the calls recorded in the window, rounded up to its
   // bucket's upper bound (within 9%); nullopt until `min_samples` calls are in the window.
   std::optional<Duration> percentile(double percentile, int64_t min_samples = 1) const;
@@ -33,7 +35,7 @@ class LatencyWindow {
   using Buckets = std::array<int64_t, kSubBuckets * kOctaves + 1>;
   static size_t bucketOf(Duration latency);
   static Duration upperBound(size_t bucket);
-  void rotate() const;
+  void rotate(Clock::time_point now) const;
 
   Duration half_;
   std::function<Clock::time_point()> clock_;

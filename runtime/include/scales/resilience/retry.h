@@ -35,8 +35,8 @@ struct RetryOptions {
   bool idempotent = false;
 };
 
-// `latencies` receives every successful attempt's latency and supplies the median that a retry
-// must fit in. `classify` names replies that are retryable failures (may be null).
+// `latencies` (fed by the nodes with every successful attempt's latency) supplies the median
+// that a retry must fit in. `classify` names replies that are retryable failures (may be null).
 std::unique_ptr<RpcService> retryFilter(std::unique_ptr<RpcService> next,
                                         const RetryOptions& options,
                                         std::shared_ptr<RetryBudget> budget,

@@ -62,6 +62,7 @@ class ThriftClient {
   boost::asio::any_io_executor executor_;
   std::unique_ptr<RpcService> stack_;
   std::unordered_map<std::string, MethodPolicy> policies_;
+  bool policies_matter_ = false;  // false: every policy is the default, so calls skip the lookup
   std::shared_ptr<resilience::AttemptCounters> counters_ =
       std::make_shared<resilience::AttemptCounters>();
 };
