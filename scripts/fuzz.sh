@@ -11,9 +11,10 @@ mkdir -p "$out"
 flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Iruntime/include)
 
-# mux_frame: the Mux decoder is pure, so it builds alone.
+# mux_frame: the Mux decoder is pure, so it builds alone (with call_trace.cpp, which renders the
+# attempt traces its errors may carry).
 clang++ "${flags[@]}" tests/fuzz/mux_frame_fuzz.cpp runtime/src/mux/frame.cpp \
-  -o "$out/mux_frame_fuzz"
+  runtime/src/core/call_trace.cpp -o "$out/mux_frame_fuzz"
 corpus="$out/mux_frame_corpus"
 mkdir -p "$corpus"
 # Seeds: a tinit check marker, a Tdispatch with a context, a ping, a lease.
