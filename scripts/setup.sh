@@ -11,6 +11,7 @@ packages=(
   libboost1.81-dev                       # Asio, Beast
   libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator
   libgtest-dev libgmock-dev libbenchmark-dev                # tests and benchmarks
+  curl                                   # a real HTTP client for the metrics endpoint's test
 )
 
 missing=()

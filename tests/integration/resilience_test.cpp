@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "Flaky.scales.h"
+#include "scales/metrics/export.h"
 #include "scales/server/thrift_server.h"
 #include "support/child_process.h"
 #include "support/fault_peer.h"
@@ -22,17 +23,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-struct Backend {
-  explicit Backend(std::string name)
-      : handler(std::make_shared<FlakyHandler>(std::move(name))),
-        server(std::make_shared<flaky::FlakyDispatcher>(handler)) {
-    server.start();
-  }
-  ~Backend() { handler->stop(); }
-  std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
-  std::shared_ptr<FlakyHandler> handler;
-  server::ThriftServer server;
-};
+using Backend = FlakyServer;
 
 // A Flaky backend in its own process.
 struct BackendProcess {
@@ -85,7 +76,7 @@ std::vector<std::string> readLoad(flaky::FlakyClient& client, int count, int par
 
 int64_t extraAttempts(const flaky::FlakyClient& client) {
   const auto& c = client.thriftClient()->attemptCounters();
-  return c.requeues.load() + c.retries.load();
+  return c.requeues->value() + c.retries->value();
 }
 
 TEST(Resilience, KillNineOfOneOfThreeBackendsUnderLoad) {
@@ -172,7 +163,10 @@ TEST(Resilience, AllBackendsDownFailFastAndTheBudgetCapsAttempts) {
                     // calls keep finding a node to try and only the budget limits requeues.
                     "?accrual_backoff_ms=1&accrual_backoff_max_ms=2&retry_percent=0.1"
                     "&retry_min_per_second=0";
-  auto client = flaky::FlakyClient::make(uri);
+  metrics::Registry registry;  // this client's counts alone
+  ClientConfig config;
+  config.metrics = &registry;
+  auto client = flaky::FlakyClient::make(uri, config);
   int unavailable = 0;
   const int calls = 400;
   for (int i = 0; i < calls; ++i) {
@@ -187,12 +181,19 @@ TEST(Resilience, AllBackendsDownFailFastAndTheBudgetCapsAttempts) {
     EXPECT_LT(Clock::now() - started, 200ms) << "call " << i << " did not fail fast";
   }
   EXPECT_GT(unavailable, 0);
-  const auto& counters = client.thriftClient()->attemptCounters();
-  EXPECT_EQ(counters.calls.load(), calls);
+  // Read back from the metrics registry, as an operator would.
+  auto service = metrics::aggregate(registry.snapshot());
+  auto count = [&service](const std::string& name) {
+    for (const auto& c : service.counters) {
+      if (c.key.name == name) return c.value;
+    }
+    return int64_t{-1};
+  };
+  EXPECT_EQ(count("calls"), calls);
   // 10% of the calls, and no per-second floor: at most 40 extra attempts, where 3 requeues per
   // call would have made 1200.
-  EXPECT_LE(extraAttempts(client), calls / 10);
-  EXPECT_GT(counters.budget_exhausted.load(), 0);
+  EXPECT_LE(count("requeues") + count("retries"), calls / 10);
+  EXPECT_GT(count("budget_exhausted"), 0);
 }
 
 Duration p99(std::vector<Duration> samples) {
@@ -227,7 +228,7 @@ TEST(Resilience, BackupRequestsCutTheTailOfASlowBackend) {
       ms(without), ms(with));
   EXPECT_GE(without, 40ms);
   EXPECT_LT(with * 4, without);
-  EXPECT_GT(hedged.thriftClient()->attemptCounters().backups.load(), 0);
+  EXPECT_GT(hedged.thriftClient()->attemptCounters().backups->value(), 0);
 }
 
 TEST(Resilience, TheIdlPolicyIsEnforced) {

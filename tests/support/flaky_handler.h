@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "Flaky.scales.h"
+#include "scales/server/thrift_server.h"
 
 namespace scales::testing {
 
@@ -41,6 +42,20 @@ class FlakyHandler : public flaky::FlakyAsyncHandler {
   std::unique_ptr<boost::asio::io_context> timers_ = std::make_unique<boost::asio::io_context>();
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;
+};
+
+// An in-process Flaky server on 127.0.0.1 (any port).
+struct FlakyServer {
+  explicit FlakyServer(std::string name)
+      : handler(std::make_shared<FlakyHandler>(std::move(name))),
+        server(std::make_shared<flaky::FlakyDispatcher>(handler)) {
+    server.start();
+  }
+  ~FlakyServer() { handler->stop(); }  // while the server is still alive
+  std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
+
+  std::shared_ptr<FlakyHandler> handler;
+  server::ThriftServer server;
 };
 
 }  // namespace scales::testing

@@ -12,14 +12,16 @@ namespace asio = boost::asio;
 BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                                  std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
                                  asio::any_io_executor executor, std::string uri_text,
-                                 const resilience::OutlierOptions& outliers)
+                                 const resilience::OutlierOptions& outliers,
+                                 std::shared_ptr<const ClientMetrics> metrics)
     : resolver_(std::move(resolver)),
       balancer_(std::move(balancer)),
       make_node_(std::move(nodes)),
       executor_(executor),
       uri_text_(std::move(uri_text)),
       outliers_(outliers),
-      outlier_timer_(executor) {
+      outlier_timer_(executor),
+      metrics_(std::move(metrics)) {
   resolver_->start([this](const discovery::ResolverUpdate& update) { onUpdate(update); });
   if (outliers.interval > Duration::zero()) sweepOutliers();
 }
@@ -87,6 +89,7 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
     nodes_ = std::move(next);
     balancer_->update(view);
     last_error_.clear();
+    reportBalancer();
   }
   resolved_ = true;
   while (!pending_.empty()) {
@@ -127,7 +130,18 @@ NodeService* BalancedService::pick(const Request& request) {
   return node;
 }
 
+// The balancer's gauges, refreshed on updates and every 256 calls (health changes in between
+// show up within that many calls, at no per-call cost).
+void BalancedService::reportBalancer() {
+  if (!metrics_) return;
+  auto stats = balancer_->stats();
+  metrics_->balancer_size->set(static_cast<int64_t>(stats.size));
+  metrics_->balancer_live->set(static_cast<int64_t>(stats.live));
+  metrics_->balancer_aperture->set(static_cast<int64_t>(stats.aperture));
+}
+
 void BalancedService::route(Request request, Handler handler) {
+  if ((++routed_ & 255) == 0) reportBalancer();
   auto* node = pick(request);
   if (node == nullptr) {
     std::string why = "no endpoints for " + uri_text_;

@@ -25,7 +25,8 @@ class BalancedService final : public RpcService {
   BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                   std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
                   boost::asio::any_io_executor executor, std::string uri_text,
-                  const resilience::OutlierOptions& outliers = {});
+                  const resilience::OutlierOptions& outliers = {},
+                  std::shared_ptr<const ClientMetrics> metrics = nullptr);
   ~BalancedService() override;
 
   void call(Request request, Handler handler) override;
@@ -36,6 +37,7 @@ class BalancedService final : public RpcService {
   void route(Request request, Handler handler);
   NodeService* pick(const Request& request);
   void sweepOutliers();
+  void reportBalancer();
 
   std::unique_ptr<discovery::Resolver> resolver_;
   std::unique_ptr<balancer::Balancer> balancer_;
@@ -49,6 +51,8 @@ class BalancedService final : public RpcService {
   std::string last_error_;
   resilience::OutlierDetector outliers_;
   boost::asio::steady_timer outlier_timer_;
+  std::shared_ptr<const ClientMetrics> metrics_;
+  uint32_t routed_ = 0;
 };
 
 }  // namespace scales::client

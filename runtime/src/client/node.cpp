@@ -23,6 +23,7 @@ NodeService::NodeService(discovery::Endpoint endpoint, const NodeOptions& option
       revive_timer_(executor),
       breaker_timer_(executor),
       eject_timer_(executor),
+      metrics_(options.metrics ? options.metrics->endpoint(address_) : nullptr),
       executor_(executor) {}
 
 void NodeService::start() {
@@ -50,7 +51,12 @@ void NodeService::close() {
 void NodeService::refreshAvailability() {
   bool available = accrual_.state() != resilience::FailureAccrual::State::kDead &&
                    breaker_.admitting() && healthy_ && !ejected_;
-  if (available != this->available()) setAvailable(available);
+  if (available == this->available()) return;
+  setAvailable(available);
+  if (metrics_) {
+    metrics_->state_changes->add();
+    metrics_->available->set(available ? 1 : 0);
+  }
 }
 
 void NodeService::call(Request request, Handler handler) {
@@ -66,6 +72,10 @@ void NodeService::call(Request request, Handler handler) {
     refreshAvailability();  // a half-open breaker's probe is out: no more calls until it ends
   }
   callStarted();
+  if (metrics_) {
+    metrics_->requests->add();
+    metrics_->pending->add(1);
+  }
   auto started = Clock::now();
   auto slot = asio::get_associated_cancellation_slot(handler);
   Deadline deadline = request.deadline;
@@ -111,6 +121,16 @@ Verdict judge(const std::exception_ptr& error, Deadline deadline) {
 void NodeService::finished(const std::exception_ptr& error, Clock::time_point now, Duration took,
                            Deadline deadline) {
   callFinished(now, took);
+  if (metrics_) {
+    metrics_->pending->add(-1);
+    metrics_->connections->set(static_cast<int64_t>(pool_->size()));
+    if (error) {
+      metrics_->failed(errorTypeName(error));
+    } else {
+      metrics_->successes->add();
+      metrics_->latency->record(took);
+    }
+  }
   Verdict verdict = error ? judge(error, deadline) : Verdict::kIgnore;
   if (!error || verdict != Verdict::kIgnore) {
     ++interval_.requests;

@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "scales/balancer/node.h"
+#include "scales/client/client_metrics.h"
 #include "scales/health/health_check.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/circuit_breaker.h"
@@ -31,6 +32,8 @@ struct NodeOptions {
   health::HealthCheckOptions health;
   // Receives every successful call's latency (the client's window for backups and retries).
   std::shared_ptr<resilience::LatencyWindow> latencies;
+  // Makes the endpoint's metrics.
+  std::shared_ptr<const ClientMetrics> metrics;
 };
 
 class NodeService final : public balancer::Node,
@@ -86,6 +89,7 @@ class NodeService final : public balancer::Node,
   resilience::OutlierSample interval_;
   Duration interval_latency_{};
   std::string last_failure_;
+  std::unique_ptr<EndpointMetrics> metrics_;
   boost::asio::any_io_executor executor_;
 };
 

@@ -16,8 +16,13 @@ namespace scales::client {
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
                                        PoolFactory pools, boost::asio::any_io_executor executor,
                                        ReplyClassifier classify,
-                                       std::shared_ptr<resilience::AttemptCounters> counters) {
-  if (!counters) counters = std::make_shared<resilience::AttemptCounters>();
+                                       std::shared_ptr<const ClientMetrics> metrics) {
+  if (!metrics) {
+    metrics = std::make_shared<ClientMetrics>(
+        config.metrics ? *config.metrics : metrics::defaultRegistry(),
+        config.name.empty() ? uri.text : config.name);
+  }
+  auto counters = metrics->attempts;
   // Bottom: per endpoint, the protocol's pool of connections (one multiplexed Mux session, or
   // a watermark pool of exclusive connections), behind the endpoint's concurrency limit so that
   // queued calls count as the node's load; the node records attempts, reports load and health
@@ -25,8 +30,12 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
   // One latency window per client: the nodes feed it; backups fire at its percentile, and
   // retries must fit its median in what is left of the deadline.
   auto latencies = std::make_shared<resilience::LatencyWindow>();
-  NodeOptions node_options{config.balancer_options.ewma_decay, config.failure_accrual,
-                           config.breaker, config.health_check, latencies};
+  NodeOptions node_options{config.balancer_options.ewma_decay,
+                           config.failure_accrual,
+                           config.breaker,
+                           config.health_check,
+                           latencies,
+                           metrics};
   resilience::CircuitBreaker{config.breaker};  // validates the options now
   if (!config.health_check.probe.empty()) health::makeProbe(config.health_check.probe);
   auto make_node = [pools, executor, limit = config.concurrency,
@@ -45,7 +54,7 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
   auto balanced = std::make_unique<BalancedService>(
       discovery::makeResolver(uri, executor),
       balancer::makeBalancer(config.balancer, config.balancer_options), std::move(make_node),
-      executor, uri.text, config.outliers);
+      executor, uri.text, config.outliers, metrics);
 
   // One retry budget per client: requeues, retries and backups all draw on it.
   auto budget = std::make_shared<resilience::RetryBudget>(config.retry_budget);
@@ -63,7 +72,7 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
 
   // Top: the deadline owns the caller's handler, so every layer below may be cancelled by it and
   // the caller hears back exactly once; it spans every retry.
-  return resilience::deadlineFilter(std::move(retried), executor);
+  return resilience::deadlineFilter(std::move(retried), executor, metrics->timeouts);
 }
 
 }  // namespace scales::client

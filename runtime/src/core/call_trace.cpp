@@ -79,39 +79,48 @@ std::string CallTrace::render() const {
   return out + "]";
 }
 
-std::string describeError(const std::exception_ptr& error) {
-  auto described = [](const char* type, const char* message) {
-    std::string text = type;
-    text += " (";
-    text += message;
-    text += ')';
-    return text;
-  };
+const char* errorTypeName(const std::exception_ptr& error) {
   try {
     std::rethrow_exception(error);
-  } catch (const TimeoutError& e) {
-    return described("TimeoutError", e.message());
-  } catch (const CancelledError& e) {
-    return described("CancelledError", e.message());
-  } catch (const UnavailableError& e) {
-    return described("UnavailableError", e.message());
-  } catch (const NackError& e) {
-    return described("NackError", e.message());
-  } catch (const RejectedError& e) {
-    return described("RejectedError", e.message());
-  } catch (const ConnectFailedError& e) {
-    return described("ConnectFailedError", e.message());
-  } catch (const ConnectionError& e) {
-    return described("ConnectionError", e.message());
-  } catch (const ProtocolError& e) {
-    return described("ProtocolError", e.message());
-  } catch (const Error& e) {
-    return described("Error", e.message());
-  } catch (const std::exception& e) {
-    return described("exception", e.what());
+  } catch (const TimeoutError&) {
+    return "TimeoutError";
+  } catch (const CancelledError&) {
+    return "CancelledError";
+  } catch (const UnavailableError&) {
+    return "UnavailableError";
+  } catch (const NackError&) {
+    return "NackError";
+  } catch (const RejectedError&) {
+    return "RejectedError";
+  } catch (const ConnectFailedError&) {
+    return "ConnectFailedError";
+  } catch (const ConnectionError&) {
+    return "ConnectionError";
+  } catch (const ProtocolError&) {
+    return "ProtocolError";
+  } catch (const ApplicationError&) {
+    return "ApplicationError";
+  } catch (const Error&) {
+    return "Error";
   } catch (...) {
-    return "unknown error";
+    return "exception";
   }
+}
+
+std::string describeError(const std::exception_ptr& error) {
+  std::string text = errorTypeName(error);
+  text += " (";
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    text += e.message();
+  } catch (const std::exception& e) {
+    text += e.what();
+  } catch (...) {
+    text += "unknown";
+  }
+  text += ')';
+  return text;
 }
 
 }  // namespace scales

@@ -59,10 +59,10 @@ class BackupFilter final : public RpcFilter {
     call->timer.async_wait([this, call](boost::system::error_code ec) {
       if (ec || call->done || !call->out[0]) return;
       if (!budget_->tryWithdraw()) {
-        counters_->budget_exhausted.fetch_add(1, std::memory_order_relaxed);
+        counters_->budget_exhausted->add();
         return;
       }
-      counters_->backups.fetch_add(1, std::memory_order_relaxed);
+      counters_->backups->add();
       send(call, 1);
     });
     send(call, 0);

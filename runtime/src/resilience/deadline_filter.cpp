@@ -50,8 +50,11 @@ struct CallState {
 
 class DeadlineFilter final : public RpcFilter {
  public:
-  DeadlineFilter(std::unique_ptr<RpcService> next, asio::any_io_executor executor)
-      : RpcFilter(std::move(next)), executor_(std::move(executor)) {}
+  DeadlineFilter(std::unique_ptr<RpcService> next, asio::any_io_executor executor,
+                 std::shared_ptr<metrics::Counter> timeouts)
+      : RpcFilter(std::move(next)),
+        executor_(std::move(executor)),
+        timeouts_(std::move(timeouts)) {}
 
   void call(Request request, Handler handler) override {
     if (request.deadline.expired()) {
@@ -66,8 +69,10 @@ class DeadlineFilter final : public RpcFilter {
     if (!request.deadline.isInfinite()) {
       state->timer.expires_at(request.deadline.at());
       // The message is built only if the deadline fires: most calls never need it.
-      state->timer.async_wait([state, method = request.method](boost::system::error_code ec) {
+      state->timer.async_wait([state, timeouts = timeouts_.get(),
+                               method = request.method](boost::system::error_code ec) {
         if (ec) return;
+        if (timeouts) timeouts->add();
         auto trace = std::make_shared<CallTrace>(state->trace);
         trace->endedBy("deadline");
         state->abort(TimeoutError(timeoutText(method)).withTrace(std::move(trace)));
@@ -95,13 +100,16 @@ class DeadlineFilter final : public RpcFilter {
   }
 
   asio::any_io_executor executor_;
+  std::shared_ptr<metrics::Counter> timeouts_;
 };
 
 }  // namespace
 
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
-                                           asio::any_io_executor executor) {
-  return std::make_unique<DeadlineFilter>(std::move(next), std::move(executor));
+                                           asio::any_io_executor executor,
+                                           std::shared_ptr<metrics::Counter> timeouts) {
+  return std::make_unique<DeadlineFilter>(std::move(next), std::move(executor),
+                                          std::move(timeouts));
 }
 
 }  // namespace scales::resilience

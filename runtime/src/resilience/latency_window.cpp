@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/resilience/latency_window.h"
 
-#include <bit>
 #include <cmath>
 
 namespace scales::resilience {
@@ -9,25 +8,19 @@ namespace scales::resilience {
 LatencyWindow::LatencyWindow(Duration window, std::function<Clock::time_point()> clock)
     : half_(window / 2), clock_(std::move(clock)), current_started_(clock_()) {}
 
-size_t LatencyWindow::bucketOf(Duration latency) {
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
-  if (micros < 1) return 0;
-  auto value = static_cast<uint64_t>(micros);
-  int octave = std::bit_width(value) - 1;  // value in [2^octave, 2^(octave+1))
-  if (octave >= kOctaves) return kSubBuckets * kOctaves;
-  // Which eighth of the octave: the three bits after the leading one.
-  uint64_t sub = octave >= 3 ? (value >> (octave - 3)) & 7 : (value << (3 - octave)) & 7;
-  return static_cast<size_t>(octave) * kSubBuckets + sub + 1;
+namespace {
+using metrics::HistogramSnapshot;
+
+size_t bucketOf(Duration latency) {
+  return HistogramSnapshot::bucketOf(
+      std::chrono::duration_cast<std::chrono::microseconds>(latency).count());
 }
 
-Duration LatencyWindow::upperBound(size_t bucket) {
-  if (bucket == 0) return std::chrono::microseconds(1);
-  size_t octave = (bucket - 1) / kSubBuckets;
-  size_t sub = (bucket - 1) % kSubBuckets;
-  double micros =
-      std::ldexp(1.0 + static_cast<double>(sub + 1) / kSubBuckets, static_cast<int>(octave));
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::micro>(micros));
+Duration upperBound(size_t bucket) {
+  return std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double, std::micro>(HistogramSnapshot::upperBoundMicros(bucket)));
 }
+}  // namespace
 
 void LatencyWindow::rotate(Clock::time_point now) const {
   if (now - current_started_ < half_) return;

@@ -66,4 +66,11 @@ int64_t RetryBudget::available() const {
   return (reserve_ + sum()) / withdraw_;
 }
 
+AttemptCounters::AttemptCounters(metrics::Registry& registry, const metrics::Labels& labels)
+    : calls(registry.counter("calls", labels)),
+      requeues(registry.counter("requeues", labels)),
+      retries(registry.counter("retries", labels)),
+      backups(registry.counter("backups", labels)),
+      budget_exhausted(registry.counter("budget_exhausted", labels)) {}
+
 }  // namespace scales::resilience

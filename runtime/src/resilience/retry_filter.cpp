@@ -83,7 +83,7 @@ class RetryFilter final : public RpcFilter {
 
   void call(Request request, Handler handler) override {
     budget_->deposit();
-    counters_->calls.fetch_add(1, std::memory_order_relaxed);
+    counters_->calls->add();
     if (!request.trace) request.trace = std::make_shared<CallTrace>();
     auto call = std::allocate_shared<RetryCall>(asio::recycling_allocator<RetryCall>(),
                                                 std::move(request), std::move(handler));
@@ -185,7 +185,7 @@ class RetryFilter final : public RpcFilter {
     if (call->request.deadline.expired()) return "deadline";
     if (!withdraw()) return "retry budget";
     ++call->requeues;
-    counters_->requeues.fetch_add(1, std::memory_order_relaxed);
+    counters_->requeues->add();
     send(call, AttemptKind::kRequeue);
     return nullptr;
   }
@@ -199,7 +199,7 @@ class RetryFilter final : public RpcFilter {
     }
     if (!withdraw()) return "retry budget";
     ++call->retries;
-    counters_->retries.fetch_add(1, std::memory_order_relaxed);
+    counters_->retries->add();
     if (backoff <= Duration::zero()) {
       send(call, AttemptKind::kRetry);
       return nullptr;
@@ -224,7 +224,7 @@ class RetryFilter final : public RpcFilter {
 
   bool withdraw() {
     if (budget_->tryWithdraw()) return true;
-    counters_->budget_exhausted.fetch_add(1, std::memory_order_relaxed);
+    counters_->budget_exhausted->add();
     return false;
   }
 

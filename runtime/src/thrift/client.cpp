@@ -21,10 +21,14 @@ std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, Clie
   applyUriOptions(uri, config);
   std::unique_ptr<Runtime> runtime;
   if (!config.executor) runtime = std::make_unique<Runtime>(1);
+  if (config.name.empty()) config.name = uri.text;
   std::shared_ptr<ThriftClient> client(new ThriftClient(std::move(config), std::move(runtime)));
+  client->metrics_ = std::make_shared<client::ClientMetrics>(
+      client->config_.metrics ? *client->config_.metrics : metrics::defaultRegistry(),
+      client->config_.name);
   auto executor = client->executor_;
   client->stack_ = client::buildStack(uri, client->config_, poolFactory(client->config_), executor,
-                                      retryableReply, client->counters_);
+                                      retryableReply, client->metrics_);
   return client;
 }
 

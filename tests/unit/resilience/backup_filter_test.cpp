@@ -54,7 +54,7 @@ TEST(BackupFilter, ASlowFirstCopyIsHedgedAndTheLoserCancelled) {
   EXPECT_EQ(h.service->attempts, 2);
   EXPECT_EQ(h.service->kinds[1], AttemptKind::kBackup);
   EXPECT_EQ(h.service->cancelled, 1);
-  EXPECT_EQ(h.counters->backups.load(), 1);
+  EXPECT_EQ(h.counters->backups->value(), 1);
 }
 
 TEST(BackupFilter, AFastReplyNeedsNoBackup) {
@@ -83,7 +83,7 @@ TEST(BackupFilter, NoBackupsWithoutBudget) {
   Harness h({reply("slow", 50ms)}, 100, empty);
   EXPECT_EQ(h.call().second, "slow");
   EXPECT_EQ(h.service->attempts, 1);
-  EXPECT_EQ(h.counters->budget_exhausted.load(), 1);
+  EXPECT_EQ(h.counters->budget_exhausted->value(), 1);
 }
 
 TEST(BackupFilter, OffMeansTheServiceItself) {

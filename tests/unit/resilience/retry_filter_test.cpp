@@ -77,7 +77,7 @@ TEST(RetryFilter, RequeuesCallsNoServerSawWhateverTheMethod) {
   EXPECT_EQ(outcome.payload, "third");
   EXPECT_EQ(h.service->attempts, 3);
   EXPECT_EQ(h.service->kinds[1], AttemptKind::kRequeue);
-  EXPECT_EQ(h.counters->requeues.load(), 2);
+  EXPECT_EQ(h.counters->requeues->value(), 2);
 }
 
 TEST(RetryFilter, RequeuesStopAtTheCapAndTheErrorNamesIt) {
@@ -101,7 +101,7 @@ TEST(RetryFilter, ABrokenConnectionIsRetriedOnlyForIdempotentMethods) {
   EXPECT_FALSE(outcome.error);
   EXPECT_EQ(outcome.payload, "again");
   EXPECT_EQ(idempotent.service->kinds[1], AttemptKind::kRetry);
-  EXPECT_EQ(idempotent.counters->retries.load(), 1);
+  EXPECT_EQ(idempotent.counters->retries->value(), 1);
 }
 
 TEST(RetryFilter, TheClientDefaultMakesEveryMethodIdempotent) {
@@ -174,9 +174,9 @@ TEST(RetryFilter, TheBudgetCapsExtraAttemptsAcrossCalls) {
   int extra = h.service->attempts - 500;
   EXPECT_LE(extra, 50);  // 10% of 500
   EXPECT_GE(extra, 45);  // and the budget was used, not wasted
-  EXPECT_EQ(h.counters->requeues.load(), extra);
+  EXPECT_EQ(h.counters->requeues->value(), extra);
   EXPECT_GT(refused, 400);
-  EXPECT_EQ(h.counters->budget_exhausted.load(), refused);
+  EXPECT_EQ(h.counters->budget_exhausted->value(), refused);
 }
 
 TEST(RetryFilter, AnAttemptTimeoutCancelsTheAttemptAndRetriesIdempotentCalls) {

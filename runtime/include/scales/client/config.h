@@ -14,6 +14,7 @@
 #include "scales/core/method_policy.h"
 #include "scales/discovery/uri.h"
 #include "scales/health/health_check.h"
+#include "scales/metrics/registry.h"
 #include "scales/mux/client.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/backup.h"
@@ -28,8 +29,11 @@
 namespace scales {
 
 struct ClientConfig {
-  // Names the client in errors and metrics.
-  std::string name = "scales";
+  // Names the client in metrics (the "service" label); empty: the IDL service's name for
+  // generated clients, else the URI.
+  std::string name;
+  // Where the client records its metrics; null: metrics::defaultRegistry().
+  metrics::Registry* metrics = nullptr;
   // Whole-call budget, from the call until its reply (scales' ThriftMux default: 10 s).
   Duration timeout = std::chrono::seconds(10);
   // Budget for opening one TCP connection (Finagle's default: 1 s).

@@ -69,5 +69,7 @@ class CallTrace {
 
 // "TimeoutError (call to get missed its deadline)": an error's type and message, for traces.
 std::string describeError(const std::exception_ptr& error);
+// "TimeoutError": the scales error type's name ("exception" for other exceptions).
+const char* errorTypeName(const std::exception_ptr& error);
 
 }  // namespace scales

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // LatencyWindow: percentiles of recent call latencies, for deciding when to send a backup request
-// and whether a retry still fits in what is left of a deadline. A log-linear histogram (8 buckets
-// per doubling, 1 us to ~70 s) over two half-windows: recording is O(1), and what a percentile
-// reflects is between one half and one whole window old.
+// and whether a retry still fits in what is left of a deadline. The metrics histogram's buckets
+// (8 per doubling, 1 us to ~134 s) over two half-windows: recording is O(1), and what a
+// percentile reflects is between one half and one whole window old.
 #pragma once
 
 #include <array>
@@ -11,14 +11,12 @@
 #include <optional>
 
 #include "scales/core/deadline.h"
+#include "scales/metrics/metric.h"
 
 namespace scales::resilience {
 
 class LatencyWindow {
  public:
-  static constexpr int kSubBuckets = 8;
-  static constexpr int kOctaves = 27;  // 1 us * 2^27 ~ 134 s
-
   explicit LatencyWindow(
       Duration window = std::chrono::seconds(10),
       std::function<Clock::time_point()> clock = [] { return Clock::now(); });
@@ -32,9 +30,7 @@ class LatencyWindow {
   int64_t count() const;
 
  private:
-  using Buckets = std::array<int64_t, kSubBuckets * kOctaves + 1>;
-  static size_t bucketOf(Duration latency);
-  static Duration upperBound(size_t bucket);
+  using Buckets = std::array<int64_t, metrics::HistogramSnapshot::kBuckets>;
   void rotate(Clock::time_point now) const;
 
   Duration half_;

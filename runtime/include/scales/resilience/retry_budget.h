@@ -9,9 +9,11 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "scales/core/deadline.h"
+#include "scales/metrics/registry.h"
 
 namespace scales::resilience {
 
@@ -22,13 +24,17 @@ struct RetryBudgetOptions {
   std::function<Clock::time_point()> clock = [] { return Clock::now(); };
 };
 
-// What the budget's users did, readable from any thread (exported as metrics).
+// What the budget's users did: metrics "calls", "requeues", "retries", "backups" and
+// "budget_exhausted" under `labels` in `registry` (or unregistered counters, without one).
 struct AttemptCounters {
-  std::atomic<int64_t> calls{0};             // calls that entered the retry layer
-  std::atomic<int64_t> requeues{0};          // extra sends of calls no server saw
-  std::atomic<int64_t> retries{0};           // extra sends after retryable failures
-  std::atomic<int64_t> backups{0};           // hedged copies sent
-  std::atomic<int64_t> budget_exhausted{0};  // extra sends the budget refused
+  AttemptCounters() = default;
+  AttemptCounters(metrics::Registry& registry, const metrics::Labels& labels);
+
+  std::shared_ptr<metrics::Counter> calls = std::make_shared<metrics::Counter>();
+  std::shared_ptr<metrics::Counter> requeues = std::make_shared<metrics::Counter>();
+  std::shared_ptr<metrics::Counter> retries = std::make_shared<metrics::Counter>();
+  std::shared_ptr<metrics::Counter> backups = std::make_shared<metrics::Counter>();
+  std::shared_ptr<metrics::Counter> budget_exhausted = std::make_shared<metrics::Counter>();
 };
 
 class RetryBudget {

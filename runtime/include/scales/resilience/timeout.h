@@ -9,10 +9,13 @@
 #include <memory>
 
 #include "scales/core/service.h"
+#include "scales/metrics/metric.h"
 
 namespace scales::resilience {
 
+// `timeouts` (may be null) counts calls that missed their deadline.
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
-                                           boost::asio::any_io_executor executor);
+                                           boost::asio::any_io_executor executor,
+                                           std::shared_ptr<metrics::Counter> timeouts = nullptr);
 
 }  // namespace scales::resilience

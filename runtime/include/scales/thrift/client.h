@@ -29,7 +29,9 @@ class ThriftClient {
   Protocol protocol() const { return config_.thrift.protocol; }
   const ClientConfig& config() const { return config_; }
   // Calls, requeues, retries, backups and budget refusals so far.
-  const resilience::AttemptCounters& attemptCounters() const { return *counters_; }
+  const resilience::AttemptCounters& attemptCounters() const { return *metrics_->attempts; }
+  // Everything the client records (scales/client/client_metrics.h).
+  const client::ClientMetrics& metrics() const { return *metrics_; }
   boost::asio::any_io_executor executor() const { return executor_; }
 
   // Sends one encoded message. Callable from any thread; the handler runs on its associated
@@ -63,8 +65,7 @@ class ThriftClient {
   std::unique_ptr<RpcService> stack_;
   std::unordered_map<std::string, MethodPolicy> policies_;
   bool policies_matter_ = false;  // false: every policy is the default, so calls skip the lookup
-  std::shared_ptr<resilience::AttemptCounters> counters_ =
-      std::make_shared<resilience::AttemptCounters>();
+  std::shared_ptr<client::ClientMetrics> metrics_;
 };
 
 }  // namespace scales::thrift

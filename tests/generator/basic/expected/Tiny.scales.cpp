@@ -296,6 +296,7 @@ const std::vector<::scales::IdlMethodPolicy>& policies() {
 }  // namespace Tiny_scales
 
 TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config) {
+  if (config.name.empty()) config.name = "Tiny";
   auto scales_client = ::scales::thrift::ThriftClient::make(uri, std::move(config));
   scales_client->checkHashField("Tiny", {"a", "b", "items", "data"});
   scales_client->applyMethodPolicies("Tiny", Tiny_scales::policies());
