@@ -19,4 +19,5 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/ScalesConfigVersion.cmak
 install(FILES "${PROJECT_BINARY_DIR}/ScalesConfig.cmake"
               "${PROJECT_BINARY_DIR}/ScalesConfigVersion.cmake"
               "${PROJECT_SOURCE_DIR}/cmake/ScalesThrift.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/ScalesSystemLibraries.cmake"
         DESTINATION "${SCALES_CMAKE_DIR}")

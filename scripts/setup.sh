@@ -12,6 +12,8 @@ packages=(
   libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator
   libgtest-dev libgmock-dev libbenchmark-dev                # tests and benchmarks
   curl                                   # a real HTTP client for the metrics endpoint's test
+  zookeeper libzookeeper-mt-dev          # zk:// discovery and the announcer; a real ZooKeeper in tests
+  libc-ares-dev dnsmasq-base             # dns:// and dns+srv:// discovery; a real DNS server in tests
 )
 
 missing=()

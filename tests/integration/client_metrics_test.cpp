@@ -108,6 +108,26 @@ TEST(ClientMetrics, TheAdminEndpointServesPrometheusAndJsonToCurl) {
   EXPECT_EQ(missing.readAll(10s), "404");
 }
 
+TEST(ClientMetrics, MuxSessionsCountPingsAndTheirRoundTrips) {
+  Backend a("a");
+  metrics::Registry registry;
+  ClientConfig config;
+  config.metrics = &registry;
+  auto client = flaky::FlakyClient::make("tcp://" + a.address() + "?ping_interval_ms=10", config);
+  client.read("k", 0);  // opens the session
+  metrics::Labels at{{"service", "Flaky"}, {"endpoint", a.address()}};
+  auto give_up = Clock::now() + 5s;
+  int64_t pings = 0;
+  while (pings < 3 && Clock::now() < give_up)
+    pings = counterOf(registry.snapshot(), "mux_pings", at);
+  EXPECT_GE(pings, 3);
+  int64_t rtts = 0;
+  for (const auto& h : registry.snapshot().histograms) {
+    if (h.key.name == "mux_ping_rtt_us" && h.key.labels == at) rtts = h.histogram.count;
+  }
+  EXPECT_GE(rtts, 2);  // every ping but perhaps the last has been answered
+}
+
 TEST(ClientMetrics, AnAdminPortInUseIsAConfigError) {
   metrics::Registry registry;
   metrics::AdminServer first(registry);

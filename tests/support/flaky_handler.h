@@ -44,17 +44,19 @@ class FlakyHandler : public flaky::FlakyAsyncHandler {
   std::thread thread_;
 };
 
-// An in-process Flaky server on 127.0.0.1 (any port).
+// An in-process Flaky server on 127.0.0.1 (any port, unless options say otherwise).
 struct FlakyServer {
-  explicit FlakyServer(std::string name)
+  explicit FlakyServer(std::string name, server::ServerOptions options = {})
       : handler(std::make_shared<FlakyHandler>(std::move(name))),
-        server(std::make_shared<flaky::FlakyDispatcher>(handler)) {
+        host(options.host),
+        server(std::make_shared<flaky::FlakyDispatcher>(handler), options) {
     server.start();
   }
   ~FlakyServer() { handler->stop(); }  // while the server is still alive
-  std::string address() const { return "127.0.0.1:" + std::to_string(server.port()); }
+  std::string address() const { return host + ":" + std::to_string(server.port()); }
 
   std::shared_ptr<FlakyHandler> handler;
+  std::string host;
   server::ThriftServer server;
 };
 

@@ -89,6 +89,7 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
     nodes_ = std::move(next);
     balancer_->update(view);
     last_error_.clear();
+    empty_detail_ = update.detail;
     reportBalancer();
   }
   resolved_ = true;
@@ -145,7 +146,11 @@ void BalancedService::route(Request request, Handler handler) {
   auto* node = pick(request);
   if (node == nullptr) {
     std::string why = "no endpoints for " + uri_text_;
-    if (!last_error_.empty()) why += ": " + last_error_;
+    if (!last_error_.empty()) {
+      why += ": " + last_error_;
+    } else if (!empty_detail_.empty()) {
+      why += ": " + empty_detail_;
+    }
     completePost(executor_, std::move(handler), std::make_exception_ptr(UnavailableError(why)),
                  Response{});
     return;

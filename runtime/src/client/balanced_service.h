@@ -49,6 +49,7 @@ class BalancedService final : public RpcService {
   bool resolved_ = false;
   bool closed_ = false;
   std::string last_error_;
+  std::string empty_detail_;  // the resolver's word on why the current set is empty
   resilience::OutlierDetector outliers_;
   boost::asio::steady_timer outlier_timer_;
   std::shared_ptr<const ClientMetrics> metrics_;

@@ -11,6 +11,7 @@ EndpointMetrics::EndpointMetrics(metrics::Registry& r, metrics::Labels l)
       state_changes(registry.counter("state_changes", labels)),
       pending(registry.gauge("pending", labels)),
       connections(registry.gauge("connections", labels)),
+      pool_waiters(registry.gauge("pool_waiters", labels)),
       available(registry.gauge("available", labels)),
       latency(registry.histogram("latency_us", labels)) {
   available->set(1);

@@ -139,6 +139,11 @@ const std::map<std::string, Setter>& setters() {
       {"outlier_latency_factor", numberOf(SCALES_KNOB(outliers.latency_factor))},
       {"outlier_max_fraction", numberOf(SCALES_KNOB(outliers.max_ejection_fraction))},
       {"outlier_ejection_ms", millisOf(SCALES_KNOB(outliers.base_ejection))},
+      {"zk_session_timeout_ms", millisOf(SCALES_KNOB(discovery.zk_session_timeout))},
+      {"resolve_timeout_ms", millisOf(SCALES_KNOB(discovery.resolve_timeout))},
+      {"dns_min_refresh_ms", millisOf(SCALES_KNOB(discovery.dns_min_refresh))},
+      {"dns_max_refresh_ms", millisOf(SCALES_KNOB(discovery.dns_max_refresh))},
+      {"dns_servers", [](auto&, auto&, auto& v, ClientConfig& c) { c.discovery.dns_servers = v; }},
       {"ping_interval_ms", millisOf(SCALES_KNOB(mux.ping_interval))},
       {"max_frame_bytes", countOf(SCALES_KNOB(thrift.max_frame_bytes))},
   };

@@ -124,6 +124,7 @@ void NodeService::finished(const std::exception_ptr& error, Clock::time_point no
   if (metrics_) {
     metrics_->pending->add(-1);
     metrics_->connections->set(static_cast<int64_t>(pool_->size()));
+    metrics_->pool_waiters->set(static_cast<int64_t>(pool_->waiters()));
     if (error) {
       metrics_->failed(errorTypeName(error));
     } else {

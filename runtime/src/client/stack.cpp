@@ -52,7 +52,7 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
   // the call already tried. It sits below the deadline so that time spent waiting for the first
   // resolution counts against the call; it ejects outliers because only it sees every node.
   auto balanced = std::make_unique<BalancedService>(
-      discovery::makeResolver(uri, executor),
+      discovery::makeResolver(uri, executor, config.discovery),
       balancer::makeBalancer(config.balancer, config.balancer_options), std::move(make_node),
       executor, uri.text, config.outliers, metrics);
 

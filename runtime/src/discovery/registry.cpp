@@ -7,14 +7,20 @@ namespace scales::discovery {
 const Registry<ResolverFactory>& resolverRegistry() {
   static const Registry<ResolverFactory> registry = [] {
     Registry<ResolverFactory> r("resolver scheme");
+    r.add("dns", resolvers::dns);
+    r.add("dns+srv", resolvers::dnsSrv);
+    r.add("file", resolvers::file);
+    r.add("inet", resolvers::inet);
     r.add("tcp", resolvers::staticList);
+    r.add("zk", resolvers::zookeeper);
     return r;
   }();
   return registry;
 }
 
-std::unique_ptr<Resolver> makeResolver(const Uri& uri, boost::asio::any_io_executor executor) {
-  return resolverRegistry().get(uri.scheme)(uri, std::move(executor));
+std::unique_ptr<Resolver> makeResolver(const Uri& uri, boost::asio::any_io_executor executor,
+                                       const ResolverOptions& options) {
+  return resolverRegistry().get(uri.scheme)(uri, std::move(executor), options);
 }
 
 }  // namespace scales::discovery

@@ -19,22 +19,15 @@ class StaticListResolver final : public Resolver {
     if (uri.authority.empty()) {
       throw ConfigError("bad URI '" + uri.text + "': tcp:// needs at least one host:port");
     }
-    std::string_view rest = uri.authority;
-    while (true) {
-      auto comma = rest.find(',');
-      auto item = rest.substr(0, comma);
-      if (item.empty()) throw ConfigError("bad URI '" + uri.text + "': empty host:port in list");
-      auto hp = parseHostPort(item, uri.text);
-      endpoints_.push_back(Endpoint{hp.host, hp.port});
-      if (comma == std::string_view::npos) break;
-      rest = rest.substr(comma + 1);
+    for (auto& hp : parseHostList(uri.authority, uri.text)) {
+      endpoints_.push_back(Endpoint{std::move(hp.host), hp.port});
     }
   }
 
   void start(Listener listener) override {
     stopped_ = std::make_shared<bool>(false);
     boost::asio::post(executor_, [listener = std::move(listener), stopped = stopped_,
-                                  update = ResolverUpdate{endpoints_, {}}] {
+                                  update = ResolverUpdate{endpoints_, {}, {}}] {
       if (!*stopped) listener(update);
     });
   }
@@ -51,8 +44,8 @@ class StaticListResolver final : public Resolver {
 
 }  // namespace
 
-std::unique_ptr<Resolver> resolvers::staticList(const Uri& uri,
-                                                boost::asio::any_io_executor executor) {
+std::unique_ptr<Resolver> resolvers::staticList(const Uri& uri, Executor executor,
+                                                const ResolverOptions&) {
   return std::make_unique<StaticListResolver>(uri, std::move(executor));
 }
 

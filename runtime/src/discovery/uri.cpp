@@ -99,4 +99,17 @@ HostPort parseHostPort(std::string_view text, std::string_view uri_text) {
   return hp;
 }
 
+std::vector<HostPort> parseHostList(std::string_view list, std::string_view uri_text) {
+  if (list.empty()) fail(uri_text, "needs at least one host:port");
+  std::vector<HostPort> hosts;
+  while (true) {
+    auto comma = list.find(',');
+    auto item = list.substr(0, comma);
+    if (item.empty()) fail(uri_text, "empty host:port in list");
+    hosts.push_back(parseHostPort(item, uri_text));
+    if (comma == std::string_view::npos) return hosts;
+    list = list.substr(comma + 1);
+  }
+}
+
 }  // namespace scales::discovery

@@ -308,6 +308,7 @@ class ClientSession final : public transport::Connection,
     }
     if (std::holds_alternative<Rping>(message)) return onPingReply();
     if (auto* t = std::get_if<Tdrain>(&message)) {
+      if (options_.metrics.drains) options_.metrics.drains->add();
       encode(Rdrain{t->tag}, stream_.outbox());
       stream_.flush();
       state_ = State::kDraining;
@@ -371,6 +372,7 @@ class ClientSession final : public transport::Connection,
 
   void sendPing() {
     ping_sent_ = Clock::now();
+    if (options_.metrics.pings) options_.metrics.pings->add();
     encode(Tping{kControlTag}, stream_.outbox());
     stream_.flush();
     ping_deadline_.expires_after(options_.ping_timeout);
@@ -385,6 +387,7 @@ class ClientSession final : public transport::Connection,
   void onPingReply() {
     if (!ping_sent_) return;
     ping_rtt_ = Clock::now() - *ping_sent_;
+    if (options_.metrics.ping_rtt) options_.metrics.ping_rtt->record(*ping_rtt_);
     ping_sent_.reset();
     ping_deadline_.cancel();
     schedulePing();

@@ -27,12 +27,14 @@ std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, Clie
       client->config_.metrics ? *client->config_.metrics : metrics::defaultRegistry(),
       client->config_.name);
   auto executor = client->executor_;
-  client->stack_ = client::buildStack(uri, client->config_, poolFactory(client->config_), executor,
-                                      retryableReply, client->metrics_);
+  client->stack_ =
+      client::buildStack(uri, client->config_, poolFactory(client->config_, client->metrics_),
+                         executor, retryableReply, client->metrics_);
   return client;
 }
 
-client::PoolFactory ThriftClient::poolFactory(const ClientConfig& config) {
+client::PoolFactory ThriftClient::poolFactory(
+    const ClientConfig& config, std::shared_ptr<const client::ClientMetrics> metrics) {
   if (config.thrift.transport == Transport::kFramed) {
     FramedConnectionOptions framed{config.connect_timeout, config.thrift.max_frame_bytes};
     return [framed, pool = config.pool](const discovery::Endpoint& endpoint,
@@ -44,8 +46,14 @@ client::PoolFactory ThriftClient::poolFactory(const ClientConfig& config) {
   mux.connect_timeout = config.connect_timeout;
   mux.max_frame_bytes = config.thrift.max_frame_bytes;
   pool::SingletonPoolOptions singleton{config.pool.max_waiters};
-  return [mux, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-    return pool::pools::singleton(singleton, mux::connectionFactory(endpoint, mux, ex), ex);
+  return [mux, singleton, metrics](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+    auto options = mux;
+    auto labels = metrics->labels;
+    labels.emplace_back("endpoint", endpoint.address());
+    options.metrics = {metrics->registry.counter("mux_pings", labels),
+                       metrics->registry.histogram("mux_ping_rtt_us", labels),
+                       metrics->registry.counter("mux_drains", labels)};
+    return pool::pools::singleton(singleton, mux::connectionFactory(endpoint, options, ex), ex);
   };
 }
 

@@ -2,8 +2,9 @@
 // What a client records, under {service=<ClientConfig::name>} and, per endpoint, also
 // {endpoint=host:port}:
 //   per endpoint: requests, successes, failures{error=<type>}, latency_us (histogram), pending,
-//                 connections, available (1/0), state_changes (taken out of or put back in the
-//                 balancer's live set);
+//                 connections, pool_waiters, available (1/0), state_changes (taken out of or
+//                 put back in the balancer's live set); over Mux also mux_pings,
+//                 mux_ping_rtt_us and mux_drains;
 //   per client:   calls, requeues, retries, backups, budget_exhausted, timeouts, and the
 //                 balancer's balancer_size, balancer_live, balancer_aperture.
 // The metrics registry (scales/metrics/) rolls endpoints up to the service when exporting.
@@ -26,7 +27,7 @@ struct EndpointMetrics {
   metrics::Registry& registry;
   metrics::Labels labels;
   std::shared_ptr<metrics::Counter> requests, successes, state_changes;
-  std::shared_ptr<metrics::Gauge> pending, connections, available;
+  std::shared_ptr<metrics::Gauge> pending, connections, pool_waiters, available;
   std::shared_ptr<metrics::Histogram> latency;
   std::map<std::string, std::shared_ptr<metrics::Counter>> failures;
 };

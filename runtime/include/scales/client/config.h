@@ -12,7 +12,7 @@
 #include "scales/balancer/balancers.h"
 #include "scales/core/deadline.h"
 #include "scales/core/method_policy.h"
-#include "scales/discovery/uri.h"
+#include "scales/discovery/resolver.h"
 #include "scales/health/health_check.h"
 #include "scales/metrics/registry.h"
 #include "scales/mux/client.h"
@@ -44,6 +44,8 @@ struct ClientConfig {
   // Ring hash: the argument whose value keys each call (integer, enum or string arguments); calls
   // without it use an explicit scales::HashKeyScope, or a random key.
   std::string hash_field;
+  // Resolver knobs: ZooKeeper session timeout, first-resolution timeout, DNS refresh and servers.
+  discovery::ResolverOptions discovery;
   // Framed Thrift: exclusive connections per endpoint. (Mux uses one session per endpoint.)
   pool::WatermarkPoolOptions pool;
   // When an endpoint counts as dead, for how long, and how it comes back.

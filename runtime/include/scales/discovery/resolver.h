@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "scales/core/deadline.h"
 #include "scales/core/registry.h"
 #include "scales/discovery/endpoint.h"
 #include "scales/discovery/uri.h"
@@ -18,6 +19,22 @@ namespace scales::discovery {
 struct ResolverUpdate {
   std::vector<Endpoint> endpoints;  // the full set; meaningful when error is empty
   std::string error;                // non-empty: resolution failed, keep the last good set
+  std::string detail;  // with an empty set: why it is empty (named in "no endpoints" errors)
+};
+
+// Knobs of the resolvers that talk to a server (README, "Service discovery").
+struct ResolverOptions {
+  // zk://: the ZooKeeper session timeout (Finagle's serverset default: 10 s).
+  Duration zk_session_timeout = std::chrono::seconds(10);
+  // How long the first resolution may take before the resolver reports an error (calls then
+  // fail fast, naming it, instead of waiting out their deadlines) while it keeps trying.
+  Duration resolve_timeout = std::chrono::seconds(5);
+  // dns:// and dns+srv://: records are re-resolved when their TTL runs out, but no more often
+  // than the minimum and at least every maximum; failed lookups are retried after the minimum.
+  Duration dns_min_refresh = std::chrono::seconds(1);
+  Duration dns_max_refresh = std::chrono::minutes(5);
+  // dns:// and dns+srv://: "host:port,host:port" servers to ask instead of /etc/resolv.conf's.
+  std::string dns_servers;
 };
 
 // Contract:
@@ -33,18 +50,30 @@ class Resolver {
   virtual void stop() = 0;
 };
 
-using ResolverFactory =
-    std::function<std::unique_ptr<Resolver>(const Uri&, boost::asio::any_io_executor)>;
+using ResolverFactory = std::function<std::unique_ptr<Resolver>(
+    const Uri&, boost::asio::any_io_executor, const ResolverOptions&)>;
 
 // The scheme table (src/discovery/registry.cpp).
 const Registry<ResolverFactory>& resolverRegistry();
 
 // Looks the scheme up and builds its resolver; throws ConfigError for unknown schemes.
-std::unique_ptr<Resolver> makeResolver(const Uri& uri, boost::asio::any_io_executor executor);
+std::unique_ptr<Resolver> makeResolver(const Uri& uri, boost::asio::any_io_executor executor,
+                                       const ResolverOptions& options = {});
 
 namespace resolvers {
+using Executor = boost::asio::any_io_executor;
 // tcp://host:port,host:port — a fixed list, delivered once.
-std::unique_ptr<Resolver> staticList(const Uri& uri, boost::asio::any_io_executor executor);
+std::unique_ptr<Resolver> staticList(const Uri&, Executor, const ResolverOptions&);
+// inet://host:port — every address the system resolver gives for host, resolved once.
+std::unique_ptr<Resolver> inet(const Uri&, Executor, const ResolverOptions&);
+// file:///path[!endpoint] — host:port [weight] lines or serverset JSON, re-read on change.
+std::unique_ptr<Resolver> file(const Uri&, Executor, const ResolverOptions&);
+// zk://h:p,h:p/path[!endpoint] — a ZooKeeper serverset, watched.
+std::unique_ptr<Resolver> zookeeper(const Uri&, Executor, const ResolverOptions&);
+// dns://name:port — A and AAAA records, re-resolved as their TTL runs out.
+std::unique_ptr<Resolver> dns(const Uri&, Executor, const ResolverOptions&);
+// dns+srv://_service._proto.name — SRV records with their priority and weight.
+std::unique_ptr<Resolver> dnsSrv(const Uri&, Executor, const ResolverOptions&);
 }  // namespace resolvers
 
 }  // namespace scales::discovery

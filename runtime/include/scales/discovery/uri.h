@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace scales::discovery {
 
@@ -28,5 +29,8 @@ struct HostPort {
 
 // "host:port" or "[v6]:port"; `what` names the element in errors.
 HostPort parseHostPort(std::string_view text, std::string_view uri_text);
+
+// "host:port,host:port" (at least one); errors name the URI and the bad element.
+std::vector<HostPort> parseHostList(std::string_view list, std::string_view uri_text);
 
 }  // namespace scales::discovery

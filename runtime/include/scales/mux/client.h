@@ -12,9 +12,17 @@
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"
+#include "scales/metrics/metric.h"
 #include "scales/transport/connection.h"
 
 namespace scales::mux {
+
+// What sessions record (null members: nothing): pings sent, their round trips, Tdrains heard.
+struct SessionMetrics {
+  std::shared_ptr<metrics::Counter> pings;
+  std::shared_ptr<metrics::Histogram> ping_rtt;
+  std::shared_ptr<metrics::Counter> drains;
+};
 
 struct ClientOptions {
   Duration connect_timeout = std::chrono::seconds(1);  // TCP connect plus the Mux handshake
@@ -28,6 +36,7 @@ struct ClientOptions {
   Duration ping_timeout = std::chrono::seconds(4);
   // Sent as com.twitter.finagle.thrift.ClientIdContext when not empty.
   std::string client_id;
+  SessionMetrics metrics;
 };
 
 // What a session reports about itself (tests, metrics, health checks).

@@ -54,7 +54,8 @@ class ThriftClient {
 
  private:
   ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime);
-  static client::PoolFactory poolFactory(const ClientConfig& config);
+  static client::PoolFactory poolFactory(const ClientConfig& config,
+                                         std::shared_ptr<const client::ClientMetrics> metrics);
   bool onOwnExecutor() const;
 
   ClientConfig config_;
