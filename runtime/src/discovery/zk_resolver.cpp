@@ -20,8 +20,8 @@
 
 #include "scales/core/errors.h"
 #include "scales/discovery/resolver.h"
-#include "shared_resolver.h"
 #include "scales/discovery/serverset.h"
+#include "shared_resolver.h"
 #include "zk_session.h"
 
 namespace scales::discovery {
