@@ -17,8 +17,9 @@ namespace scales::server {
 namespace asio = boost::asio;
 using discovery::ZkSession;
 
-// Runs on its own one-thread loop; the public methods talk to it under the mutex. The loop is
-// declared last so that it stops (and its thread joins) before anything it uses goes away.
+// Runs on its own one-thread loop; the public methods talk to it under the mutex. The loop stops
+// (its thread joins) before anything it uses goes away, and the session goes before the loop's
+// io_context does.
 struct Announcer::State {
   discovery::ZkTarget target;
   std::string member_json;
@@ -32,6 +33,11 @@ struct Announcer::State {
   bool finished = false;  // guarded: unannounce() is done with the session
 
   Runtime loop{1};
+
+  ~State() {
+    loop.stop();      // joins the loop's thread: nothing runs on it from here on
+    session.reset();  // its timer belongs to the loop's io_context, which must still exist
+  }
 
   void onConnected() {
     std::lock_guard lock(mutex);
