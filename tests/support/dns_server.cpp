@@ -3,12 +3,9 @@
 
 #include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <fstream>
 #include <stdexcept>
-#include <thread>
 
 #include "support/loopback_port.h"
 
@@ -42,18 +39,8 @@ void DnsServer::serve(const std::vector<std::string>& records) {
   }
   process_ = std::make_unique<ChildProcess>(
       std::vector<std::string>{"/usr/sbin/dnsmasq", "--conf-file=" + conf.string()});
-  // It answers on TCP as well as UDP: accepting a connection means it is up (bounded poll; no
-  // event to wait on in another process).
-  namespace ip = boost::asio::ip;
-  boost::asio::io_context io;
-  for (int attempt = 0;; ++attempt) {
-    ip::tcp::socket socket(io);
-    boost::system::error_code ec;
-    socket.connect(ip::tcp::endpoint(ip::make_address("127.0.0.1"), port_), ec);
-    if (!ec) return;
-    if (attempt == 400) throw std::runtime_error("dnsmasq did not start on " + address());
-    std::this_thread::sleep_for(25ms);
-  }
+  // It answers on TCP as well as UDP: accepting a connection means it is up.
+  waitUntilListening(port_, 10s, "dnsmasq");
 }
 
 }  // namespace scales::testing

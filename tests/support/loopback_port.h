@@ -3,10 +3,16 @@
 // be told their port (ZooKeeper, dnsmasq) and for "nothing listens here" addresses.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace scales::testing {
 
 uint16_t freeLoopbackPort();
+
+// Waits until something accepts TCP connections on 127.0.0.1:`port` (a server started in another
+// process, which offers no event to wait on: a bounded poll). Throws naming `what` on timeout.
+void waitUntilListening(uint16_t port, std::chrono::milliseconds timeout, const std::string& what);
 
 }  // namespace scales::testing

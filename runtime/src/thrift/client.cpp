@@ -2,9 +2,6 @@
 #include "scales/thrift/client.h"
 
 #include <algorithm>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/strand.hpp>
-#include <future>
 
 #include "scales/balancer/hash.h"
 #include "scales/client/stack.h"
@@ -19,19 +16,11 @@ namespace asio = boost::asio;
 std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, ClientConfig config) {
   auto uri = discovery::parseUri(uri_text);
   applyUriOptions(uri, config);
-  std::unique_ptr<Runtime> runtime;
-  if (!config.executor) runtime = std::make_unique<Runtime>(1);
-  if (config.name.empty()) config.name = uri.text;
-  std::shared_ptr<ThriftClient> client(new ThriftClient(std::move(config), std::move(runtime)));
-  client->metrics_ = std::make_shared<client::ClientMetrics>(
-      client->config_.metrics ? *client->config_.metrics : metrics::defaultRegistry(),
-      client->config_.name);
-  auto executor = client->executor_;
-  client->stack_ =
-      client::buildStack(uri, client->config_, poolFactory(client->config_, client->metrics_),
-                         executor, retryableReply, client->metrics_);
-  return client;
+  return std::shared_ptr<ThriftClient>(new ThriftClient(uri, std::move(config)));
 }
+
+ThriftClient::ThriftClient(const discovery::Uri& uri, ClientConfig config)
+    : channel_(uri, std::move(config), poolFactory, retryableReply) {}
 
 client::PoolFactory ThriftClient::poolFactory(
     const ClientConfig& config, std::shared_ptr<const client::ClientMetrics> metrics) {
@@ -57,45 +46,12 @@ client::PoolFactory ThriftClient::poolFactory(
   };
 }
 
-ThriftClient::ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime)
-    : config_(std::move(config)), runtime_(std::move(runtime)) {
-  if (runtime_) {
-    executor_ = runtime_->executor();
-  } else {
-    // A caller's executor may run several threads; the stack is single-threaded by design.
-    strand_.emplace(asio::make_strand(*config_.executor));
-    executor_ = *strand_;
-  }
-}
-
-bool ThriftClient::onOwnExecutor() const {
-  return runtime_ ? runtime_->runningInThisThread() : strand_->running_in_this_thread();
-}
-
-ThriftClient::~ThriftClient() {
-  // Close the stack on its own executor (it is not thread-safe), then stop our loop, if any.
-  if (stack_) {
-    if (onOwnExecutor()) {
-      stack_->close();
-    } else {
-      std::promise<void> closed;
-      asio::dispatch(executor_, [this, &closed] {
-        stack_->close();
-        closed.set_value();
-      });
-      closed.get_future().wait();
-    }
-  }
-  if (runtime_) runtime_->stop();
-  stack_.reset();
-}
-
 void ThriftClient::applyMethodPolicies(std::string_view service,
                                        const std::vector<IdlMethodPolicy>& idl) {
   std::string methods;
   for (const auto& m : idl) {
     MethodPolicy policy;
-    policy.idempotent = m.idempotent || config_.retry.idempotent;
+    policy.idempotent = m.idempotent || config().retry.idempotent;
     if (m.timeout_ms > 0) policy.timeout = std::chrono::milliseconds(m.timeout_ms);
     for (const auto& e : m.exceptions) {
       if (e.retryable) policy.retryable_exceptions.push_back(e.field);
@@ -103,7 +59,7 @@ void ThriftClient::applyMethodPolicies(std::string_view service,
     policies_[m.method] = std::move(policy);
     methods += (methods.empty() ? "" : ", ") + std::string(m.method);
   }
-  for (const auto& [name, change] : config_.methods) {
+  for (const auto& [name, change] : config().methods) {
     auto it = std::find_if(idl.begin(), idl.end(), [&](const auto& m) { return name == m.method; });
     if (it == idl.end()) {
       throw ConfigError("method policy for '" + name + "': not a function of " +
@@ -127,7 +83,7 @@ void ThriftClient::applyMethodPolicies(std::string_view service,
   }
   // A policy equal to the retry options' defaults changes nothing: skip the per-call lookup.
   for (const auto& [name, policy] : policies_) {
-    policies_matter_ = policies_matter_ || policy.idempotent != config_.retry.idempotent ||
+    policies_matter_ = policies_matter_ || policy.idempotent != config().retry.idempotent ||
                        policy.timeout || !policy.retryable_exceptions.empty();
   }
 }
@@ -142,36 +98,21 @@ void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
   if (request.deadline.isInfinite() && request.policy && request.policy->timeout) {
     request.deadline = Deadline::after(*request.policy->timeout);
   }
-  if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
-    request.deadline = Deadline::after(config_.timeout);
-  }
   if (!request.hash_key) request.hash_key = HashKeyScope::current();  // read on the caller's thread
-  // The stack's top layer (the deadline filter) completes the handler on its associated
-  // executor, so the handler goes down as it is.
-  asio::dispatch(executor_,
-                 [this, request = std::move(request), handler = std::move(handler)]() mutable {
-                   stack_->call(std::move(request), std::move(handler));
-                 });
+  channel_.send(std::move(request), std::move(handler));
 }
 
 void ThriftClient::checkHashField(std::string_view service,
                                   std::initializer_list<std::string_view> args) const {
-  if (config_.hash_field.empty()) return;
+  if (config().hash_field.empty()) return;
   std::string valid;
   for (auto arg : args) {
-    if (arg == config_.hash_field) return;
+    if (arg == config().hash_field) return;
     valid += (valid.empty() ? "" : ", ") + std::string(arg);
   }
-  throw ConfigError("hash_field '" + config_.hash_field + "' is not an argument of any " +
+  throw ConfigError("hash_field '" + config().hash_field + "' is not an argument of any " +
                     std::string(service) +
                     " function; arguments: " + (valid.empty() ? "(none)" : valid));
-}
-
-void ThriftClient::checkMayBlock(std::string_view method) const {
-  if (onOwnExecutor()) {
-    throw UsageError("sync call " + std::string(method) +
-                     "() on the client's own executor would deadlock; use the async overload");
-  }
 }
 
 }  // namespace scales::thrift

@@ -27,8 +27,8 @@ void appendLengthPrefixed(std::string& out, std::string_view payload) {
   out.append(payload);
 }
 
-FrameStream::FrameStream(asio::ip::tcp::socket socket, size_t max_frame)
-    : socket_(std::move(socket)), max_frame_(max_frame) {}
+FrameStream::FrameStream(asio::ip::tcp::socket socket, size_t max_frame, Framer framer)
+    : socket_(std::move(socket)), max_frame_(max_frame), framer_(framer) {}
 
 void FrameStream::start(std::shared_ptr<void> owner, OnFrame on_frame, OnClose on_close,
                         std::string already_read) {
@@ -60,6 +60,7 @@ void FrameStream::read() {
 }
 
 void FrameStream::processBuffer() {
+  if (framer_) return processFramed();
   size_t pos = 0;
   while (open_ && in_used_ - pos >= 4) {
     uint32_t size = loadBig32(in_.data() + pos);
@@ -75,6 +76,30 @@ void FrameStream::processBuffer() {
     }
     on_frame_(std::string_view(in_.data() + pos + 4, size));
     pos += 4 + size_t{size};
+  }
+  if (pos > 0 && open_) {
+    std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
+    in_used_ -= pos;
+  }
+}
+
+void FrameStream::processFramed() {
+  size_t pos = 0;
+  try {
+    while (open_ && pos < in_used_) {
+      auto frame = framer_(std::string_view(in_.data() + pos, in_used_ - pos), max_frame_);
+      if (!frame) {
+        if (in_used_ - pos > max_frame_) {
+          throw ProtocolError("message over max_frame_bytes (" + std::to_string(max_frame_) +
+                              ") still incomplete");
+        }
+        break;
+      }
+      on_frame_(std::string_view(in_.data() + pos + frame->offset, frame->size));
+      pos += frame->consumed;
+    }
+  } catch (const ProtocolError&) {
+    return fail(std::current_exception());
   }
   if (pos > 0 && open_) {
     std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);

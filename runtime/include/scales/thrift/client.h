@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// ThriftClient: what a generated stub holds. It owns the stack and the event loop (unless given an
-// executor), encodes nothing itself, and sends already-encoded Thrift messages.
+// ThriftClient: what a generated stub holds. Its channel owns the stack and the event loop (unless
+// given an executor); it adds the IDL's per-method policies and sends already-encoded Thrift
+// messages.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/strand.hpp>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -12,10 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "scales/client/config.h"
-#include "scales/client/stack.h"
-#include "scales/core/runtime.h"
-#include "scales/core/service.h"
+#include "scales/client/channel.h"
 
 namespace scales::thrift {
 
@@ -24,15 +21,14 @@ class ThriftClient {
   // Parses the URI, applies its query options over `config`, and builds the stack.
   // Throws ConfigError naming the bad part.
   static std::shared_ptr<ThriftClient> make(std::string_view uri, ClientConfig config = {});
-  ~ThriftClient();
 
-  Protocol protocol() const { return config_.thrift.protocol; }
-  const ClientConfig& config() const { return config_; }
+  Protocol protocol() const { return config().thrift.protocol; }
+  const ClientConfig& config() const { return channel_.config(); }
   // Calls, requeues, retries, backups and budget refusals so far.
-  const resilience::AttemptCounters& attemptCounters() const { return *metrics_->attempts; }
+  const resilience::AttemptCounters& attemptCounters() const { return *metrics().attempts; }
   // Everything the client records (scales/client/client_metrics.h).
-  const client::ClientMetrics& metrics() const { return *metrics_; }
-  boost::asio::any_io_executor executor() const { return executor_; }
+  const client::ClientMetrics& metrics() const { return channel_.metrics(); }
+  boost::asio::any_io_executor executor() const { return channel_.executor(); }
 
   // Sends one encoded message. Callable from any thread; the handler runs on its associated
   // executor (or on the client's, for handlers with none).
@@ -50,23 +46,16 @@ class ThriftClient {
 
   // Sync calls block until the reply; doing that on the client's own event loop would deadlock.
   // Throws UsageError when called there.
-  void checkMayBlock(std::string_view method) const;
+  void checkMayBlock(std::string_view method) const { channel_.checkMayBlock(method); }
 
  private:
-  ThriftClient(ClientConfig config, std::unique_ptr<Runtime> runtime);
+  ThriftClient(const discovery::Uri& uri, ClientConfig config);
   static client::PoolFactory poolFactory(const ClientConfig& config,
                                          std::shared_ptr<const client::ClientMetrics> metrics);
-  bool onOwnExecutor() const;
 
-  ClientConfig config_;
-  std::unique_ptr<Runtime> runtime_;
-  // Exactly one of these runs the stack: our own loop, or a strand over the caller's executor.
-  std::optional<boost::asio::strand<boost::asio::any_io_executor>> strand_;
-  boost::asio::any_io_executor executor_;
-  std::unique_ptr<RpcService> stack_;
+  client::Channel channel_;
   std::unordered_map<std::string, MethodPolicy> policies_;
   bool policies_matter_ = false;  // false: every policy is the default, so calls skip the lookup
-  std::shared_ptr<client::ClientMetrics> metrics_;
 };
 
 }  // namespace scales::thrift

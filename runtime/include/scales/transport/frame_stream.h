@@ -1,17 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
-// A socket carrying 4-byte big-endian length-prefixed frames (framed Thrift and Mux alike). Reads
-// drain every complete frame in the buffer per wake-up; writes queued while one is in flight
-// leave together in the next one. This batching is where throughput comes from (DESIGN.md §3).
+// A socket carrying delimited messages: 4-byte big-endian length-prefixed frames by default
+// (framed Thrift, Mux, Kafka), or whatever a Framer finds (Redis' RESP). Reads drain every complete
+// frame in the buffer per wake-up; writes queued while one is in flight leave together in the next
+// one. This batching is where throughput comes from (DESIGN.md §3).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 namespace scales::transport {
+
+// Where the first whole message in a buffer lies: its payload at [offset, offset + size), and
+// `consumed` bytes to drop once it is handled.
+struct FrameBounds {
+  size_t offset;
+  size_t size;
+  size_t consumed;
+};
+// Finds the first whole message in `buffered`, or nullopt while it is incomplete. Throws
+// ProtocolError for bytes that can never become a message, or one over `max_frame` bytes.
+using Framer = std::optional<FrameBounds> (*)(std::string_view buffered, size_t max_frame);
 
 class FrameStream {
  public:
@@ -21,7 +34,8 @@ class FrameStream {
   // (ConnectionError for the socket, ProtocolError for an oversized frame).
   using OnClose = std::function<void(std::exception_ptr why)>;
 
-  FrameStream(boost::asio::ip::tcp::socket socket, size_t max_frame);
+  // A null `framer` reads 4-byte big-endian length-prefixed frames.
+  FrameStream(boost::asio::ip::tcp::socket socket, size_t max_frame, Framer framer = nullptr);
 
   // Starts the read loop. `owner` is kept alive while I/O is outstanding. Bytes already read
   // from the socket by someone else (protocol sniffing) are processed first.
@@ -43,10 +57,12 @@ class FrameStream {
  private:
   void read();
   void processBuffer();
+  void processFramed();
   void fail(std::exception_ptr why);
 
   boost::asio::ip::tcp::socket socket_;
   size_t max_frame_;
+  Framer framer_;
   // Weak: the owner holds this stream, so a strong reference would keep both alive forever.
   // Each outstanding operation holds a strong one instead.
   std::weak_ptr<void> owner_;

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// RESP, Redis' wire format: commands out, replies in. Pure functions over bytes. The decoder
+// bounds what it accepts (nesting depth, lengths, the frame size) and turns anything malformed
+// into ProtocolError.
+#pragma once
+
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "scales/redis/reply.h"
+#include "scales/transport/frame_stream.h"
+
+namespace scales::redis {
+
+// Aggregates nested deeper than this are refused.
+inline constexpr int kMaxReplyDepth = 32;
+
+// Appends one command as an array of bulk strings.
+void appendCommand(std::string& out, std::span<const std::string_view> args);
+std::string encodeCommand(std::initializer_list<std::string_view> args);
+
+// The Framer for pipelined connections: the bounds of the first whole reply in `buffered`.
+std::optional<transport::FrameBounds> frameReply(std::string_view buffered, size_t max_frame);
+
+// Decodes exactly one whole reply (as framed by frameReply). Throws ProtocolError.
+Reply parseReply(std::string_view bytes);
+
+}  // namespace scales::redis

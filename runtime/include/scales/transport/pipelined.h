@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// Pipelined connections: many requests outstanding on one socket, answered in the order they were
+// sent (Redis, Kafka). Requests queued in one turn of the event loop leave in one write; every
+// reply in a read is matched to its caller. Behind a singleton pool, one connection per endpoint
+// carries every call, as a Mux session does.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scales/core/deadline.h"
+#include "scales/discovery/endpoint.h"
+#include "scales/transport/connection.h"
+#include "scales/transport/frame_stream.h"
+
+namespace scales::transport {
+
+struct PipelinedOptions {
+  Duration connect_timeout = std::chrono::seconds(1);
+  // The largest reply accepted; a larger one is a ProtocolError that closes the connection.
+  size_t max_frame_bytes = 64 * 1024 * 1024;
+  // How replies are delimited (null: 4-byte big-endian length prefix).
+  Framer framer = nullptr;
+  // Requests awaiting replies on one connection; the next call fails with RejectedError.
+  size_t max_pending = 1 << 16;
+  // Sent first on every new connection (e.g. Redis AUTH, SELECT, HELLO); the connection is handed
+  // out only once `check_handshake` accepted every reply (it throws to refuse, and the connect
+  // fails with that error).
+  std::vector<std::string> handshake;
+  std::function<void(size_t index, std::string_view reply)> check_handshake;
+};
+
+// Request payloads are written as they are (already framed by the protocol); Response payloads
+// are the framer's payload. A oneway request completes once queued for writing. A cancelled call
+// completes at once; its reply, when it comes, is dropped. When the socket fails, every call
+// awaiting a reply fails with ConnectionError.
+std::shared_ptr<ConnectionFactory> pipelinedConnectionFactory(const discovery::Endpoint& endpoint,
+                                                              PipelinedOptions options,
+                                                              boost::asio::any_io_executor executor);
+
+}  // namespace scales::transport

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "scales/client/channel.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <future>
+
+#include "scales/core/errors.h"
+
+namespace scales::client {
+namespace asio = boost::asio;
+
+Channel::Channel(const discovery::Uri& uri, ClientConfig config, const MakePools& pools,
+                 ReplyClassifier classify)
+    : config_(std::move(config)) {
+  if (config_.name.empty()) config_.name = uri.text;
+  if (config_.executor) {
+    // A caller's executor may run several threads; the stack is single-threaded by design.
+    strand_.emplace(asio::make_strand(*config_.executor));
+    executor_ = *strand_;
+  } else {
+    runtime_ = std::make_unique<Runtime>(1);
+    executor_ = runtime_->executor();
+  }
+  metrics_ = std::make_shared<ClientMetrics>(
+      config_.metrics ? *config_.metrics : metrics::defaultRegistry(), config_.name);
+  stack_ = buildStack(uri, config_, pools(config_, metrics_), executor_, classify, metrics_);
+}
+
+bool Channel::onOwnExecutor() const {
+  return runtime_ ? runtime_->runningInThisThread() : strand_->running_in_this_thread();
+}
+
+Channel::~Channel() {
+  // Close the stack on its own executor (it is not thread-safe), then stop our loop, if any.
+  if (stack_) {
+    if (onOwnExecutor()) {
+      stack_->close();
+    } else {
+      std::promise<void> closed;
+      asio::dispatch(executor_, [this, &closed] {
+        stack_->close();
+        closed.set_value();
+      });
+      closed.get_future().wait();
+    }
+  }
+  if (runtime_) runtime_->stop();
+  stack_.reset();
+}
+
+void Channel::send(Request request, RpcService::Handler handler) {
+  if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
+    request.deadline = Deadline::after(config_.timeout);
+  }
+  // The stack's top layer (the deadline filter) completes the handler on its associated
+  // executor, so the handler goes down as it is.
+  asio::dispatch(executor_,
+                 [this, request = std::move(request), handler = std::move(handler)]() mutable {
+                   stack_->call(std::move(request), std::move(handler));
+                 });
+}
+
+void Channel::checkMayBlock(std::string_view what) const {
+  if (onOwnExecutor()) {
+    throw UsageError("sync call " + std::string(what) +
+                     "() on the client's own executor would deadlock; use the async overload");
+  }
+}
+
+}  // namespace scales::client

@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <deque>
+#include <optional>
+
+#include "scales/core/completion.h"
+#include "scales/core/errors.h"
+#include "scales/transport/pipelined.h"
+#include "scales/transport/tcp.h"
+
+namespace scales::transport {
+namespace {
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using RpcHandler = RpcService::Handler;
+
+class PipelinedConnection final : public Connection,
+                                  public std::enable_shared_from_this<PipelinedConnection> {
+ public:
+  PipelinedConnection(tcp::socket socket, std::string address, const PipelinedOptions& options)
+      : executor_(socket.get_executor()),
+        stream_(std::move(socket), options.max_frame_bytes, options.framer),
+        address_(std::move(address)),
+        max_pending_(options.max_pending) {}
+
+  void start() {
+    std::weak_ptr<PipelinedConnection> weak = shared_from_this();
+    stream_.start(
+        shared_from_this(),
+        [this](std::string_view reply) { onReply(reply); },
+        [weak](std::exception_ptr why) {
+          if (auto self = weak.lock()) self->onClose(why);
+        });
+  }
+
+  bool isOpen() const override { return stream_.open(); }
+
+  void close() override { stream_.close(); }
+
+  void call(Request request, Handler handler) override {
+    if (!stream_.open() || pending_.size() >= max_pending_) {
+      auto error = stream_.open()
+                       ? std::make_exception_ptr(RejectedError(
+                             std::to_string(pending_.size()) + " calls await replies from " +
+                             address_ + " (max_pending)"))
+                       : std::make_exception_ptr(
+                             ConnectionError("connection to " + address_ + " is closed"));
+      return completePost(executor_, std::move(handler), error, Response{});
+    }
+    stream_.outbox().append(request.payload);
+    if (request.oneway) {
+      completePost(executor_, std::move(handler), nullptr, Response{});
+    } else {
+      auto& entry = pending_.emplace_back();
+      entry.handler.emplace(std::move(handler));
+      auto slot = asio::get_associated_cancellation_slot(*entry.handler);
+      if (slot.is_connected()) {
+        // The request may already be on the wire: its reply still comes, and is dropped.
+        slot.assign([this, &entry](asio::cancellation_type) {
+          // Not cleared: this slot handler is the one running. Posted: the canceller may not
+          // expect its handler back inside emit().
+          Handler cancelled = std::move(*entry.handler);
+          entry.handler.reset();
+          completePost(executor_, std::move(cancelled),
+                       std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
+                       Response{});
+        });
+      }
+    }
+    // Requests queued in this turn of the loop leave together.
+    if (!flush_posted_) {
+      flush_posted_ = true;
+      asio::post(executor_, [self = shared_from_this()] {
+        self->flush_posted_ = false;
+        self->stream_.flush();
+      });
+    }
+  }
+
+  // For the handshake: the replies to the first requests, before the connection is shared.
+  void awaitReplies(std::vector<std::string> requests,
+                    std::function<void(std::exception_ptr)> done,
+                    std::function<void(size_t, std::string_view)> check) {
+    auto state = std::make_shared<std::pair<size_t, bool>>(requests.size(), false);
+    for (size_t i = 0; i < requests.size(); ++i) {
+      Request request;
+      request.payload = std::move(requests[i]);
+      call(std::move(request), [state, i, done, check](std::exception_ptr error, Response reply) {
+        if (state->second) return;
+        if (!error) {
+          try {
+            if (check) check(i, reply.payload);
+          } catch (...) {
+            error = std::current_exception();
+          }
+        }
+        if (error || --state->first == 0) {
+          state->second = true;
+          done(error);
+        }
+      });
+    }
+  }
+
+ private:
+  struct Pending {
+    std::optional<Handler> handler;  // empty once completed (cancelled)
+  };
+
+  void onReply(std::string_view payload) {
+    if (pending_.empty()) {
+      throw ProtocolError("reply from " + address_ + " that no request asked for");
+    }
+    // Off the queue before the caller hears back: the caller may close this connection.
+    std::optional<Handler> handler = take(pending_.front());
+    pending_.pop_front();
+    if (handler) complete(std::move(*handler), nullptr, Response{std::string(payload)});
+  }
+
+  void onClose(std::exception_ptr why) {
+    std::string reason = "connection to " + address_ + " closed";
+    if (why) {
+      try {
+        std::rethrow_exception(why);
+      } catch (const ProtocolError& e) {
+        why = std::make_exception_ptr(ProtocolError(address_ + ": " + e.message()));
+      } catch (const Error& e) {
+        why = std::make_exception_ptr(ConnectionError(address_ + ": " + e.message()));
+      }
+    } else {
+      why = std::make_exception_ptr(ConnectionError(reason));
+    }
+    std::vector<Handler> waiting;
+    for (auto& entry : pending_) {
+      if (auto handler = take(entry)) waiting.push_back(std::move(*handler));
+    }
+    pending_.clear();
+    for (auto& handler : waiting) complete(std::move(handler), why, Response{});
+  }
+
+  // The entry's handler, if it still waits, detached from its cancellation slot (which points at
+  // the entry).
+  static std::optional<Handler> take(Pending& entry) {
+    if (!entry.handler) return std::nullopt;
+    std::optional<Handler> handler(std::move(*entry.handler));
+    entry.handler.reset();
+    auto slot = asio::get_associated_cancellation_slot(*handler);
+    if (slot.is_connected()) slot.clear();
+    return handler;
+  }
+
+  void complete(Handler handler, std::exception_ptr error, Response response) {
+    completeDispatch(executor_, std::move(handler), error, std::move(response));
+  }
+
+  asio::any_io_executor executor_;
+  FrameStream stream_;
+  std::string address_;
+  size_t max_pending_;
+  // References stay valid while entries are added at the back and removed at the front, so a
+  // cancellation slot may point at its entry.
+  std::deque<Pending> pending_;
+  bool flush_posted_ = false;
+};
+
+class PipelinedConnectionFactory final : public ConnectionFactory {
+ public:
+  PipelinedConnectionFactory(discovery::Endpoint endpoint, PipelinedOptions options,
+                             asio::any_io_executor executor)
+      : endpoint_(std::move(endpoint)),
+        options_(std::make_shared<const PipelinedOptions>(std::move(options))),
+        executor_(std::move(executor)) {}
+
+  void connect(Deadline deadline, ConnectHandler handler) override {
+    auto timeout = std::min(options_->connect_timeout, deadline.remaining());
+    asyncTcpConnect(
+        executor_, endpoint_.host, endpoint_.port, timeout,
+        [address = endpoint_.address(), options = options_, handler = std::move(handler)](
+            std::exception_ptr error, tcp::socket socket) mutable {
+          if (error) return handler(error, nullptr);
+          auto connection =
+              std::make_shared<PipelinedConnection>(std::move(socket), address, *options);
+          connection->start();
+          if (options->handshake.empty()) return handler(nullptr, std::move(connection));
+          auto shared = std::make_shared<ConnectHandler>(std::move(handler));
+          connection->awaitReplies(
+              options->handshake,
+              [connection, shared, address](std::exception_ptr failed) {
+                if (!failed) return (*shared)(nullptr, connection);
+                connection->close();
+                try {
+                  std::rethrow_exception(failed);
+                } catch (const std::exception& e) {
+                  (*shared)(std::make_exception_ptr(ConnectFailedError(
+                                "handshake with " + address + " failed: " + e.what())),
+                            nullptr);
+                }
+              },
+              options->check_handshake);
+        });
+  }
+
+ private:
+  discovery::Endpoint endpoint_;
+  std::shared_ptr<const PipelinedOptions> options_;
+  asio::any_io_executor executor_;
+};
+
+}  // namespace
+
+std::shared_ptr<ConnectionFactory> pipelinedConnectionFactory(const discovery::Endpoint& endpoint,
+                                                              PipelinedOptions options,
+                                                              asio::any_io_executor executor) {
+  return std::make_shared<PipelinedConnectionFactory>(endpoint, std::move(options),
+                                                      std::move(executor));
+}
+
+}  // namespace scales::transport
