@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// scales::http::Client: HTTP/1.1 over the shared client stack. Each endpoint gets a watermark
+// pool of keep-alive connections; every call is balanced, timed out, retried (idempotent methods
+// only, beyond requeues of unsent requests) and recorded like a Thrift call. Sync forms return or
+// throw; async forms take any Asio completion token.
+#pragma once
+
+#include <boost/asio/use_future.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "scales/client/channel.h"
+#include "scales/client/invoke.h"
+#include "scales/http/connection.h"
+#include "scales/http/message.h"
+
+namespace scales::http {
+
+// Maps the stack's reply to a Response; throws ProtocolError when it is not one.
+Response decodeReply(const scales::Response& reply);
+
+class Client : public std::enable_shared_from_this<Client> {
+ public:
+  // The URI names the servers (tcp://, zk://, dns://, ...). Throws ConfigError naming the bad
+  // part. `options.connect_timeout` comes from config.connect_timeout.
+  static std::shared_ptr<Client> make(std::string_view uri, ClientConfig config = {},
+                                      ConnectionOptions options = {});
+
+  const client::ClientMetrics& metrics() const { return channel_.metrics(); }
+  boost::asio::any_io_executor executor() const { return channel_.executor(); }
+
+  // Any method. Throws UsageError (at once) for a request HTTP cannot carry.
+  template <class Token>
+  auto send(Request request, Token&& token) {
+    return client::asyncInvoke<Response>(
+        [self = shared_from_this()](scales::Request r, RpcService::Handler h) {
+          self->channel_.send(std::move(r), std::move(h));
+        },
+        encode(request), decodeReply, std::forward<Token>(token));
+  }
+  Response send(Request request);
+
+  template <class Token>
+  auto get(std::string_view target, Token&& token) {
+    return send(Request{"GET", std::string(target), {}, {}}, std::forward<Token>(token));
+  }
+  Response get(std::string_view target, Headers headers = {});
+
+  template <class Token>
+  auto post(std::string_view target, std::string body, Token&& token) {
+    return send(Request{"POST", std::string(target), {}, std::move(body)},
+                std::forward<Token>(token));
+  }
+  Response post(std::string_view target, std::string body, Headers headers = {});
+
+ private:
+  Client(const discovery::Uri& uri, ClientConfig config, ConnectionOptions options);
+  static scales::Request encode(const Request& request);
+
+  client::Channel channel_;
+};
+
+}  // namespace scales::http

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+// How HTTP messages travel through the protocol-neutral stack: a request is encoded once into its
+// wire bytes (the connection adds Host for the endpoint it is on); a response, parsed by Beast on
+// the connection, travels as a normalized head plus its de-chunked body.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "scales/http/message.h"
+
+namespace scales::http {
+
+// The request's wire bytes. Throws UsageError for a method, target or header that would break
+// the framing (spaces or control characters where HTTP forbids them).
+std::string encodeRequest(const Request& request);
+
+// Inserts "Host: <host>" after the request line when the request has no Host header.
+void addHostIfMissing(std::string& wire, std::string_view host);
+
+// The connection's normalized form, and back: "<status> <reason>\r\n(<name>: <value>\r\n)*\r\n"
+// followed by the body.
+std::string encodeResponse(const Response& response);
+Response decodeResponse(std::string_view normalized);
+
+}  // namespace scales::http
