@@ -14,6 +14,10 @@ packages=(
   curl                                   # a real HTTP client for the metrics endpoint's test
   zookeeper libzookeeper-mt-dev          # zk:// discovery and the announcer; a real ZooKeeper in tests
   libc-ares-dev dnsmasq-base             # dns:// and dns+srv:// discovery; a real DNS server in tests
+  redis-server redis-tools               # Redis client tests; redis-benchmark for its bench row
+  nginx-light                            # HTTP client tests (its echo module); wrk for the bench row
+  wrk
+  librdkafka-dev                         # Kafka tests: the mock cluster and a consumer; bench peer
 )
 
 missing=()

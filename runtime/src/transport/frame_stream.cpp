@@ -62,6 +62,19 @@ void FrameStream::read() {
 void FrameStream::processBuffer() {
   if (framer_) return processFramed();
   size_t pos = 0;
+  try {
+    processPrefixed(pos);
+  } catch (const ProtocolError&) {
+    // The owner refused a frame (e.g. a reply nobody asked for).
+    return fail(std::current_exception());
+  }
+  if (pos > 0 && open_) {
+    std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
+    in_used_ -= pos;
+  }
+}
+
+void FrameStream::processPrefixed(size_t& pos) {
   while (open_ && in_used_ - pos >= 4) {
     uint32_t size = loadBig32(in_.data() + pos);
     if (size > max_frame_) {
@@ -76,10 +89,6 @@ void FrameStream::processBuffer() {
     }
     on_frame_(std::string_view(in_.data() + pos + 4, size));
     pos += 4 + size_t{size};
-  }
-  if (pos > 0 && open_) {
-    std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
-    in_used_ -= pos;
   }
 }
 

@@ -58,6 +58,7 @@ class FrameStream {
   void read();
   void processBuffer();
   void processFramed();
+  void processPrefixed(size_t& pos);
   void fail(std::exception_ptr why);
 
   boost::asio::ip::tcp::socket socket_;

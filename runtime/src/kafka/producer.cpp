@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: Apache-2.0
+// The producer's engine. Everything but the public entry points runs on one executor (the
+// bootstrap client's loop; the broker clients run strands over it), so its maps need no locks.
+//
+//   put ─▶ route: partition chosen (explicit, key hash or least loaded), then queued for the
+//          partition leader ─▶ flush (once per loop turn): one Produce request per broker
+//        ─▶ response: acked, or on a retriable error (leader moved, connection lost) the topic's
+//          metadata is refreshed after a backoff and the records go to the new leader, until
+//          max_attempts or the deadline.
+#include "scales/kafka/producer.h"
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <charconv>
+#include <future>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "scales/client/channel.h"
+#include "scales/core/completion.h"
+#include "scales/pool/pool.h"
+#include "scales/transport/pipelined.h"
+
+namespace scales::kafka {
+namespace asio = boost::asio;
+
+namespace {
+
+struct PutOp {
+  PutOp(Producer::PutHandler h, size_t n) : acks(n), left(n), handler(std::move(h)) {}
+  std::vector<Ack> acks;
+  size_t left;
+  std::exception_ptr error;
+  // Move-constructed only: Boost 1.81's any_completion_handler move-assignment recurses.
+  std::optional<Producer::PutHandler> handler;
+};
+
+struct Pending {
+  std::shared_ptr<PutOp> op;
+  size_t index = 0;
+  Record record;
+  int attempts = 0;
+  Deadline deadline;
+};
+
+// The records of one Produce request, by topic and partition.
+struct InFlight {
+  struct Group {
+    std::string topic;
+    int32_t partition;
+    std::vector<Pending> records;
+  };
+  std::vector<Group> groups;
+};
+
+client::MakePools pipelinedPools() {
+  return [](const ClientConfig& config, std::shared_ptr<const client::ClientMetrics>) {
+    transport::PipelinedOptions pipelined;  // Kafka frames: a 4-byte size prefix
+    pipelined.connect_timeout = config.connect_timeout;
+    pool::SingletonPoolOptions singleton{config.pool.max_waiters};
+    return [pipelined, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+      return pool::pools::singleton(
+          singleton, transport::pipelinedConnectionFactory(endpoint, pipelined, ex), ex);
+    };
+  };
+}
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+ProducerOptions takeOptions(discovery::Uri& uri, ProducerOptions options) {
+  if (auto it = uri.query.find("acks"); it != uri.query.end()) {
+    int acks = 2;
+    std::from_chars(it->second.data(), it->second.data() + it->second.size(), acks);
+    if (acks != -1 && acks != 0 && acks != 1) {
+      throw ConfigError("kafka acks='" + it->second + "' in " + uri.text + ": -1, 0 or 1");
+    }
+    options.acks = static_cast<int16_t>(acks);
+    uri.query.erase(it);
+  }
+  if (auto it = uri.query.find("partitioner"); it != uri.query.end()) {
+    if (it->second == "least_loaded") {
+      options.partitioner = Partitioner::kLeastLoaded;
+    } else if (it->second == "key_hash") {
+      options.partitioner = Partitioner::kKeyHash;
+    } else {
+      throw ConfigError("kafka partitioner='" + it->second + "' in " + uri.text +
+                        ": least_loaded or key_hash");
+    }
+    uri.query.erase(it);
+  }
+  if (options.max_attempts < 1) throw ConfigError("kafka max_attempts must be at least 1");
+  return options;
+}
+
+}  // namespace
+
+class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
+ public:
+  Engine(const discovery::Uri& uri, ClientConfig config, ProducerOptions options)
+      : options_(std::move(options)),
+        config_(config),
+        bootstrap_(uri, std::move(config), pipelinedPools()) {}
+
+  asio::any_io_executor executor() const { return bootstrap_.executor(); }
+  void checkMayBlock() const { bootstrap_.checkMayBlock("put"); }
+
+  void start(std::string topic, std::vector<Record> records, PutHandler handler) {
+    auto op = std::make_shared<PutOp>(std::move(handler), records.size());
+    if (records.empty()) {
+      return completePost(executor(), std::move(*op->handler), nullptr, std::vector<Ack>{});
+    }
+    auto deadline = Deadline::after(config_.timeout);
+    std::vector<Pending> list;
+    list.reserve(records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      list.push_back(Pending{op, i, std::move(records[i]), 0, deadline});
+    }
+    asio::dispatch(executor(), [self = shared_from_this(), op, topic = std::move(topic),
+                                list = std::move(list)]() mutable {
+      self->ops_.insert(op);
+      self->route(topic, std::move(list));
+    });
+  }
+
+  // On the executor: fails what is still in flight and stops the timers.
+  void close() {
+    closed_ = true;
+    timers_.clear();
+    auto closed = std::make_exception_ptr(UnavailableError("kafka producer closed"));
+    for (const auto& op : ops_) {
+      if (op->handler) {
+        completeDispatch(executor(), std::move(*op->handler), closed, std::vector<Ack>{});
+        op->handler.reset();
+      }
+    }
+    ops_.clear();
+    waiting_.clear();
+    ready_.clear();
+  }
+
+  // Broker clients replaced while running; destroyed with the engine (off the loop, since a
+  // client's destructor waits for its loop).
+  void destroyRetired() { retired_.clear(); }
+
+ private:
+  void route(const std::string& topic, std::vector<Pending> list) {
+    if (closed_) return;
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) {
+      auto& waiting = waiting_[topic];
+      for (auto& p : list) waiting.push_back(std::move(p));
+      return refresh(topic, Duration::zero());
+    }
+    const auto& leaders = it->second;
+    auto partitions = static_cast<int32_t>(leaders.size());
+    for (auto& p : list) {
+      if (p.record.partition >= partitions) {
+        fail(p, std::make_exception_ptr(
+                    UsageError("partition " + std::to_string(p.record.partition) + " of topic " +
+                               topic + ", which has " + std::to_string(partitions))));
+        continue;
+      }
+      // Chosen once: a retried record stays on its partition, so keyed order holds.
+      if (p.record.partition < 0) p.record.partition = choose(topic, leaders, p.record);
+      int32_t leader = leaders[static_cast<size_t>(p.record.partition)];
+      if (leader < 0 || !brokers_.count(leader)) {
+        retry(topic, std::move(p),
+              std::make_exception_ptr(BrokerError(5, "partition " + topic + "/" +
+                                                         std::to_string(p.record.partition) +
+                                                         " has no leader")));
+        continue;
+      }
+      ++load_[{topic, p.record.partition}];
+      ready_[leader][topic][p.record.partition].push_back(std::move(p));
+    }
+    if (!ready_.empty() && !flush_posted_) {
+      flush_posted_ = true;
+      asio::post(executor(), [weak = weak_from_this()] {
+        if (auto self = weak.lock()) self->flush();
+      });
+    }
+  }
+
+  int32_t choose(const std::string& topic, const std::vector<int32_t>& leaders,
+                 const Record& record) {
+    auto n = static_cast<int32_t>(leaders.size());
+    if (options_.partitioner == Partitioner::kKeyHash && record.key) {
+      return (murmur2(*record.key) & 0x7fffffff) % n;
+    }
+    // Least loaded among partitions with a leader; the scan starts one further each time so
+    // that ties spread.
+    int32_t first = static_cast<int32_t>(rotation_++ % static_cast<uint64_t>(n));
+    int32_t best = -1;
+    int64_t best_load = 0;
+    for (int32_t k = 0; k < n; ++k) {
+      int32_t i = (first + k) % n;
+      if (leaders[static_cast<size_t>(i)] < 0) continue;
+      auto it = load_.find({topic, i});
+      int64_t load = it == load_.end() ? 0 : it->second;
+      if (best < 0 || load < best_load) {
+        best = i;
+        best_load = load;
+      }
+    }
+    return best < 0 ? first : best;
+  }
+
+  void flush() {
+    flush_posted_ = false;
+    if (closed_) return;
+    auto ready = std::move(ready_);
+    ready_.clear();
+    for (auto& [leader, topics] : ready) {
+      auto batch = std::make_shared<InFlight>();
+      for (auto& [topic, partitions] : topics) {
+        for (auto& [partition, records] : partitions) {
+          batch->groups.push_back({topic, partition, std::move(records)});
+        }
+      }
+      std::vector<TopicBatches> request;
+      for (const auto& group : batch->groups) {
+        if (request.empty() || request.back().topic != group.topic) {
+          request.push_back({group.topic, {}});
+        }
+        PartitionBatch partition{group.partition, {}};
+        for (const auto& p : group.records) partition.records.push_back(&p.record);
+        request.back().partitions.push_back(std::move(partition));
+      }
+      Request call;
+      call.method = "Produce";
+      call.payload = encodeProduceRequest(++correlation_, options_.client_id, options_.acks,
+                                          static_cast<int32_t>(options_.broker_timeout.count()),
+                                          request, nowMs());
+      call.oneway = options_.acks == 0;
+      brokers_.at(leader).channel->send(
+          std::move(call),
+          [weak = weak_from_this(), batch](std::exception_ptr error, Response response) {
+            if (auto self = weak.lock()) self->produced(*batch, error, response);
+          });
+    }
+  }
+
+  void produced(InFlight& batch, std::exception_ptr error, const Response& response) {
+    if (closed_) return;
+    for (const auto& group : batch.groups) {
+      load_[{group.topic, group.partition}] -= static_cast<int64_t>(group.records.size());
+    }
+    std::vector<PartitionResult> results;
+    if (!error && options_.acks != 0) {
+      try {
+        results = decodeProduceResponse(response.payload);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    for (auto& group : batch.groups) {
+      if (error) {
+        for (auto& p : group.records) retry(group.topic, std::move(p), error);
+        continue;
+      }
+      if (options_.acks == 0) {
+        for (auto& p : group.records) ack(p, {group.partition, -1});
+        continue;
+      }
+      auto result = std::find_if(results.begin(), results.end(), [&](const PartitionResult& r) {
+        return r.topic == group.topic && r.partition == group.partition;
+      });
+      if (result == results.end()) {
+        auto missing = std::make_exception_ptr(ProtocolError(
+            "Produce response without " + group.topic + "/" + std::to_string(group.partition)));
+        for (auto& p : group.records) fail(p, missing);
+      } else if (result->error == 0) {
+        for (size_t i = 0; i < group.records.size(); ++i) {
+          ack(group.records[i], {group.partition, result->base_offset + static_cast<int64_t>(i)});
+        }
+      } else {
+        auto refused = std::make_exception_ptr(BrokerError(
+            result->error, "kafka: " + group.topic + "/" + std::to_string(group.partition) + ": " +
+                               errorName(result->error)));
+        for (auto& p : group.records) {
+          if (retriable(result->error)) {
+            retry(group.topic, std::move(p), refused);
+          } else {
+            fail(p, refused);
+          }
+        }
+      }
+    }
+  }
+
+  // Another try after fresh metadata, if attempts and the deadline allow; else the error.
+  void retry(const std::string& topic, Pending p, std::exception_ptr error) {
+    if (++p.attempts >= options_.max_attempts || p.deadline.expired()) return fail(p, error);
+    topics_.erase(topic);  // stale: the leader may have moved
+    waiting_[topic].push_back(std::move(p));
+    refresh(topic, options_.retry_backoff);
+  }
+
+  void refresh(const std::string& topic, Duration delay) {
+    if (!refreshing_.insert(topic).second) return;
+    if (delay == Duration::zero()) return requestMetadata(topic);
+    auto& timer = timers_.try_emplace(topic, executor()).first->second;
+    timer.expires_after(delay);
+    timer.async_wait([weak = weak_from_this(), topic](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (!ec && self && !self->closed_) self->requestMetadata(topic);
+    });
+  }
+
+  void requestMetadata(const std::string& topic) {
+    Request call;
+    call.method = "Metadata";
+    call.payload = encodeMetadataRequest(++correlation_, options_.client_id, {topic});
+    bootstrap_.send(std::move(call),
+                    [weak = weak_from_this(), topic](std::exception_ptr error, Response response) {
+                      if (auto self = weak.lock()) self->metadata(topic, error, response);
+                    });
+  }
+
+  void metadata(const std::string& topic, std::exception_ptr error, const Response& response) {
+    refreshing_.erase(topic);
+    if (closed_) return;
+    if (!error) {
+      try {
+        auto md = decodeMetadataResponse(response.payload);
+        for (const auto& broker : md.brokers) ensureBroker(broker);
+        auto it = std::find_if(md.topics.begin(), md.topics.end(),
+                               [&](const TopicMetadata& t) { return t.name == topic; });
+        if (it == md.topics.end()) throw ProtocolError("metadata response without " + topic);
+        if (it->error != 0 || it->partitions.empty()) {
+          auto code = it->error != 0 ? it->error : int16_t{3};
+          throw BrokerError(code, "kafka: metadata for topic " + topic + ": " + errorName(code));
+        }
+        std::vector<int32_t> leaders;
+        for (const auto& partition : it->partitions) {
+          if (partition.partition < 0 || partition.partition > 1 << 20) {
+            throw ProtocolError("metadata names partition " + std::to_string(partition.partition));
+          }
+          if (leaders.size() <= static_cast<size_t>(partition.partition)) {
+            leaders.resize(static_cast<size_t>(partition.partition) + 1, -1);
+          }
+          leaders[static_cast<size_t>(partition.partition)] =
+              partition.error == 0 || partition.error == 9 ? partition.leader : -1;
+        }
+        topics_[topic] = std::move(leaders);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    auto list = std::move(waiting_[topic]);
+    waiting_.erase(topic);
+    if (error) {
+      for (auto& p : list) retry(topic, std::move(p), error);
+      return;
+    }
+    route(topic, std::move(list));
+  }
+
+  void ensureBroker(const BrokerMetadata& broker) {
+    std::string address = broker.host + ":" + std::to_string(broker.port);
+    auto it = brokers_.find(broker.node_id);
+    if (it != brokers_.end() && it->second.address == address) return;
+    ClientConfig config = config_;
+    config.executor = executor();
+    auto uri = discovery::parseUri("tcp://" + address);
+    auto channel = std::make_unique<client::Channel>(uri, std::move(config), pipelinedPools());
+    if (it != brokers_.end()) {
+      retired_.push_back(std::move(it->second.channel));
+      it->second = {address, std::move(channel)};
+    } else {
+      brokers_.emplace(broker.node_id, Broker{address, std::move(channel)});
+    }
+  }
+
+  void ack(Pending& p, Ack where) {
+    p.op->acks[p.index] = where;
+    finishOne(p.op);
+  }
+
+  void fail(Pending& p, std::exception_ptr error) {
+    if (!p.op->error) p.op->error = error;
+    finishOne(p.op);
+  }
+
+  void finishOne(const std::shared_ptr<PutOp>& op) {
+    if (--op->left > 0 || !op->handler) return;
+    auto handler = std::move(*op->handler);
+    op->handler.reset();
+    if (op->error) {
+      completeDispatch(executor(), std::move(handler), op->error, std::vector<Ack>{});
+    } else {
+      completeDispatch(executor(), std::move(handler), nullptr, std::move(op->acks));
+    }
+    ops_.erase(op);
+  }
+
+  struct Broker {
+    std::string address;
+    std::unique_ptr<client::Channel> channel;
+  };
+
+  ProducerOptions options_;
+  ClientConfig config_;
+  // Declared first among the clients: it owns the loop, so it goes last.
+  client::Channel bootstrap_;
+  std::map<int32_t, Broker> brokers_;
+  std::vector<std::unique_ptr<client::Channel>> retired_;
+  std::map<std::string, std::vector<int32_t>> topics_;   // partition -> leader (-1: none)
+  std::map<std::string, std::vector<Pending>> waiting_;  // for metadata
+  std::set<std::string> refreshing_;
+  std::map<std::string, asio::steady_timer> timers_;
+  // leader -> topic -> partition -> records
+  std::map<int32_t, std::map<std::string, std::map<int32_t, std::vector<Pending>>>> ready_;
+  std::map<std::pair<std::string, int32_t>, int64_t> load_;  // records in flight per partition
+  std::set<std::shared_ptr<PutOp>> ops_;
+  uint64_t rotation_ = 0;
+  int32_t correlation_ = 0;
+  bool flush_posted_ = false;
+  bool closed_ = false;
+};
+
+std::shared_ptr<Producer> Producer::make(std::string_view uri_text, ClientConfig config,
+                                         ProducerOptions options) {
+  auto uri = discovery::parseUri(uri_text);
+  options = takeOptions(uri, std::move(options));
+  applyUriOptions(uri, config);
+  return std::shared_ptr<Producer>(
+      new Producer(std::make_shared<Engine>(uri, std::move(config), std::move(options))));
+}
+
+Producer::Producer(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}
+
+Producer::~Producer() {
+  std::promise<void> closed;
+  asio::dispatch(engine_->executor(), [this, &closed] {
+    engine_->close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+  engine_->destroyRetired();
+  engine_.reset();
+}
+
+asio::any_io_executor Producer::executor() const { return engine_->executor(); }
+
+void Producer::start(std::string topic, std::vector<Record> records, PutHandler handler) {
+  engine_->start(std::move(topic), std::move(records), std::move(handler));
+}
+
+std::vector<Ack> Producer::put(std::string topic, std::vector<Record> records) {
+  engine_->checkMayBlock();
+  return put(std::move(topic), std::move(records), asio::use_future).get();
+}
+
+std::vector<Ack> Producer::put(std::string topic, const std::vector<std::string>& values) {
+  std::vector<Record> records;
+  records.reserve(values.size());
+  for (const auto& value : values) records.push_back(Record{std::nullopt, value, -1});
+  return put(std::move(topic), std::move(records));
+}
+
+}  // namespace scales::kafka
