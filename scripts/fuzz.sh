@@ -32,3 +32,29 @@ if (( status != 0 )); then
   exit 1
 fi
 echo "fuzz: mux_frame: $(grep -E '^Done' "$out/mux_frame.log"), no crash"
+
+# The other decoders of bytes from the network, each alone with what its errors need, a third of
+# the time each, from small seed corpora.
+run_target() {  # name, seconds, sources...
+  local name=$1 secs=$2
+  shift 2
+  clang++ "${flags[@]}" "tests/fuzz/$name.cpp" "$@" runtime/src/core/call_trace.cpp \
+    -o "$out/$name"
+  local log="$out/$name.log" rc=0
+  "$out/$name" -max_total_time="$secs" -print_final_stats=1 "$out/${name}_corpus" > "$log" 2>&1 \
+    || rc=$?
+  if (( rc != 0 )); then
+    tail -40 "$log"
+    echo "fuzz: $name crashed (status $rc)"
+    exit 1
+  fi
+  echo "fuzz: $name: $(grep -E '^Done' "$log"), no crash"
+}
+short=$(( seconds / 3 > 5 ? seconds / 3 : 5 ))
+mkdir -p "$out/redis_reply_fuzz_corpus" "$out/kafka_response_fuzz_corpus"
+printf '*3\r\n$3\r\nabc\r\n:-1\r\n%%1\r\n+k\r\n,1.5\r\n' > "$out/redis_reply_fuzz_corpus/mixed"
+printf '|1\r\n+a\r\n#t\r\n=8\r\ntxt:text\r\n_\r\n' > "$out/redis_reply_fuzz_corpus/resp3"
+printf '\0\0\0\1\0\0\0\1\0\0\0\1\0\1t\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' \
+  > "$out/kafka_response_fuzz_corpus/produce"
+run_target redis_reply_fuzz "$short" runtime/src/redis/resp.cpp
+run_target kafka_response_fuzz "$short" runtime/src/kafka/wire.cpp

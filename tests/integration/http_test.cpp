@@ -84,7 +84,8 @@ TEST(Http, BalancesOverServerBlocks) {
   NginxServer nginx(3);
   auto client = http::Client::make("tcp://" + nginx.addresses() + "?balancer=round_robin");
   std::set<std::string> answered;
-  for (int i = 0; i < 30; ++i) answered.insert(std::string(client->get("/who").header("X-Server").value_or("")));
+  for (int i = 0; i < 30; ++i)
+    answered.insert(std::string(client->get("/who").header("X-Server").value_or("")));
   EXPECT_EQ(answered, (std::set<std::string>{"0", "1", "2"}));
 }
 
@@ -137,9 +138,7 @@ TEST(Http, MalformedResponsesAreProtocolErrors) {
 }
 
 TEST(Http, ConnectionCloseAndIdleClosesAreHandled) {
-  HttpPeer peer([](const auto& request) {
-    return ok("bye", request.target() == "/close");
-  });
+  HttpPeer peer([](const auto& request) { return ok("bye", request.target() == "/close"); });
   auto client = http::Client::make("tcp://" + peer.address());
   EXPECT_EQ(client->get("/close").body, "bye");
   EXPECT_EQ(client->get("/close").body, "bye");

@@ -18,11 +18,21 @@ RedisServer::~RedisServer() { kill(); }
 void RedisServer::kill() { process_.reset(); }
 
 void RedisServer::start() {
-  std::vector<std::string> argv{"/usr/bin/redis-server", "--port",       std::to_string(port_),
-                                "--bind",                "127.0.0.1",    "--save",
-                                "",                      "--appendonly", "no",
-                                "--daemonize",           "no",           "--loglevel",
-                                "warning",               "--dir",        "/tmp"};
+  std::vector<std::string> argv{"/usr/bin/redis-server",
+                                "--port",
+                                std::to_string(port_),
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--daemonize",
+                                "no",
+                                "--loglevel",
+                                "warning",
+                                "--dir",
+                                "/tmp"};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   process_ = std::make_unique<ChildProcess>(argv);
   waitUntilListening(port_, 10s, "redis-server");

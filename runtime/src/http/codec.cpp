@@ -23,7 +23,8 @@ void checkToken(std::string_view text, const char* what) {
   bool ok = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || kSpecials.find(c) != std::string::npos;
   });
-  if (!ok) throw UsageError(std::string("HTTP ") + what + " '" + std::string(text) + "' is invalid");
+  if (!ok)
+    throw UsageError(std::string("HTTP ") + what + " '" + std::string(text) + "' is invalid");
 }
 
 void checkNoControl(std::string_view text, const char* what, bool allow_space) {
@@ -47,9 +48,8 @@ std::optional<std::string_view> Response::header(std::string_view name) const {
 
 std::string encodeRequest(const Request& request) {
   checkToken(request.method, "method");
-  std::string target = request.target.empty() || request.target[0] != '/'
-                           ? "/" + request.target
-                           : request.target;
+  std::string target =
+      request.target.empty() || request.target[0] != '/' ? "/" + request.target : request.target;
   checkNoControl(target, "target", false);
   std::string wire = request.method + " " + target + " HTTP/1.1\r\n";
   bool has_length = false;

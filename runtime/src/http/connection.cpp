@@ -3,19 +3,20 @@
 // call), responses parsed by Beast within the configured bounds. A timeout or cancellation closes
 // the socket, because the response may still arrive and would answer the next call; so does a
 // response that says "Connection: close".
+#include "scales/http/connection.h"
+
 #include <sys/socket.h>
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <optional>
 
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/http/codec.h"
-#include "scales/http/connection.h"
 #include "scales/transport/tcp.h"
 
 namespace scales::http {
@@ -101,9 +102,9 @@ class HttpConnection final : public transport::Connection,
   }
 
   void fail(error_code ec, const char* what) {
-    bool malformed = ec.category() ==
-                         beast::http::make_error_code(beast::http::error::bad_version).category() &&
-                     ec != beast::http::error::end_of_stream;
+    bool malformed =
+        ec.category() == beast::http::make_error_code(beast::http::error::bad_version).category() &&
+        ec != beast::http::error::end_of_stream;
     close();
     if (cancelled_) {
       return finish(std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
@@ -115,9 +116,9 @@ class HttpConnection final : public transport::Connection,
                     scales::Response{});
     }
     bool closed = ec == asio::error::eof || ec == beast::http::error::end_of_stream;
-    finish(std::make_exception_ptr(ConnectionError(
-               std::string(what) + " " + address_ + ": " +
-               (closed ? "connection closed by peer" : ec.message()))),
+    finish(std::make_exception_ptr(
+               ConnectionError(std::string(what) + " " + address_ + ": " +
+                               (closed ? "connection closed by peer" : ec.message()))),
            scales::Response{});
   }
 
@@ -169,9 +170,9 @@ class HttpConnectionFactory final : public transport::ConnectionFactory {
 
 }  // namespace
 
-std::shared_ptr<transport::ConnectionFactory> connectionFactory(
-    const discovery::Endpoint& endpoint, const ConnectionOptions& options,
-    asio::any_io_executor executor) {
+std::shared_ptr<transport::ConnectionFactory> connectionFactory(const discovery::Endpoint& endpoint,
+                                                                const ConnectionOptions& options,
+                                                                asio::any_io_executor executor) {
   return std::make_shared<HttpConnectionFactory>(endpoint, options, std::move(executor));
 }
 

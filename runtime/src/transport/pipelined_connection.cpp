@@ -26,8 +26,7 @@ class PipelinedConnection final : public Connection,
   void start() {
     std::weak_ptr<PipelinedConnection> weak = shared_from_this();
     stream_.start(
-        shared_from_this(),
-        [this](std::string_view reply) { onReply(reply); },
+        shared_from_this(), [this](std::string_view reply) { onReply(reply); },
         [weak](std::exception_ptr why) {
           if (auto self = weak.lock()) self->onClose(why);
         });
@@ -40,9 +39,9 @@ class PipelinedConnection final : public Connection,
   void call(Request request, Handler handler) override {
     if (!stream_.open() || pending_.size() >= max_pending_) {
       auto error = stream_.open()
-                       ? std::make_exception_ptr(RejectedError(
-                             std::to_string(pending_.size()) + " calls await replies from " +
-                             address_ + " (max_pending)"))
+                       ? std::make_exception_ptr(RejectedError(std::to_string(pending_.size()) +
+                                                               " calls await replies from " +
+                                                               address_ + " (max_pending)"))
                        : std::make_exception_ptr(
                              ConnectionError("connection to " + address_ + " is closed"));
       return completePost(executor_, std::move(handler), error, Response{});
@@ -61,9 +60,10 @@ class PipelinedConnection final : public Connection,
           // expect its handler back inside emit().
           Handler cancelled = std::move(*entry.handler);
           entry.handler.reset();
-          completePost(executor_, std::move(cancelled),
-                       std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
-                       Response{});
+          completePost(
+              executor_, std::move(cancelled),
+              std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
+              Response{});
         });
       }
     }
@@ -78,8 +78,7 @@ class PipelinedConnection final : public Connection,
   }
 
   // For the handshake: the replies to the first requests, before the connection is shared.
-  void awaitReplies(std::vector<std::string> requests,
-                    std::function<void(std::exception_ptr)> done,
+  void awaitReplies(std::vector<std::string> requests, std::function<void(std::exception_ptr)> done,
                     std::function<void(size_t, std::string_view)> check) {
     auto state = std::make_shared<std::pair<size_t, bool>>(requests.size(), false);
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -191,8 +190,8 @@ class PipelinedConnectionFactory final : public ConnectionFactory {
                 try {
                   std::rethrow_exception(failed);
                 } catch (const std::exception& e) {
-                  (*shared)(std::make_exception_ptr(ConnectFailedError(
-                                "handshake with " + address + " failed: " + e.what())),
+                  (*shared)(std::make_exception_ptr(ConnectFailedError("handshake with " + address +
+                                                                       " failed: " + e.what())),
                             nullptr);
                 }
               },

@@ -20,8 +20,8 @@
 namespace scales::client {
 
 // Makes the protocol's per-endpoint pools; given the client's metrics for per-connection counts.
-using MakePools = std::function<PoolFactory(const ClientConfig&,
-                                            std::shared_ptr<const ClientMetrics>)>;
+using MakePools =
+    std::function<PoolFactory(const ClientConfig&, std::shared_ptr<const ClientMetrics>)>;
 
 class Channel {
  public:

@@ -24,7 +24,7 @@ struct Request {
 struct Response {
   int status = 0;
   std::string reason;
-  Headers headers;  // as received (names in the server's case)
+  Headers headers;   // as received (names in the server's case)
   std::string body;  // de-chunked
 
   // The first header of that name (case-insensitive), if any.

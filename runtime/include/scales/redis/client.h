@@ -74,8 +74,7 @@ class Client : public std::enable_shared_from_this<Client> {
   // SET key value [PX ttl].
   template <class Token>
   auto set(std::string_view key, std::string_view value, Token&& token) {
-    return invoke<void>(request({"SET", key, value}, true), decode::ok,
-                        std::forward<Token>(token));
+    return invoke<void>(request({"SET", key, value}, true), decode::ok, std::forward<Token>(token));
   }
   void set(std::string_view key, std::string_view value);
   void set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl);

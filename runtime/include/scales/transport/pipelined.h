@@ -39,8 +39,8 @@ struct PipelinedOptions {
 // are the framer's payload. A oneway request completes once queued for writing. A cancelled call
 // completes at once; its reply, when it comes, is dropped. When the socket fails, every call
 // awaiting a reply fails with ConnectionError.
-std::shared_ptr<ConnectionFactory> pipelinedConnectionFactory(const discovery::Endpoint& endpoint,
-                                                              PipelinedOptions options,
-                                                              boost::asio::any_io_executor executor);
+std::shared_ptr<ConnectionFactory> pipelinedConnectionFactory(
+    const discovery::Endpoint& endpoint, PipelinedOptions options,
+    boost::asio::any_io_executor executor);
 
 }  // namespace scales::transport
