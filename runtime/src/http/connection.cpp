@@ -1,11 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // An HTTP/1.1 keep-alive connection: one exchange at a time (a watermark pool lends it to one
-// call), responses parsed by Beast within the configured bounds. A timeout or cancellation closes
-// the socket, because the response may still arrive and would answer the next call; so does a
-// response that says "Connection: close".
+// call; the bookkeeping is ExclusiveConnection's), responses parsed by Beast within the
+// configured bounds. A response that says "Connection: close" retires the connection.
 #include "scales/http/connection.h"
-
-#include <sys/socket.h>
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -14,9 +11,9 @@
 #include <boost/beast/http/string_body.hpp>
 #include <optional>
 
-#include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/http/codec.h"
+#include "scales/transport/exclusive_connection.h"
 #include "scales/transport/tcp.h"
 
 namespace scales::http {
@@ -26,70 +23,39 @@ namespace beast = boost::beast;
 using asio::ip::tcp;
 using boost::system::error_code;
 
-class HttpConnection final : public transport::Connection,
-                             public std::enable_shared_from_this<HttpConnection> {
+class HttpConnection final : public transport::ExclusiveConnection {
  public:
   HttpConnection(tcp::socket socket, std::string address, const ConnectionOptions& options)
-      : socket_(std::move(socket)), address_(std::move(address)), options_(options) {}
-
-  bool isOpen() const override {
-    if (!open_) return false;
-    // An idle keep-alive connection has no read pending: a zero-byte peek shows the server's
-    // close, and any byte at all means the stream is out of step.
-    char byte;
-    auto n = ::recv(const_cast<tcp::socket&>(socket_).native_handle(), &byte, 1,
-                    MSG_PEEK | MSG_DONTWAIT);
-    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-  }
-
-  void close() override {
-    open_ = false;
-    error_code ignored;
-    socket_.close(ignored);
-  }
-
-  void call(scales::Request request, Handler handler) override {
-    if (!open_ || handler_) {
-      return completePost(
-          socket_.get_executor(), std::move(handler),
-          std::make_exception_ptr(ConnectionError("connection to " + address_ + " is not usable")),
-          scales::Response{});
-    }
-    request_ = std::move(request);
-    addHostIfMissing(request_.payload, address_);
-    handler_.emplace(std::move(handler));
-    auto slot = asio::get_associated_cancellation_slot(*handler_);
-    if (slot.is_connected()) {
-      slot.assign([this](asio::cancellation_type) {
-        cancelled_ = true;
-        close();
-      });
-    }
-    asio::async_write(socket_, asio::buffer(request_.payload),
-                      [self = shared_from_this()](error_code ec, size_t) {
-                        if (ec) return self->fail(ec, "write to");
-                        self->readResponse();
-                      });
-  }
+      : ExclusiveConnection(std::move(socket), std::move(address)), options_(options) {}
 
  private:
   using Parser = beast::http::response_parser<beast::http::string_body>;
+
+  void exchange() override {
+    addHostIfMissing(request().payload, address());
+    asio::async_write(socket(), asio::buffer(request().payload),
+                      [this, self = shared_from_this()](error_code ec, size_t) {
+                        if (ec) return failed(ec, "write to");
+                        readResponse();
+                      });
+  }
 
   void readResponse() {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     // A response to HEAD announces a body it does not send.
-    if (request_.method == "HEAD") parser_->skip(true);
-    beast::http::async_read(socket_, buffer_, *parser_,
-                            [self = shared_from_this()](error_code ec, size_t) {
-                              if (ec) return self->fail(ec, "read from");
-                              self->received();
+    if (request().method == "HEAD") parser_->skip(true);
+    beast::http::async_read(socket(), buffer_, *parser_,
+                            [this, self = shared_from_this()](error_code ec, size_t) {
+                              if (ec) return failed(ec, "read from");
+                              received();
                             });
   }
 
   void received() {
     auto message = parser_->release();
+    parser_.reset();
     Response response;
     response.status = static_cast<int>(message.result_int());
     response.reason = std::string(message.reason());
@@ -101,48 +67,22 @@ class HttpConnection final : public transport::Connection,
     finish(nullptr, scales::Response{encodeResponse(response)});
   }
 
-  void fail(error_code ec, const char* what) {
+  void failed(error_code ec, const char* what) {
+    parser_.reset();
     bool malformed =
         ec.category() == beast::http::make_error_code(beast::http::error::bad_version).category() &&
         ec != beast::http::error::end_of_stream;
+    if (ec == beast::http::error::end_of_stream) ec = asio::error::eof;  // closed before a byte
+    if (!malformed || cancelled()) return fail(ec, what);
     close();
-    if (cancelled_) {
-      return finish(std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
-                    scales::Response{});
-    }
-    if (malformed) {
-      return finish(std::make_exception_ptr(ProtocolError("malformed HTTP response from " +
-                                                          address_ + ": " + ec.message())),
-                    scales::Response{});
-    }
-    bool closed = ec == asio::error::eof || ec == beast::http::error::end_of_stream;
     finish(std::make_exception_ptr(
-               ConnectionError(std::string(what) + " " + address_ + ": " +
-                               (closed ? "connection closed by peer" : ec.message()))),
+               ProtocolError("malformed HTTP response from " + address() + ": " + ec.message())),
            scales::Response{});
   }
 
-  void finish(std::exception_ptr error, scales::Response response) {
-    auto slot = asio::get_associated_cancellation_slot(*handler_);
-    if (slot.is_connected()) slot.clear();
-    Handler handler = std::move(*handler_);
-    handler_.reset();
-    request_ = scales::Request{};
-    parser_.reset();
-    handler(error, std::move(response));
-  }
-
-  tcp::socket socket_;
-  std::string address_;
   ConnectionOptions options_;
-  bool open_ = true;
-  bool cancelled_ = false;
   beast::flat_buffer buffer_;
   std::optional<Parser> parser_;
-  scales::Request request_;
-  // Boost 1.81's any_completion_handler move-assignment recurses forever, so the handler is only
-  // ever move-constructed, into an optional.
-  std::optional<Handler> handler_;
 };
 
 class HttpConnectionFactory final : public transport::ConnectionFactory {
