@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The hand-written clients against the well-known client of each protocol, same server, same run:
 #   Redis: scales::redis::Client vs redis-benchmark (SET, 32-byte values), both with CONCURRENCY
-#          requests in flight (redis-benchmark: as many connections; scales: one, pipelined);
+#          requests in flight: redis-benchmark on as many connections, and (redis-bench-P) on
+#          one connection pipelining them (-P); scales on one connection, pipelined;
 #   HTTP:  scales::http::Client vs wrk (one thread), GET of a 8-byte nginx response, CONCURRENCY
 #          connections;
 #   Kafka: scales::kafka::Producer vs librdkafka's producer (100-byte records) against librdkafka's
@@ -31,6 +32,7 @@ redis_port=$(port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning \
   > "$work/redis.log" 2>&1 &
 pids+=($!)
+disown
 http_port=$(port)
 mkdir -p "$work/tmp"
 cat > "$work/nginx.conf" << CONF
@@ -42,6 +44,7 @@ http { access_log off; keepalive_requests 1000000; client_body_temp_path $work/t
 CONF
 nginx -p "$work" -e "$work/error.log" -c "$work/nginx.conf" &
 pids+=($!)
+disown
 wait_port "$redis_port"
 wait_port "$http_port"
 
@@ -51,7 +54,9 @@ for ((run = 0; run < runs; run++)); do
   rows[redis-scales]+="$($bench --redis "127.0.0.1:$redis_port" --concurrency "$concurrency" \
     --seconds "$seconds" | awk '{print $2}') "
   rows[redis-benchmark]+="$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -t set -d 32 \
-    -c "$concurrency" -n $((seconds * 60000)) -q 2> /dev/null | awk '/SET/ {print $2}') "
+    -c "$concurrency" -n $((seconds * 60000)) --csv 2> /dev/null | awk -F'"' '/^"SET"/ {print $4}') "
+  rows[redis-bench-P]+="$(redis-benchmark -h 127.0.0.1 -p "$redis_port" -t set -d 32 \
+    -c 1 -P "$concurrency" -n $((seconds * 300000)) --csv 2> /dev/null | awk -F'"' '/^"SET"/ {print $4}') "
   rows[http-scales]+="$($bench --http "127.0.0.1:$http_port" --concurrency "$concurrency" \
     --seconds "$seconds" | awk '{print $2}') "
   rows[wrk]+="$(wrk -t1 -c "$concurrency" -d "${seconds}s" "http://127.0.0.1:$http_port/who" \
@@ -62,7 +67,8 @@ for ((run = 0; run < runs; run++)); do
 done
 
 printf '%-18s %14s %10s\n' row "ops/s (median)" "vs scales"
-for pair in "redis-scales redis-scales" "redis-benchmark redis-scales" "http-scales http-scales" \
+for pair in "redis-scales redis-scales" "redis-benchmark redis-scales" \
+            "redis-bench-P redis-scales" "http-scales http-scales" \
             "wrk http-scales" "kafka-scales kafka-scales" "kafka-librdkafka kafka-scales"; do
   read -r row base <<< "$pair"
   value=$(tr ' ' '\n' <<< "${rows[$row]}" | grep -v '^$' | median)

@@ -179,7 +179,7 @@ std::shared_ptr<Client> Client::make(std::string_view uri_text, ClientConfig con
   auto uri = discovery::parseUri(uri_text);
   options = takeOptions(uri, std::move(options));
   // Keys shard across servers by consistent hashing unless the caller chose otherwise.
-  if (config.balancer == ClientConfig{}.balancer) config.balancer = "ring_hash";
+  if (config.balancer == ClientConfig::kDefaultBalancer) config.balancer = "ring_hash";
   applyUriOptions(uri, config);
   return std::shared_ptr<Client>(new Client(uri, std::move(config), std::move(options)));
 }

@@ -39,7 +39,8 @@ struct ClientConfig {
   // Budget for opening one TCP connection (Finagle's default: 1 s).
   Duration connect_timeout = std::chrono::seconds(1);
   // A name from the balancer registry (scales/balancer/balancers.h); aperture as in scales.
-  std::string balancer = "aperture";
+  static constexpr const char* kDefaultBalancer = "aperture";
+  std::string balancer = kDefaultBalancer;
   balancer::BalancerOptions balancer_options;
   // Ring hash: the argument whose value keys each call (integer, enum or string arguments); calls
   // without it use an explicit scales::HashKeyScope, or a random key.
