@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 // The HTTP client's encoding: request bytes, Host for the chosen endpoint, refusal of requests
 // that would break HTTP's framing, and the response's trip through the stack.
+#include "scales/http/codec.h"
+
 #include <gtest/gtest.h>
 
 #include "scales/core/errors.h"
-#include "scales/http/codec.h"
 
 namespace scales::http {
 namespace {
 
 TEST(HttpCodec, EncodesRequestsAndAddsHostForTheEndpoint) {
   auto wire = encodeRequest(Request{"POST", "submit?x=1", {{"Content-Type", "text/plain"}}, "hi"});
-  EXPECT_EQ(wire, "POST /submit?x=1 HTTP/1.1\r\nContent-Type: text/plain\r\n"
-                  "Content-Length: 2\r\n\r\nhi");
+  EXPECT_EQ(wire,
+            "POST /submit?x=1 HTTP/1.1\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 2\r\n\r\nhi");
   addHostIfMissing(wire, "10.0.0.1:80");
   EXPECT_EQ(wire.substr(0, wire.find("Content-Type")),
             "POST /submit?x=1 HTTP/1.1\r\nHost: 10.0.0.1:80\r\n");
@@ -33,7 +35,9 @@ TEST(HttpCodec, RefusesWhatWouldBreakTheFraming) {
 }
 
 TEST(HttpCodec, ResponsesSurviveTheTripThroughTheStack) {
-  Response response{503, "Service Unavailable", {{"Retry-After", "3"}, {"X-Empty", ""}},
+  Response response{503,
+                    "Service Unavailable",
+                    {{"Retry-After", "3"}, {"X-Empty", ""}},
                     std::string("body\r\n\r\nwith blank lines\0", 23)};
   auto back = decodeResponse(encodeResponse(response));
   EXPECT_EQ(back.status, 503);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Kafka wire slice: CRC-32C and murmur2 against published vectors, request layout byte for
 // byte, record batches, and response decoders refusing truncated or lying input.
+#include "scales/kafka/wire.h"
+
 #include <gtest/gtest.h>
 
 #include "scales/core/errors.h"
-#include "scales/kafka/wire.h"
 
 namespace scales::kafka {
 namespace {
@@ -32,11 +33,11 @@ TEST(KafkaWire, Murmur2MatchesTheJavaClient) {
 
 TEST(KafkaWire, MetadataRequestLayout) {
   auto wire = encodeMetadataRequest(7, "id", {"t"});
-  EXPECT_EQ(wire, bytes({0, 0, 0, 19,      // size
-                         0, 3, 0, 1,       // Metadata v1
-                         0, 0, 0, 7,       // correlation id
-                         0, 2, 'i', 'd',   // client id
-                         0, 0, 0, 1,       // one topic
+  EXPECT_EQ(wire, bytes({0, 0, 0,   19,   // size
+                         0, 3, 0,   1,    // Metadata v1
+                         0, 0, 0,   7,    // correlation id
+                         0, 2, 'i', 'd',  // client id
+                         0, 0, 0,   1,    // one topic
                          0, 1, 't'}));
 }
 
@@ -51,25 +52,25 @@ TEST(KafkaWire, RecordBatchHasItsLengthMagicAndCrc) {
            static_cast<uint32_t>(static_cast<uint8_t>(batch[at + 2])) << 8 |
            static_cast<uint32_t>(static_cast<uint8_t>(batch[at + 3]));
   };
-  EXPECT_EQ(u32(8), batch.size() - 12);                              // batch length
-  EXPECT_EQ(batch[16], 2);                                           // magic
+  EXPECT_EQ(u32(8), batch.size() - 12);                            // batch length
+  EXPECT_EQ(batch[16], 2);                                         // magic
   EXPECT_EQ(u32(17), crc32c(std::string_view(batch).substr(21)));  // crc over the rest
-  EXPECT_EQ(u32(57), 2u);                                            // record count
+  EXPECT_EQ(u32(57), 2u);                                          // record count
   // Zigzag varints. First record: length 12 (24), attributes, timestamp delta 0, offset delta 0,
   // key length 1 (2) "k", value length 5 (10) "value", no headers. Second: length 6 (12),
   // attributes, timestamp delta 0, offset delta 1 (2), null key (-1: 1), empty value, no headers.
   EXPECT_EQ(batch.substr(61), bytes({24, 0, 0, 0, 2, 'k', 10, 'v', 'a', 'l', 'u', 'e', 0,  //
-                                     12, 0, 0, 2, 1, 0, 0}));
+                                     12, 0, 0, 2, 1, 0,   0}));
 }
 
 TEST(KafkaWire, DecodesProduceAndMetadataResponses) {
-  auto produce = bytes({0, 0, 0, 9,                          // correlation id
-                        0, 0, 0, 1, 0, 1, 't',               // one topic "t"
-                        0, 0, 0, 1,                          // one partition
-                        0, 0, 0, 2, 0, 6,                    // partition 2, NOT_LEADER
-                        0, 0, 0, 0, 0, 0, 0, 42,             // base offset
-                        -1, -1, -1, -1, -1, -1, -1, -1,      // log append time
-                        0, 0, 0, 0});                        // throttle
+  auto produce = bytes({0,  0,  0,  9,                    // correlation id
+                        0,  0,  0,  1,  0,  1,  't',      // one topic "t"
+                        0,  0,  0,  1,                    // one partition
+                        0,  0,  0,  2,  0,  6,            // partition 2, NOT_LEADER
+                        0,  0,  0,  0,  0,  0,  0,   42,  // base offset
+                        -1, -1, -1, -1, -1, -1, -1,  -1,  // log append time
+                        0,  0,  0,  0});                  // throttle
   auto results = decodeProduceResponse(produce);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].partition, 2);
@@ -84,16 +85,16 @@ TEST(KafkaWire, DecodesProduceAndMetadataResponses) {
   // A count that cannot fit in the bytes left is refused before anything is allocated.
   EXPECT_THROW(decodeMetadataResponse(bytes({0, 0, 0, 1, 0x7f, -1, -1, -1})), ProtocolError);
 
-  auto metadata = bytes({0, 0, 0, 1,                            // correlation id
-                         0, 0, 0, 1,                            // one broker
-                         0, 0, 0, 3, 0, 1, 'h', 0, 0, 0x23, 0x84, -1, -1,  // 3 h:9092, no rack
-                         0, 0, 0, 3,                            // controller
-                         0, 0, 0, 1,                            // one topic
-                         0, 0, 0, 1, 't', 0,                    // ok, "t", not internal
-                         0, 0, 0, 1,                            // one partition
-                         0, 0, 0, 0, 0, 0, 0, 0, 0, 3,          // ok, partition 0, leader 3
-                         0, 0, 0, 1, 0, 0, 0, 3,                // replicas [3]
-                         0, 0, 0, 1, 0, 0, 0, 3});              // isr [3]
+  auto metadata = bytes({0, 0, 0, 1,                                         // correlation id
+                         0, 0, 0, 1,                                         // one broker
+                         0, 0, 0, 3, 0,   1, 'h', 0, 0, 0x23, 0x84, -1, -1,  // 3 h:9092, no rack
+                         0, 0, 0, 3,                                         // controller
+                         0, 0, 0, 1,                                         // one topic
+                         0, 0, 0, 1, 't', 0,                // ok, "t", not internal
+                         0, 0, 0, 1,                        // one partition
+                         0, 0, 0, 0, 0,   0, 0,   0, 0, 3,  // ok, partition 0, leader 3
+                         0, 0, 0, 1, 0,   0, 0,   3,        // replicas [3]
+                         0, 0, 0, 1, 0,   0, 0,   3});      // isr [3]
   auto md = decodeMetadataResponse(metadata);
   ASSERT_EQ(md.brokers.size(), 1u);
   EXPECT_EQ(md.brokers[0].host, "h");

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // RESP: commands byte for byte, every reply type (RESP2 and RESP3), incomplete input framed as
 // "not yet", and malformed input as ProtocolError.
-#include <gtest/gtest.h>
-
 #include "scales/redis/resp.h"
+
+#include <gtest/gtest.h>
 
 namespace scales::redis {
 namespace {
