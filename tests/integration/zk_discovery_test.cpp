@@ -31,12 +31,13 @@ discovery::Endpoint endpointOf(const FlakyServer& server) {
 class ZkDiscovery : public ::testing::Test {
  protected:
   std::string uri(const std::string& path, const std::string& options = "") {
-    return "zk://" + zk_.hosts() + path + "?balancer=round_robin&zk_session_timeout_ms=4000" +
+    return "zk://" + zk_.hosts() + path + "?balancer=round_robin&zk_session_timeout_ms=" +
+           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(session_).count()) +
            options;
   }
   server::AnnouncerOptions announcing() {
     server::AnnouncerOptions options;
-    options.session_timeout = 4s;
+    options.session_timeout = session_;
     return options;
   }
   // Servers a and b announced at `path`, and a client that has reached both.
@@ -57,6 +58,8 @@ class ZkDiscovery : public ::testing::Test {
   };
 
   ZooKeeperServer zk_;
+  // Short, so that expiry tests are quick.
+  Duration session_ = 4s;
 };
 
 TEST_F(ZkDiscovery, TrafficFollowsAnnouncedMembers) {
@@ -165,6 +168,9 @@ class Load {
 };
 
 TEST_F(ZkDiscovery, ZooKeeperRestartUnderLoadFailsNoCall) {
+  // Long enough that the outage (a JVM restart, slower still under ASan on a busy machine) ends
+  // well within it: this test is about sessions resuming, not expiring.
+  session_ = 20s;
   TwoAnnounced setup(*this, "/restart");
   ASSERT_TRUE(setup.ready());
   auto& [a, b, c, announce_a, announce_b, announced, client] = setup;
