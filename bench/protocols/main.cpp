@@ -25,9 +25,6 @@
 namespace {
 using Clock = std::chrono::steady_clock;
 
-// Named, not `{}`: g++ 12 at -O3 reports a false -Wmaybe-uninitialized for a temporary
-// ClientConfig's std::function members.
-const scales::ClientConfig kDefaults;
 using namespace std::chrono_literals;
 
 // Keeps `concurrency` operations in flight until `seconds` pass; returns completions per second.
@@ -62,7 +59,7 @@ double closedLoop(int concurrency, double seconds,
 }
 
 double benchRedis(const std::string& address, int concurrency, double seconds) {
-  auto client = scales::redis::Client::make("tcp://" + address, kDefaults);
+  auto client = scales::redis::Client::make("tcp://" + address);
   client->ping();
   std::string value(32, 'v');
   std::atomic<long> n{0};
@@ -74,7 +71,7 @@ double benchRedis(const std::string& address, int concurrency, double seconds) {
 
 double benchHttp(const std::string& address, const std::string& path, int concurrency,
                  double seconds) {
-  auto client = scales::http::Client::make("tcp://" + address, kDefaults);
+  auto client = scales::http::Client::make("tcp://" + address);
   client->get(path);
   return closedLoop(concurrency, seconds, [&](std::function<void(bool)> done) {
     client->get(path, [done = std::move(done)](std::exception_ptr e, scales::http::Response r) {
@@ -104,7 +101,7 @@ struct MockCluster {
 // Puts of `batch` records, `concurrency` puts in flight.
 double benchScalesKafka(const std::string& bootstraps, size_t record_bytes, int batch,
                         int concurrency, double seconds) {
-  auto producer = scales::kafka::Producer::make("tcp://" + bootstraps, kDefaults);
+  auto producer = scales::kafka::Producer::make("tcp://" + bootstraps);
   std::string value(record_bytes, 'r');
   producer->put("bench", std::vector<std::string>{value});
   double puts = closedLoop(concurrency, seconds, [&](std::function<void(bool)> done) {

@@ -10,6 +10,9 @@
 #include "scales/core/errors.h"
 
 namespace scales {
+
+ClientConfig::ClientConfig() = default;
+
 namespace {
 
 uint64_t parseCount(const discovery::Uri& uri, const std::string& key, const std::string& value) {

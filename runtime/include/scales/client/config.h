@@ -29,6 +29,9 @@
 namespace scales {
 
 struct ClientConfig {
+  // Out of line: g++ 12 at -O3 reports a false -Wmaybe-uninitialized (in std::function's
+  // destructor) for an inlined temporary `ClientConfig{}`, e.g. make(uri)'s default argument.
+  ClientConfig();
   // Names the client in metrics (the "service" label); empty: the IDL service's name for
   // generated clients, else the URI.
   std::string name;
