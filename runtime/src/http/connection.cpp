@@ -85,35 +85,16 @@ class HttpConnection final : public transport::ExclusiveConnection {
   std::optional<Parser> parser_;
 };
 
-class HttpConnectionFactory final : public transport::ConnectionFactory {
- public:
-  HttpConnectionFactory(discovery::Endpoint endpoint, ConnectionOptions options,
-                        asio::any_io_executor executor)
-      : endpoint_(std::move(endpoint)), options_(options), executor_(std::move(executor)) {}
-
-  void connect(Deadline deadline, transport::ConnectHandler handler) override {
-    auto timeout = std::min(options_.connect_timeout, deadline.remaining());
-    transport::asyncTcpConnect(
-        executor_, endpoint_.host, endpoint_.port, timeout,
-        [address = endpoint_.address(), options = options_, handler = std::move(handler)](
-            std::exception_ptr error, tcp::socket socket) mutable {
-          if (error) return handler(error, nullptr);
-          handler(nullptr, std::make_shared<HttpConnection>(std::move(socket), address, options));
-        });
-  }
-
- private:
-  discovery::Endpoint endpoint_;
-  ConnectionOptions options_;
-  asio::any_io_executor executor_;
-};
-
 }  // namespace
 
 std::shared_ptr<transport::ConnectionFactory> connectionFactory(const discovery::Endpoint& endpoint,
                                                                 const ConnectionOptions& options,
                                                                 asio::any_io_executor executor) {
-  return std::make_shared<HttpConnectionFactory>(endpoint, options, std::move(executor));
+  return transport::tcpConnectionFactory(
+      endpoint, options.connect_timeout, std::move(executor),
+      [options](const std::string& address, tcp::socket socket, transport::ConnectHandler done) {
+        done(nullptr, std::make_shared<HttpConnection>(std::move(socket), address, options));
+      });
 }
 
 }  // namespace scales::http

@@ -64,36 +64,17 @@ class FramedConnection final : public transport::ExclusiveConnection {
   Response reply_;
 };
 
-class FramedConnectionFactory final : public transport::ConnectionFactory {
- public:
-  FramedConnectionFactory(discovery::Endpoint endpoint, FramedConnectionOptions options,
-                          asio::any_io_executor executor)
-      : endpoint_(std::move(endpoint)), options_(options), executor_(std::move(executor)) {}
-
-  void connect(Deadline deadline, transport::ConnectHandler handler) override {
-    auto timeout = std::min(options_.connect_timeout, deadline.remaining());
-    transport::asyncTcpConnect(
-        executor_, endpoint_.host, endpoint_.port, timeout,
-        [address = endpoint_.address(), max_frame = options_.max_frame_bytes,
-         handler = std::move(handler)](std::exception_ptr error, tcp::socket socket) mutable {
-          if (error) return handler(error, nullptr);
-          handler(nullptr,
-                  std::make_shared<FramedConnection>(std::move(socket), address, max_frame));
-        });
-  }
-
- private:
-  discovery::Endpoint endpoint_;
-  FramedConnectionOptions options_;
-  asio::any_io_executor executor_;
-};
-
 }  // namespace
 
 std::shared_ptr<transport::ConnectionFactory> framedConnectionFactory(
     const discovery::Endpoint& endpoint, const FramedConnectionOptions& options,
     asio::any_io_executor executor) {
-  return std::make_shared<FramedConnectionFactory>(endpoint, options, std::move(executor));
+  return transport::tcpConnectionFactory(
+      endpoint, options.connect_timeout, std::move(executor),
+      [max_frame = options.max_frame_bytes](const std::string& address, tcp::socket socket,
+                                            transport::ConnectHandler done) {
+        done(nullptr, std::make_shared<FramedConnection>(std::move(socket), address, max_frame));
+      });
 }
 
 }  // namespace scales::thrift

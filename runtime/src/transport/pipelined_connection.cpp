@@ -162,56 +162,35 @@ class PipelinedConnection final : public Connection,
   bool flush_posted_ = false;
 };
 
-class PipelinedConnectionFactory final : public ConnectionFactory {
- public:
-  PipelinedConnectionFactory(discovery::Endpoint endpoint, PipelinedOptions options,
-                             asio::any_io_executor executor)
-      : endpoint_(std::move(endpoint)),
-        options_(std::make_shared<const PipelinedOptions>(std::move(options))),
-        executor_(std::move(executor)) {}
-
-  void connect(Deadline deadline, ConnectHandler handler) override {
-    auto timeout = std::min(options_->connect_timeout, deadline.remaining());
-    asyncTcpConnect(
-        executor_, endpoint_.host, endpoint_.port, timeout,
-        [address = endpoint_.address(), options = options_, handler = std::move(handler)](
-            std::exception_ptr error, tcp::socket socket) mutable {
-          if (error) return handler(error, nullptr);
-          auto connection =
-              std::make_shared<PipelinedConnection>(std::move(socket), address, *options);
-          connection->start();
-          if (options->handshake.empty()) return handler(nullptr, std::move(connection));
-          auto shared = std::make_shared<ConnectHandler>(std::move(handler));
-          connection->awaitReplies(
-              options->handshake,
-              [connection, shared, address](std::exception_ptr failed) {
-                if (!failed) return (*shared)(nullptr, connection);
-                connection->close();
-                try {
-                  std::rethrow_exception(failed);
-                } catch (const std::exception& e) {
-                  (*shared)(std::make_exception_ptr(ConnectFailedError("handshake with " + address +
-                                                                       " failed: " + e.what())),
-                            nullptr);
-                }
-              },
-              options->check_handshake);
-        });
-  }
-
- private:
-  discovery::Endpoint endpoint_;
-  std::shared_ptr<const PipelinedOptions> options_;
-  asio::any_io_executor executor_;
-};
-
 }  // namespace
 
 std::shared_ptr<ConnectionFactory> pipelinedConnectionFactory(const discovery::Endpoint& endpoint,
                                                               PipelinedOptions options,
                                                               asio::any_io_executor executor) {
-  return std::make_shared<PipelinedConnectionFactory>(endpoint, std::move(options),
-                                                      std::move(executor));
+  auto shared = std::make_shared<const PipelinedOptions>(std::move(options));
+  return tcpConnectionFactory(
+      endpoint, shared->connect_timeout, std::move(executor),
+      [options = shared](const std::string& address, tcp::socket socket, ConnectHandler done) {
+        auto connection =
+            std::make_shared<PipelinedConnection>(std::move(socket), address, *options);
+        connection->start();
+        if (options->handshake.empty()) return done(nullptr, std::move(connection));
+        auto handler = std::make_shared<ConnectHandler>(std::move(done));
+        connection->awaitReplies(
+            options->handshake,
+            [connection, handler, address](std::exception_ptr failed) {
+              if (!failed) return (*handler)(nullptr, connection);
+              connection->close();
+              try {
+                std::rethrow_exception(failed);
+              } catch (const std::exception& e) {
+                (*handler)(std::make_exception_ptr(ConnectFailedError("handshake with " + address +
+                                                                      " failed: " + e.what())),
+                           nullptr);
+              }
+            },
+            options->check_handshake);
+      });
 }
 
 }  // namespace scales::transport

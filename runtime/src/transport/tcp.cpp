@@ -98,4 +98,40 @@ void asyncTcpConnect(asio::any_io_executor executor, const std::string& host, ui
   asio::post(executor, [op, timeout] { op->start(timeout); });
 }
 
+namespace {
+class TcpConnectionFactory final : public ConnectionFactory {
+ public:
+  TcpConnectionFactory(discovery::Endpoint endpoint, Duration connect_timeout,
+                       asio::any_io_executor executor, WrapSocket wrap)
+      : endpoint_(std::move(endpoint)),
+        connect_timeout_(connect_timeout),
+        executor_(std::move(executor)),
+        wrap_(std::move(wrap)) {}
+
+  void connect(Deadline deadline, ConnectHandler handler) override {
+    asyncTcpConnect(executor_, endpoint_.host, endpoint_.port,
+                    std::min(connect_timeout_, deadline.remaining()),
+                    [address = endpoint_.address(), wrap = wrap_, handler = std::move(handler)](
+                        std::exception_ptr error, tcp::socket socket) mutable {
+                      if (error) return handler(error, nullptr);
+                      wrap(address, std::move(socket), std::move(handler));
+                    });
+  }
+
+ private:
+  discovery::Endpoint endpoint_;
+  Duration connect_timeout_;
+  asio::any_io_executor executor_;
+  WrapSocket wrap_;
+};
+}  // namespace
+
+std::shared_ptr<ConnectionFactory> tcpConnectionFactory(discovery::Endpoint endpoint,
+                                                        Duration connect_timeout,
+                                                        asio::any_io_executor executor,
+                                                        WrapSocket wrap) {
+  return std::make_shared<TcpConnectionFactory>(std::move(endpoint), connect_timeout,
+                                                std::move(executor), std::move(wrap));
+}
+
 }  // namespace scales::transport

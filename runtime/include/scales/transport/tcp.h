@@ -5,9 +5,13 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "scales/core/deadline.h"
+#include "scales/discovery/endpoint.h"
+#include "scales/transport/connection.h"
 
 namespace scales::transport {
 
@@ -18,5 +22,17 @@ using TcpConnectHandler =
 // the address (refused, unresolvable, or `timeout` passed first).
 void asyncTcpConnect(boost::asio::any_io_executor executor, const std::string& host, uint16_t port,
                      Duration timeout, TcpConnectHandler handler);
+
+// Makes a protocol's Connection from a connected socket to `address`, and completes `done` with
+// it (possibly after a handshake), or with the error that refused it.
+using WrapSocket = std::function<void(const std::string& address,
+                                      boost::asio::ip::tcp::socket socket, ConnectHandler done)>;
+
+// A ConnectionFactory for `endpoint`: connects within the lesser of `connect_timeout` and the
+// call's deadline, then lets `wrap` make the connection.
+std::shared_ptr<ConnectionFactory> tcpConnectionFactory(discovery::Endpoint endpoint,
+                                                        Duration connect_timeout,
+                                                        boost::asio::any_io_executor executor,
+                                                        WrapSocket wrap);
 
 }  // namespace scales::transport
