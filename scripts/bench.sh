@@ -56,8 +56,10 @@ for payload in ${PAYLOADS:-32 1024}; do
   done
 done
 
+PAYLOADS="${PAYLOADS:-32 1024}" CONCURRENCY="${CONCURRENCY:-1 16 64 256}" \
+PEERS="${PEERS:-scales-mux scales-framed thrift-sync thrift-concurrent grpc raw}" \
 python3 - "$results" <<'PY'
-import json, statistics, sys
+import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 cells = {}
 for r in rows:
@@ -66,11 +68,14 @@ for r in rows:
     r["server_cpu_us"] = r["server_cpu_total_us"] / max(r["all_requests"], 1)
     cells.setdefault((r["payload"], r["concurrency"], r["kind"]), []).append(r)
 def med(key, runs): return statistics.median(x[key] for x in runs)
-peers = ["scales-mux", "scales-framed", "thrift-sync", "thrift-concurrent", "grpc", "raw"]
+# Only the cells this run asked for, in the script's order.
+peers = os.environ["PEERS"].split()
+payloads = [int(p) for p in os.environ["PAYLOADS"].split()]
+concurrencies = [int(c) for c in os.environ["CONCURRENCY"].split()]
 print(f"{'payload':>7} {'conc':>4} {'peer':<18} {'req/s':>9} {'x mux':>6} {'p50 us':>8} "
       f"{'p99 us':>8} {'cli cpu us':>10} {'srv cpu us':>10}")
-for payload in (32, 1024):
-    for conc in (1, 16, 64, 256):
+for payload in payloads:
+    for conc in concurrencies:
         base = cells.get((payload, conc, "scales-mux"))
         base_rps = med("rps", base) if base else None
         for peer in peers:

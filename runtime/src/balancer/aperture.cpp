@@ -87,7 +87,10 @@ class Aperture final : public Balancer, public Picker {
     auto now = clock_();
     double elapsed = std::chrono::duration<double>(now - stamp_).count();
     double window = std::chrono::duration<double>(band_.smooth_window).count();
-    double w = stamp_ == Clock::time_point{} ? 0.0 : std::exp(-std::max(0.0, elapsed) / window);
+    // The clock is coarse: most changes land in the same tick, where the weight is exactly 1.
+    double w = stamp_ == Clock::time_point{} ? 0.0
+               : elapsed <= 0.0              ? 1.0
+                                             : std::exp(-elapsed / window);
     stamp_ = now;
     double sample = static_cast<double>(heap_.totalOutstanding());
     // Peak-sensitive, like peak EWMA: a burst widens the aperture at once (a plain 5 s average

@@ -49,11 +49,16 @@ Channel::~Channel() {
 }
 
 void Channel::send(Request request, RpcService::Handler handler) {
+  // The stack's top layer (the deadline filter) completes the handler on its associated
+  // executor, so the handler goes down as it is. Calls made from the channel's own executor (a
+  // completion issuing the next call) go straight in: dispatch through a type-erased executor
+  // would wrap and allocate the call first.
+  if (onOwnExecutor()) return stack_->call(std::move(request), std::move(handler));
+  // From another thread the timeout starts now, not when the loop gets to the call (the deadline
+  // filter gives the default to calls made on the loop itself, with the clock read it needs).
   if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
     request.deadline = Deadline::after(config_.timeout);
   }
-  // The stack's top layer (the deadline filter) completes the handler on its associated
-  // executor, so the handler goes down as it is.
   asio::dispatch(executor_,
                  [this, request = std::move(request), handler = std::move(handler)]() mutable {
                    stack_->call(std::move(request), std::move(handler));

@@ -3,6 +3,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
+#include "scales/core/call_memory.h"
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
 
@@ -82,16 +83,17 @@ void NodeService::call(Request request, Handler handler) {
   auto trace = std::move(request.trace);
   size_t attempt = trace ? trace->start(address_, request.attempt_kind) : 0;
   // The completion keeps the node alive: discovery may drop it while calls are still out.
-  service_->call(std::move(request),
-                 asio::bind_cancellation_slot(
-                     slot, [self = shared_from_this(), started, deadline, trace = std::move(trace),
-                            attempt, handler = std::move(handler)](std::exception_ptr error,
-                                                                   Response response) mutable {
-                       auto now = Clock::now();  // one clock read per call, shared
-                       if (trace) trace->finish(attempt, error, now - started);
-                       self->finished(error, now, now - started, deadline);
-                       handler(error, std::move(response));
-                     }));
+  service_->call(
+      std::move(request),
+      asio::bind_cancellation_slot(
+          slot, withCallMemory([self = shared_from_this(), started, deadline,
+                                trace = std::move(trace), attempt, handler = std::move(handler)](
+                                   std::exception_ptr error, Response response) mutable {
+            auto now = Clock::now();  // one clock read per call, shared
+            if (trace) trace->finish(attempt, error, now - started);
+            self->finished(error, now, now - started, deadline);
+            handler(error, std::move(response));
+          })));
 }
 
 namespace {

@@ -71,8 +71,10 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
                               std::move(counters), std::move(latencies), classify, executor);
 
   // Top: the deadline owns the caller's handler, so every layer below may be cancelled by it and
-  // the caller hears back exactly once; it spans every retry.
-  return resilience::deadlineFilter(std::move(retried), executor, metrics->timeouts);
+  // the caller hears back exactly once; it spans every retry. Calls without a deadline of their
+  // own get the client's timeout here.
+  return resilience::deadlineFilter(std::move(retried), executor, metrics->timeouts,
+                                    config.timeout);
 }
 
 }  // namespace scales::client

@@ -10,6 +10,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "scales/core/coarse_clock.h"
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
@@ -22,10 +23,6 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using Handler = RpcService::Handler;
-
-int64_t epochNanos(std::chrono::system_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
-}
 
 void putBig64(char* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(v >> (56 - 8 * i));
@@ -152,12 +149,15 @@ class ClientSession final : public transport::Connection,
     ContextView contexts[3 + 16];
     size_t n = 0;
     if (!request.deadline.isInfinite()) {
-      auto now = std::chrono::system_clock::now();
-      auto left = request.deadline.remaining();
-      putBig64(deadline, static_cast<uint64_t>(epochNanos(now)));
-      putBig64(deadline + 8,
-               static_cast<uint64_t>(
-                   epochNanos(now + std::chrono::duration_cast<std::chrono::nanoseconds>(left))));
+      // Finagle's deadline is wall-clock time, ours monotonic. The coarse clocks (a tick's
+      // precision, a fraction of the cost of two precise reads per call) convert one to the other
+      // well within what a deadline means.
+      int64_t now = coarseWallNanos();
+      int64_t left = std::max<int64_t>(0, std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              request.deadline.at() - coarseNow())
+                                              .count());
+      putBig64(deadline, static_cast<uint64_t>(now));
+      putBig64(deadline + 8, static_cast<uint64_t>(now + std::min(left, INT64_MAX - now)));
       contexts[n++] = {kDeadlineKey, std::string_view(deadline, 16)};
     }
     bool has_trace = false;
@@ -223,6 +223,16 @@ class ClientSession final : public transport::Connection,
   }
 
   void onMessage(int8_t type_byte, uint32_t tag, std::string_view body) {
+    if (type_byte == type::kRdispatch && (state_ == State::kOpen || state_ == State::kDraining)) {
+      // The hot path: read in place, no Message built.
+      RdispatchView reply;
+      try {
+        reply = viewRdispatch(body);
+      } catch (const ProtocolError&) {
+        return fault(std::current_exception());
+      }
+      return onReply(tag, reply);
+    }
     Message message;
     try {
       message = decode(type_byte, tag, body);
@@ -289,7 +299,9 @@ class ClientSession final : public transport::Connection,
   }
 
   void onSessionMessage(Message message) {
-    if (auto* r = std::get_if<Rdispatch>(&message)) return onReply(*r);
+    if (auto* r = std::get_if<Rdispatch>(&message)) {
+      return onReply(r->tag, RdispatchView{r->status, r->body});
+    }
     if (auto* r = std::get_if<Rerr>(&message)) {
       if (!knownTag(r->tag)) return;  // e.g. an answer to the control tag
       complete(r->tag,
@@ -337,27 +349,28 @@ class ClientSession final : public transport::Connection,
                         (type_number ? " type " + std::to_string(type_number) : std::string())));
   }
 
-  void onReply(Rdispatch& reply) {
-    if (!knownTag(reply.tag)) {
-      return fault(protocolError("Rdispatch for unknown tag " + std::to_string(reply.tag)));
+  void onReply(uint32_t tag, const RdispatchView& reply) {
+    if (!knownTag(tag)) {
+      return fault(protocolError("Rdispatch for unknown tag " + std::to_string(tag)));
     }
     switch (reply.status) {
       case ReplyStatus::kOk:
-        complete(reply.tag, nullptr, Response{std::move(reply.body)});
+        complete(tag, nullptr, Response{std::string(reply.body)});
         break;
       case ReplyStatus::kError:
-        complete(reply.tag,
-                 std::make_exception_ptr(ApplicationError(ApplicationError::Type::kInternalError,
-                                                          "mux server error: " + reply.body)),
+        complete(tag,
+                 std::make_exception_ptr(
+                     ApplicationError(ApplicationError::Type::kInternalError,
+                                      "mux server error: " + std::string(reply.body))),
                  Response{});
         break;
       case ReplyStatus::kNack:
-        complete(reply.tag,
+        complete(tag,
                  std::make_exception_ptr(NackError("server " + address_ + " rejected the call")),
                  Response{});
         break;
     }
-    freeTag(reply.tag);
+    freeTag(tag);
   }
 
   void schedulePing() {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 #include "scales/core/errors.h"
 
@@ -15,20 +16,17 @@ namespace {
   throw ProtocolError(std::string("malformed mux message: ") + what);
 }
 
-// Big-endian appends.
+// Big-endian appends, a whole field at a time.
+template <int N, class T>
+void putBig(std::string& out, T v) {
+  char bytes[N];
+  for (int i = 0; i < N; ++i) bytes[i] = static_cast<char>(v >> (8 * (N - 1 - i)));
+  out.append(bytes, N);
+}
 void putU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
-void putU16(std::string& out, uint16_t v) {
-  putU8(out, static_cast<uint8_t>(v >> 8));
-  putU8(out, static_cast<uint8_t>(v));
-}
-void putU32(std::string& out, uint32_t v) {
-  putU16(out, static_cast<uint16_t>(v >> 16));
-  putU16(out, static_cast<uint16_t>(v));
-}
-void putU64(std::string& out, uint64_t v) {
-  putU32(out, static_cast<uint32_t>(v >> 32));
-  putU32(out, static_cast<uint32_t>(v));
-}
+void putU16(std::string& out, uint16_t v) { putBig<2>(out, v); }
+void putU32(std::string& out, uint32_t v) { putBig<4>(out, v); }
+void putU64(std::string& out, uint64_t v) { putBig<8>(out, v); }
 void putBytes16(std::string& out, std::string_view s) {
   if (s.size() > 0xffff) throw ProtocolError("mux field longer than 65535 bytes");
   putU16(out, static_cast<uint16_t>(s.size()));
@@ -52,9 +50,7 @@ size_t begin(std::string& out, int8_t type, uint32_t tag) {
   if (tag > 0xffffff) throw ProtocolError("mux tag out of range: " + std::to_string(tag));
   size_t start = out.size();
   putU32(out, 0);
-  putU8(out, static_cast<uint8_t>(type));
-  putU8(out, static_cast<uint8_t>(tag >> 16));
-  putU16(out, static_cast<uint16_t>(tag));
+  putU32(out, (static_cast<uint32_t>(static_cast<uint8_t>(type)) << 24) | tag);
   return start;
 }
 void finish(std::string& out, size_t start) {
@@ -246,6 +242,19 @@ TdispatchView viewTdispatch(std::string_view body) {
   return view;
 }
 
+RdispatchView viewRdispatch(std::string_view body) {
+  Reader r(body);
+  RdispatchView view;
+  view.status = status(r.u8("Rdispatch status"));
+  uint16_t n = r.u16("Rdispatch contexts");
+  for (uint16_t i = 0; i < n; ++i) {
+    r.skip(r.u16("Rdispatch contexts"), "Rdispatch contexts");
+    r.skip(r.u16("Rdispatch contexts"), "Rdispatch contexts");
+  }
+  view.body = body.substr(r.position());
+  return view;
+}
+
 std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key) {
   Reader r(contexts);
   uint16_t n = r.u16("contexts");
@@ -302,16 +311,44 @@ std::optional<size_t> parseFramerHeader(std::string_view value) {
 void encodeTdispatch(uint32_t tag, const ContextView* contexts, size_t count, std::string_view body,
                      std::string& out) {
   if (count > 0xffff) throw ProtocolError("more than 65535 mux contexts");
-  auto s = begin(out, type::kTdispatch, tag);
-  putU16(out, static_cast<uint16_t>(count));
+  if (tag > 0xffffff) throw ProtocolError("mux tag out of range: " + std::to_string(tag));
+  // Sized first and written in place: a frame is a dozen small fields, and appending them one at
+  // a time costs more than the bytes.
+  size_t size = kHeaderSize + 2 + 2 + 2 + body.size();
   for (size_t i = 0; i < count; ++i) {
-    putBytes16(out, contexts[i].first);
-    putBytes16(out, contexts[i].second);
+    if (contexts[i].first.size() > 0xffff || contexts[i].second.size() > 0xffff) {
+      throw ProtocolError("mux field longer than 65535 bytes");
+    }
+    size += 4 + contexts[i].first.size() + contexts[i].second.size();
   }
-  putU16(out, 0);  // destination
-  putU16(out, 0);  // dtab
-  out.append(body);
-  finish(out, s);
+  size_t start = out.size();
+  out.resize(start + size);
+  char* p = out.data() + start;
+  auto put16 = [&p](size_t v) {
+    p[0] = static_cast<char>(v >> 8);
+    p[1] = static_cast<char>(v);
+    p += 2;
+  };
+  auto put32 = [&p](uint32_t v) {
+    for (int i = 0; i < 4; ++i) p[i] = static_cast<char>(v >> (24 - 8 * i));
+    p += 4;
+  };
+  auto putBytes = [&p](std::string_view s) {
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  put32(static_cast<uint32_t>(size - 4));
+  put32((static_cast<uint32_t>(static_cast<uint8_t>(type::kTdispatch)) << 24) | tag);
+  put16(count);
+  for (size_t i = 0; i < count; ++i) {
+    put16(contexts[i].first.size());
+    putBytes(contexts[i].first);
+    put16(contexts[i].second.size());
+    putBytes(contexts[i].second);
+  }
+  put16(0);  // destination
+  put16(0);  // dtab
+  putBytes(body);
 }
 
 void appendFragmented(std::string_view frame, size_t max_fragment, std::string& out) {

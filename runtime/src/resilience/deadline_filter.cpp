@@ -2,9 +2,9 @@
 #include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/recycling_allocator.hpp>
-#include <boost/asio/steady_timer.hpp>
 
+#include "deadline_queue.h"
+#include "scales/core/call_memory.h"
 #include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/resilience/timeout.h"
@@ -13,31 +13,39 @@ namespace scales::resilience {
 namespace {
 namespace asio = boost::asio;
 
-// Everything one call needs to finish exactly once, shared by the timer, the caller's
+// Everything one call needs to finish exactly once, shared by the deadline queue, the caller's
 // cancellation slot and the reply from below.
-struct CallState {
-  CallState(asio::any_io_executor ex, RpcService::Handler h) : timer(ex), handler(std::move(h)) {}
-  asio::steady_timer timer;
+struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<CallState> {
+  CallState(asio::any_io_executor ex, RpcService::Handler h, std::string m, bool inline_ok,
+            metrics::Counter* t)
+      : executor(std::move(ex)),
+        handler(std::move(h)),
+        method(std::move(m)),
+        complete_inline(inline_ok),
+        timeouts(t) {}
+  asio::any_io_executor executor;
   asio::cancellation_signal below;  // cancels the layers underneath
   RpcService::Handler handler;
+  std::string method;          // for the error texts
+  bool complete_inline;        // the handler has no executor of its own: call it right here
+  metrics::Counter* timeouts;  // owned by the filter, which outlives every waiting call
   CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
   bool done = false;
 
   void finish(std::exception_ptr error, Response response) {
     if (done) return;
     done = true;
-    timer.cancel();
+    leave();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) slot.clear();
     // The caller's handler resumes where it expects: on its associated executor (a strand, a
-    // coroutine's context), or right here if that is the executor we are running on, which is
-    // the case for handlers without one of their own (no extra hop through the scheduler).
-    auto here = timer.get_executor();
-    if (asio::get_associated_executor(handler, here) == asio::any_completion_executor(here)) {
+    // coroutine's context), or right here for handlers without one of their own (no extra hop
+    // through the scheduler).
+    if (complete_inline) {
       auto h = std::move(handler);
       return h(error, std::move(response));
     }
-    completeDispatch(here, std::move(handler), error, std::move(response));
+    completeDispatch(executor, std::move(handler), error, std::move(response));
   }
 
   // Ends the call early with `error` and tells the layers below to let go.
@@ -46,70 +54,88 @@ struct CallState {
     finish(error, Response{});
     below.emit(asio::cancellation_type::terminal);
   }
+
+ private:
+  void expired() override {
+    auto self = shared_from_this();  // finishing may drop the other references
+    if (timeouts) timeouts->add();
+    auto frozen = std::make_shared<CallTrace>(trace);
+    frozen->endedBy("deadline");
+    abort(TimeoutError(timeoutText(method)).withTrace(std::move(frozen)));
+  }
+
+ public:
+  static std::string timeoutText(const std::string& method) {
+    return "call to " + method + " missed its deadline";
+  }
 };
 
 class DeadlineFilter final : public RpcFilter {
  public:
   DeadlineFilter(std::unique_ptr<RpcService> next, asio::any_io_executor executor,
-                 std::shared_ptr<metrics::Counter> timeouts)
+                 std::shared_ptr<metrics::Counter> timeouts, Duration default_timeout)
       : RpcFilter(std::move(next)),
-        executor_(std::move(executor)),
-        timeouts_(std::move(timeouts)) {}
+        default_timeout_(default_timeout),
+        executor_(executor),
+        completion_executor_(executor),
+        timeouts_(std::move(timeouts)),
+        deadlines_(std::make_shared<DeadlineQueue>(std::move(executor))) {}
 
   void call(Request request, Handler handler) override {
-    if (request.deadline.expired()) {
+    // One clock read serves both the default deadline and the expiry check.
+    auto now = Clock::now();
+    if (request.deadline.isInfinite()) {
+      if (default_timeout_ != Duration::max()) request.deadline = Deadline(now + default_timeout_);
+    } else if (request.deadline.at() <= now) {
       completePost(executor_, std::move(handler),
-                   std::make_exception_ptr(TimeoutError(timeoutText(request.method))), Response{});
+                   std::make_exception_ptr(TimeoutError(CallState::timeoutText(request.method))),
+                   Response{});
       return;
     }
-    auto state = std::allocate_shared<CallState>(asio::recycling_allocator<CallState>(), executor_,
-                                                 std::move(handler));
+    // Compared against an executor built once: building one per call would allocate.
+    bool inline_ok =
+        asio::get_associated_executor(handler, completion_executor_) == completion_executor_;
+    auto state =
+        std::allocate_shared<CallState>(CallAllocator<CallState>(), executor_, std::move(handler),
+                                        request.method, inline_ok, timeouts_.get());
     // The trace lives in the call's state: no allocation of its own.
     if (!request.trace) request.trace = std::shared_ptr<CallTrace>(state, &state->trace);
-    if (!request.deadline.isInfinite()) {
-      state->timer.expires_at(request.deadline.at());
-      // The message is built only if the deadline fires: most calls never need it.
-      state->timer.async_wait([state, timeouts = timeouts_.get(),
-                               method = request.method](boost::system::error_code ec) {
-        if (ec) return;
-        if (timeouts) timeouts->add();
-        auto trace = std::make_shared<CallTrace>(state->trace);
-        trace->endedBy("deadline");
-        state->abort(TimeoutError(timeoutText(method)).withTrace(std::move(trace)));
-      });
-    }
+    if (!request.deadline.isInfinite()) deadlines_->add(*state, request.deadline.at());
     auto caller_slot = asio::get_associated_cancellation_slot(state->handler);
     if (caller_slot.is_connected()) {
-      caller_slot.assign([state, method = request.method](asio::cancellation_type) {
-        state->abort(std::make_exception_ptr(CancelledError("call to " + method + " cancelled")));
+      caller_slot.assign([state](asio::cancellation_type) {
+        state->abort(
+            std::make_exception_ptr(CancelledError("call to " + state->method + " cancelled")));
       });
     }
+    auto slot = state->below.slot();
     next().call(std::move(request),
-                asio::bind_cancellation_slot(state->below.slot(),
-                                             [state](std::exception_ptr error, Response response) {
-                                               state->finish(error, std::move(response));
-                                               // The layers below are done: drop whatever they
-                                               // left on the slot (it may hold this state).
-                                               state->below.slot().clear();
-                                             }));
+                asio::bind_cancellation_slot(
+                    slot, withCallMemory([state = std::move(state)](std::exception_ptr error,
+                                                                    Response response) {
+                      state->finish(error, std::move(response));
+                      // The layers below are done: drop whatever they left on the slot (it may
+                      // hold this state).
+                      state->below.slot().clear();
+                    })));
   }
 
  private:
-  static std::string timeoutText(const std::string& method) {
-    return "call to " + method + " missed its deadline";
-  }
-
+  Duration default_timeout_;
   asio::any_io_executor executor_;
+  asio::any_completion_executor completion_executor_;
   std::shared_ptr<metrics::Counter> timeouts_;
+  std::shared_ptr<DeadlineQueue> deadlines_;
 };
 
 }  // namespace
 
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
                                            asio::any_io_executor executor,
-                                           std::shared_ptr<metrics::Counter> timeouts) {
-  return std::make_unique<DeadlineFilter>(std::move(next), std::move(executor),
-                                          std::move(timeouts));
+                                           std::shared_ptr<metrics::Counter> timeouts,
+                                           Duration default_timeout) {
+  return std::make_unique<DeadlineFilter>(std::move(next), std::move(executor), std::move(timeouts),
+                                          default_timeout);
 }
 
 }  // namespace scales::resilience

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/recycling_allocator.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <optional>
 #include <random>
 
+#include "scales/core/call_memory.h"
 #include "scales/core/errors.h"
 #include "scales/resilience/retry.h"
 
@@ -85,8 +85,8 @@ class RetryFilter final : public RpcFilter {
     budget_->deposit();
     counters_->calls->add();
     if (!request.trace) request.trace = std::make_shared<CallTrace>();
-    auto call = std::allocate_shared<RetryCall>(asio::recycling_allocator<RetryCall>(),
-                                                std::move(request), std::move(handler));
+    auto call = std::allocate_shared<RetryCall>(CallAllocator<RetryCall>(), std::move(request),
+                                                std::move(handler));
     if (options_.attempt_timeout > Duration::zero()) {
       call->timer.emplace(executor_);
       call->own.emplace();
@@ -130,9 +130,9 @@ class RetryFilter final : public RpcFilter {
         call->own ? call->own->slot() : asio::get_associated_cancellation_slot(call->handler);
     next().call(std::move(attempt),
                 asio::bind_cancellation_slot(
-                    slot, [this, call](std::exception_ptr error, Response response) {
+                    slot, withCallMemory([this, call](std::exception_ptr error, Response response) {
                       onAttempt(call, error, std::move(response));
-                    }));
+                    })));
   }
 
   void onAttempt(const std::shared_ptr<RetryCall>& call, std::exception_ptr error,

@@ -4,9 +4,9 @@
 // reply dropped), and drains on request: Tdrain, then close once Rdrain came and nothing is in
 // flight. Calls that arrive while draining are NACKed so the client sends them elsewhere.
 #include <boost/asio/dispatch.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <limits>
 #include <optional>
-#include <unordered_map>
 
 #include "scales/core/errors.h"
 #include "scales/mux/frame.h"
@@ -131,20 +131,29 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     }
     uint64_t serial = next_serial_++;
     in_flight_.emplace(tag, serial);
-    auto ex = stream_.socket().get_executor();
     CallContext call = setup_.context;
     call.deadline = deadlineOf(view.contexts);
-    setup_.dispatcher->dispatch(call, std::string(view.body),
-                                [weak = weak_from_this(), ex, tag, serial](std::string reply) {
-                                  // Inline when the handler answered on this session's own executor
-                                  // (async handlers usually do); otherwise hop back to it.
-                                  asio::dispatch(
-                                      ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
-                                        if (auto self = weak.lock())
-                                          self->onReply(tag, serial, std::move(reply));
-                                      });
-                                });
+    struct Scope {
+      MuxSession* outer = dispatching;
+      explicit Scope(MuxSession* session) { dispatching = session; }
+      ~Scope() { dispatching = outer; }
+    } scope(this);
+    setup_.dispatcher->dispatch(
+        call, std::string(view.body), [weak = weak_from_this(), tag, serial](std::string reply) {
+          auto self = weak.lock();
+          if (!self) return;
+          // A handler that answered inside dispatch() (async handlers usually do) is on this
+          // session's executor already; any other answer hops back to it.
+          if (dispatching == self.get()) return self->onReply(tag, serial, std::move(reply));
+          auto ex = self->stream_.socket().get_executor();
+          asio::dispatch(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
+            if (auto session = weak.lock()) session->onReply(tag, serial, std::move(reply));
+          });
+        });
   }
+
+  // The session whose dispatcher call is running on this thread, if any.
+  static inline thread_local MuxSession* dispatching = nullptr;
 
   void onReply(uint32_t tag, uint64_t serial, std::string reply) {
     auto it = in_flight_.find(tag);
@@ -188,7 +197,8 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
 
   transport::FrameStream stream_;
   SessionSetup setup_;
-  std::unordered_map<uint32_t, uint64_t> in_flight_;  // tag -> the serial of the call on it
+  // tag -> the serial of the call on it; open addressing: no allocation per call.
+  boost::unordered_flat_map<uint32_t, uint64_t> in_flight_;
   uint64_t next_serial_ = 0;
   Reassembler fragments_{setup_.options->max_message_bytes};
   std::optional<size_t> send_fragment_limit_;

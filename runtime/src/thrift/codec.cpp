@@ -1,46 +1,126 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/thrift/codec.h"
 
+#include <algorithm>
+#include <climits>
 #include <exception>
+#include <memory>
 
 namespace scales::thrift {
 namespace detail {
-
-// One buffer of each kind per thread, reset for every message: encoding and decoding run to
-// completion without yielding, so a thread never needs two at once, and the per-call
-// allocations of a fresh TMemoryBuffer stay off the hot path.
-std::shared_ptr<Buffer> writeBuffer() {
-  thread_local auto buffer = std::make_shared<Buffer>(1024);
-  buffer->resetBuffer();
-  return buffer;
-}
-
 namespace {
-// A reusable read buffer. Thrift counts bytes read against its max message size for the
-// transport's lifetime; each message starts that count afresh.
+
+// A read buffer that observes one message at a time. Pointing it at new bytes sets its window
+// directly: TMemoryBuffer::resetBuffer builds a whole new buffer (and TConfiguration) to swap in.
 class MessageReader final : public Buffer {
  public:
+  MessageReader() : Buffer(nullptr, 0, Buffer::OBSERVE) {}
+
   void observe(std::string_view bytes) {
     // OBSERVE never writes through the pointer; TMemoryBuffer just lacks a const overload.
     auto* data = reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data()));
-    resetBuffer(data, static_cast<uint32_t>(bytes.size()), Buffer::OBSERVE);
+    auto size = static_cast<uint32_t>(bytes.size());
+    buffer_ = data;
+    bufferSize_ = size;
+    rBase_ = data;
+    rBound_ = data + size;
+    wBase_ = data + size;
+    wBound_ = data + size;
+    owner_ = false;
+    // Thrift counts bytes read against its max message size for the transport's lifetime; each
+    // message starts that count afresh.
     resetConsumedMessageSize();
   }
 };
+
+// A write buffer that gives back memory a large message made it grow to.
+class MessageWriter final : public Buffer {
+ public:
+  static constexpr uint32_t kKeptBytes = 64 * 1024;
+
+  MessageWriter() : Buffer(kInitialBytes) {}
+
+  void clear() {
+    if (getBufferSize() > kKeptBytes) {
+      resetBuffer(kInitialBytes);
+    } else {
+      resetBuffer();
+    }
+  }
+
+ private:
+  static constexpr uint32_t kInitialBytes = 1024;
+};
+
+struct ThreadProtocols {
+  std::shared_ptr<MessageWriter> out = std::make_shared<MessageWriter>();
+  std::shared_ptr<MessageReader> in = std::make_shared<MessageReader>();
+  BinaryWriter binary_writer{out};
+  CompactWriter compact_writer{out};
+  // Strict writes, lenient reads (old non-strict binary peers still exist), as Thrift's defaults.
+  BinaryWriter binary_reader{in, 0, 0, false, true};
+  CompactWriter compact_reader{in};
+};
+
+std::unique_ptr<ThreadProtocols>& threadProtocols() {
+  thread_local auto protocols = std::make_unique<ThreadProtocols>();
+  return protocols;
+}
+
+int32_t limitFor(size_t message_size) {
+  return static_cast<int32_t>(std::min<size_t>(message_size, INT32_MAX));
+}
+
+// Thrift's compact protocol takes its limits only in its constructor; they are protected members,
+// reachable through member pointers named in a derived class.
+struct CompactLimits : CompactWriter {
+  static void set(CompactWriter& proto, int32_t limit) {
+    proto.*(&CompactLimits::string_limit_) = limit;
+    proto.*(&CompactLimits::container_limit_) = limit;
+  }
+};
+
 }  // namespace
 
-std::shared_ptr<Buffer> readBuffer(std::string_view bytes) {
-  thread_local auto buffer = std::make_shared<MessageReader>();
-  buffer->observe(bytes);
-  return buffer;
+template <>
+BinaryWriter& threadWriter<BinaryWriter>() {
+  auto& p = *threadProtocols();
+  p.out->clear();
+  return p.binary_writer;
 }
 
-std::string takeBytes(Buffer& buffer) {
+template <>
+CompactWriter& threadWriter<CompactWriter>() {
+  auto& p = *threadProtocols();
+  p.out->clear();
+  return p.compact_writer;
+}
+
+std::string takeWritten() {
   uint8_t* data = nullptr;
   uint32_t size = 0;
-  buffer.getBuffer(&data, &size);
+  threadProtocols()->out->getBuffer(&data, &size);
   return std::string(reinterpret_cast<const char*>(data), size);
 }
+
+template <>
+BinaryWriter& threadReader<BinaryWriter>(std::string_view bytes) {
+  auto& p = *threadProtocols();
+  p.in->observe(bytes);
+  p.binary_reader.setStringSizeLimit(limitFor(bytes.size()));
+  p.binary_reader.setContainerSizeLimit(limitFor(bytes.size()));
+  return p.binary_reader;
+}
+
+template <>
+CompactWriter& threadReader<CompactWriter>(std::string_view bytes) {
+  auto& p = *threadProtocols();
+  p.in->observe(bytes);
+  CompactLimits::set(p.compact_reader, limitFor(bytes.size()));
+  return p.compact_reader;
+}
+
+void resetThreadProtocols() { threadProtocols() = std::make_unique<ThreadProtocols>(); }
 
 void rethrowAsProtocolError(std::string_view what) {
   try {
@@ -71,15 +151,15 @@ MessageHeader peekMessage(std::string_view bytes) {
   header.protocol = !bytes.empty() && static_cast<uint8_t>(bytes[0]) == 0x82 ? Protocol::kCompact
                                                                              : Protocol::kBinary;
   try {
-    auto buffer = detail::readBuffer(bytes);
     if (header.protocol == Protocol::kCompact) {
-      detail::boundedReader<detail::CompactWriter>(buffer, bytes.size())
-          .readMessageBegin(header.name, header.type, header.seqid);
+      detail::threadReader<detail::CompactWriter>(bytes).readMessageBegin(header.name, header.type,
+                                                                          header.seqid);
     } else {
-      detail::boundedReader<detail::BinaryWriter>(buffer, bytes.size())
-          .readMessageBegin(header.name, header.type, header.seqid);
+      detail::threadReader<detail::BinaryWriter>(bytes).readMessageBegin(header.name, header.type,
+                                                                         header.seqid);
     }
   } catch (...) {
+    detail::resetThreadProtocols();
     detail::rethrowAsProtocolError("thrift message header");
   }
   return header;
@@ -88,7 +168,7 @@ MessageHeader peekMessage(std::string_view bytes) {
 namespace {
 template <class Proto>
 std::optional<int16_t> readReplyFieldId(std::string_view bytes) {
-  Proto proto = detail::boundedReader<Proto>(detail::readBuffer(bytes), bytes.size());
+  Proto& proto = detail::threadReader<Proto>(bytes);
   std::string name;
   TMessageType type;
   int32_t seqid = 0;
@@ -99,6 +179,13 @@ std::optional<int16_t> readReplyFieldId(std::string_view bytes) {
   apache::thrift::protocol::TType field_type;
   int16_t id = 0;
   proto.readFieldBegin(name, field_type, id);
+  // Leave the thread's reader balanced for the next message: the compact reader holds a bool
+  // field's value from its header until it is read, and a field-id stack per struct.
+  if (field_type == apache::thrift::protocol::T_BOOL) {
+    bool ignored = false;
+    proto.readBool(ignored);
+  }
+  proto.readStructEnd();
   return field_type == apache::thrift::protocol::T_STOP ? 0 : id;
 }
 }  // namespace
@@ -110,6 +197,7 @@ std::optional<int16_t> replyFieldId(std::string_view bytes) {
     }
     return readReplyFieldId<detail::BinaryWriter>(bytes);
   } catch (...) {
+    detail::resetThreadProtocols();
     return std::nullopt;  // the decoder above reports undecodable replies
   }
 }

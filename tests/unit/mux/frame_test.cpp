@@ -121,6 +121,21 @@ TEST(MuxFrame, RdispatchStatusesAndContexts) {
   EXPECT_THROW(decode(type::kRdispatch, 2, bytes({3, 0, 0})), ProtocolError);
 }
 
+TEST(MuxFrame, RdispatchViewReadsWhatDecodeReads) {
+  for (auto status : {ReplyStatus::kOk, ReplyStatus::kError, ReplyStatus::kNack}) {
+    Rdispatch r{5, status, {{"k", "v"}, {"key2", "value2"}}, "the reply"};
+    auto body = encoded(r).substr(kHeaderSize);
+    auto view = viewRdispatch(body);
+    EXPECT_EQ(view.status, status);
+    EXPECT_EQ(view.body, "the reply");
+  }
+  // Truncated contexts, a lying context length, a bad status: all ProtocolError, as in decode().
+  EXPECT_THROW(viewRdispatch(bytes({0})), ProtocolError);
+  EXPECT_THROW(viewRdispatch(bytes({0, 0, 1, 0, 9, 'k'})), ProtocolError);
+  EXPECT_THROW(viewRdispatch(bytes({3, 0, 0})), ProtocolError);
+  EXPECT_EQ(viewRdispatch(bytes({0, 0, 0})).body, "");
+}
+
 TEST(MuxFrame, ControlMessagesAreHeaderOnly) {
   EXPECT_EQ(encoded(Tping{}), bytes({0, 0, 0, 4, 0x41, 0, 0, 1}));
   EXPECT_EQ(encoded(Rping{}), bytes({0, 0, 0, 4, 0xbf, 0, 0, 1}));

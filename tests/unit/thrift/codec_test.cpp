@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include "scales/thrift/wire.h"
 
 namespace scales::thrift {
@@ -48,6 +50,19 @@ struct Containers {
       }
       return false;
     });
+  }
+};
+
+// A result struct whose success field (id 0) is a bool: in the compact protocol the value rides
+// in the field header.
+struct BoolResult {
+  bool success = false;
+  template <class P>
+  void write(P* p) const {
+    p->writeStructBegin("BoolResult");
+    wire::writeField<wire::Bool>(*p, "success", 0, success);
+    p->writeFieldStop();
+    p->writeStructEnd();
   }
 };
 
@@ -141,6 +156,47 @@ TEST(ThriftCodec, ContainerWithWrongElementTypeIsProtocolError) {
   auto wrong = bytes({0x80, 0x01, 0x00, 0x02, 0, 0, 0, 1, 'm', 0, 0, 0, 0,
                       15,   0,    1,    8,    0, 0, 0, 1, 0,   0, 0, 1, 0});
   EXPECT_THROW(decodeMessage(Protocol::kBinary, wrong, out), ProtocolError);
+}
+
+// Each thread reuses one reader per protocol; a decode that fails part-way (or a header peeked at)
+// must not leave it in a state that corrupts the next message.
+TEST(ThriftCodec, ReadersStaySoundAfterFailuresAndPeeks) {
+  Containers in{{false, true, false}, {{7, {"x"}}}};
+  for (auto protocol : {Protocol::kBinary, Protocol::kCompact}) {
+    auto good = encodeMessage(protocol, "m", tp::T_REPLY, 1, in);
+    for (size_t n = 0; n < good.size(); ++n) {
+      Containers partial;
+      EXPECT_THROW(decodeMessage(protocol, good.substr(0, n), partial), ProtocolError) << n;
+      Containers out;
+      decodeMessage(protocol, good, out);
+      ASSERT_EQ(out.flags, in.flags) << n;
+      ASSERT_EQ(out.index, in.index) << n;
+    }
+    // The compact reader keeps a bool field's value from its header until it is read.
+    auto reply = encodeMessage(protocol, "m", tp::T_REPLY, 1, BoolResult{true});
+    EXPECT_EQ(replyFieldId(reply), std::optional<int16_t>(0));
+    Containers out;
+    decodeMessage(protocol, good, out);
+    EXPECT_EQ(out.flags, in.flags);
+  }
+}
+
+TEST(ThriftCodec, CompactStringsAreBoundedByTheMessage) {
+  // Compact call "m", field 1 BINARY claiming 2^28 bytes (varint 80 80 80 80 01).
+  auto huge = bytes({0x82, 0x21, 1, 1, 'm', 0x18, 0x80, 0x80, 0x80, 0x80, 0x01});
+  OneString out;
+  try {
+    decodeMessage(Protocol::kCompact, huge, out);
+    FAIL() << "no error";
+  } catch (const ProtocolError& e) {
+    // Refused by the size limit, before any allocation or read.
+    EXPECT_NE(std::string(e.what()).find("size limit"), std::string::npos) << e.what();
+  }
+  // The limit is per message: a large message right after is read whole.
+  OneString big{std::string(1 << 20, 'y')};
+  decodeMessage(Protocol::kCompact, encodeMessage(Protocol::kCompact, "m", tp::T_REPLY, 1, big),
+                out);
+  EXPECT_EQ(out.text, big.text);
 }
 
 }  // namespace

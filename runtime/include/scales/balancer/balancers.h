@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "scales/balancer/balancer.h"
+#include "scales/core/coarse_clock.h"
 #include "scales/core/registry.h"
 
 namespace scales::balancer {
@@ -43,8 +44,9 @@ struct BalancerOptions {
   size_t ring_points = 160;
   // Seed of every random choice (0: a random seed); tests and the simulator fix it.
   uint64_t seed = 0;
-  // The clock the load-band and EWMA math read; the simulator substitutes its own.
-  std::function<Clock::time_point()> clock = [] { return Clock::now(); };
+  // The clock the load-band and EWMA math read (coarse: they smooth over seconds and run on
+  // every call); the simulator substitutes its own.
+  std::function<Clock::time_point()> clock = [] { return coarseNow(); };
 };
 
 using BalancerFactory = std::function<std::unique_ptr<Balancer>(const BalancerOptions&)>;

@@ -138,6 +138,14 @@ TdispatchView viewTdispatch(std::string_view body);
 // viewTdispatch), or nullopt.
 std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key);
 
+// The client's hot path: an Rdispatch body read in place (status, contexts skipped, the reply).
+// Throws ProtocolError like decode().
+struct RdispatchView {
+  ReplyStatus status = ReplyStatus::kOk;
+  std::string_view body;
+};
+RdispatchView viewRdispatch(std::string_view body);
+
 // The Rdispatch encoder for a reply without contexts: the same bytes as encode().
 void encodeRdispatch(uint32_t tag, ReplyStatus status, std::string_view body, std::string& out);
 

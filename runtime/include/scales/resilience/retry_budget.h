@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "scales/core/coarse_clock.h"
 #include "scales/core/deadline.h"
 #include "scales/metrics/registry.h"
 
@@ -21,7 +22,8 @@ struct RetryBudgetOptions {
   Duration ttl = std::chrono::seconds(10);  // how long a deposit counts (1 s to 60 s)
   double min_retries_per_second = 10;
   double percent_can_retry = 0.2;  // 0: only the per-second floor
-  std::function<Clock::time_point()> clock = [] { return Clock::now(); };
+  // Coarse: deposits land in one-second slots.
+  std::function<Clock::time_point()> clock = [] { return coarseNow(); };
 };
 
 // What the budget's users did: metrics "calls", "requeues", "retries", "backups" and

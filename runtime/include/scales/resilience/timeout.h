@@ -13,9 +13,11 @@
 
 namespace scales::resilience {
 
-// `timeouts` (may be null) counts calls that missed their deadline.
+// `timeouts` (may be null) counts calls that missed their deadline. A call without a deadline
+// gets one `default_timeout` from now (Duration::max(): none).
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
                                            boost::asio::any_io_executor executor,
-                                           std::shared_ptr<metrics::Counter> timeouts = nullptr);
+                                           std::shared_ptr<metrics::Counter> timeouts = nullptr,
+                                           Duration default_timeout = Duration::max());
 
 }  // namespace scales::resilience

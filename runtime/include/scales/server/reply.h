@@ -33,6 +33,7 @@ struct ReplyState {
   std::atomic<bool> answered{false};
 
   ~ReplyState() {
+    if (answered.load()) return;  // the usual case: no error to build
     fail(std::make_exception_ptr(
         ApplicationError(ApplicationError::Type::kInternalError, "handler dropped the reply")));
   }

@@ -9,13 +9,10 @@
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
 
-#include <algorithm>
-#include <climits>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 
 #include "scales/core/errors.h"
 #include "scales/core/request.h"
@@ -29,45 +26,58 @@ using Buffer = apache::thrift::transport::TMemoryBuffer;
 using BinaryWriter = apache::thrift::protocol::TBinaryProtocolT<Buffer>;
 using CompactWriter = apache::thrift::protocol::TCompactProtocolT<Buffer>;
 
-std::shared_ptr<Buffer> writeBuffer();
-std::shared_ptr<Buffer> readBuffer(std::string_view bytes);
-std::string takeBytes(Buffer& buffer);
+// The calling thread's protocol of each kind, reused for every message: encoding and decoding run
+// to completion without yielding or re-entering, so a thread never needs two at once. Building
+// Thrift's protocol and buffer per message (shared_ptr copies, a TConfiguration allocated by every
+// TMemoryBuffer) costs more than encoding a small message.
+//
+// A writer over the thread's (emptied) write buffer.
+template <class Proto>
+Proto& threadWriter();
+// The bytes written since threadWriter() was fetched.
+std::string takeWritten();
+// A reader observing `bytes`, whose strings and containers cannot claim more than the message
+// holds: Thrift's readers size a string before reading it, so an unbounded one would allocate
+// whatever a peer's 4-byte length claims.
+template <class Proto>
+Proto& threadReader(std::string_view bytes);
+// Replaces the thread's protocols after a failed encode or decode, which can leave a protocol's
+// nesting state (the compact protocol's field-id stack) half unwound.
+void resetThreadProtocols();
 [[noreturn]] void rethrowAsProtocolError(std::string_view what);
 
 template <class Proto, class Body>
 std::string encodeWith(std::string_view name, TMessageType type, int32_t seqid, const Body& body) {
-  auto buffer = writeBuffer();
-  Proto proto(buffer);
-  proto.writeMessageBegin(std::string(name), type, seqid);
-  body.write(&proto);
-  proto.writeMessageEnd();
-  return takeBytes(*buffer);
-}
-
-// A reader whose strings and containers cannot claim more than the message holds: Thrift's
-// binary reader sizes a string before reading it, so an unbounded one would allocate whatever a
-// peer's 4-byte length claims.
-template <class Proto>
-Proto boundedReader(std::shared_ptr<Buffer> buffer, size_t message_size) {
-  auto limit = static_cast<int32_t>(std::min<size_t>(message_size, INT32_MAX));
-  if constexpr (std::is_same_v<Proto, BinaryWriter>) {
-    return Proto(std::move(buffer), limit, limit, false, true);
-  } else {
-    return Proto(std::move(buffer), limit, limit);
+  try {
+    Proto& proto = threadWriter<Proto>();
+    proto.writeMessageBegin(std::string(name), type, seqid);
+    body.write(&proto);
+    proto.writeMessageEnd();
+    return takeWritten();
+  } catch (...) {
+    resetThreadProtocols();
+    throw;
   }
 }
 
 template <class Proto, class Body>
 void decodeWith(std::string_view bytes, MessageHeader& header, Body& body) {
-  Proto proto = boundedReader<Proto>(readBuffer(bytes), bytes.size());
-  proto.readMessageBegin(header.name, header.type, header.seqid);
-  if (header.type == apache::thrift::protocol::T_EXCEPTION) {
-    apache::thrift::TApplicationException error;
-    error.read(&proto);
-    throw ApplicationError(static_cast<ApplicationError::Type>(error.getType()), error.what());
+  try {
+    Proto& proto = threadReader<Proto>(bytes);
+    proto.readMessageBegin(header.name, header.type, header.seqid);
+    if (header.type == apache::thrift::protocol::T_EXCEPTION) {
+      apache::thrift::TApplicationException error;
+      error.read(&proto);
+      throw ApplicationError(static_cast<ApplicationError::Type>(error.getType()), error.what());
+    }
+    body.read(&proto);
+    proto.readMessageEnd();
+  } catch (const ApplicationError&) {
+    throw;  // a whole, well-formed T_EXCEPTION message: the reader is fine
+  } catch (...) {
+    resetThreadProtocols();
+    throw;
   }
-  body.read(&proto);
-  proto.readMessageEnd();
 }
 }  // namespace detail
 

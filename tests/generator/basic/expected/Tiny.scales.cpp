@@ -343,28 +343,33 @@ void TinyDispatcher::dispatch(const ::scales::server::CallContext& context, std:
 void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_context,
                                   ::scales::thrift::MessageHeader scales_header,
                                   std::string scales_message, Responder scales_respond) {
-  auto scales_args = std::make_shared<Tiny_scales::add_args>();
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond))
+  // Async handlers read the arguments during the call only; sync ones get them on another thread.
+  Tiny_scales::add_args scales_decoded;
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
 
-  auto scales_complete = [scales_header = std::move(scales_header), scales_respond](
+  auto scales_complete = [scales_header = std::move(scales_header),
+                          scales_respond = std::move(scales_respond)](
                              std::exception_ptr scales_error, int64_t* scales_value) {
     scales_respond(Tiny_scales::encode_add_result(scales_header, scales_error, scales_value));
   };
   if (scales_sync_) {
-    boost::asio::post(scales_context.blocking_executor,
-                      [scales_handler = scales_sync_, scales_args, scales_complete,
-                       scales_deadline = scales_context.deadline] {
-                        ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
-                        try {
-                          auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
-                          scales_complete(nullptr, &scales_value);
-                        } catch (...) {
-                          scales_complete(std::current_exception(), nullptr);
-                        }
-                      });
+    auto scales_args = std::make_shared<Tiny_scales::add_args>(std::move(scales_decoded));
+    boost::asio::post(
+        scales_context.blocking_executor,
+        [scales_handler = scales_sync_, scales_args, scales_complete = std::move(scales_complete),
+         scales_deadline = scales_context.deadline] {
+          ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
+          try {
+            auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
+            scales_complete(nullptr, &scales_value);
+          } catch (...) {
+            scales_complete(std::current_exception(), nullptr);
+          }
+        });
   } else {
-    ::scales::server::Reply<int64_t> scales_reply(scales_complete);
+    [[maybe_unused]] const auto* scales_args = &scales_decoded;
+    ::scales::server::Reply<int64_t> scales_reply(std::move(scales_complete));
     auto scales_guard = scales_reply.guard();
     ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
     try {
@@ -378,28 +383,33 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
 void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_context,
                                     ::scales::thrift::MessageHeader scales_header,
                                     std::string scales_message, Responder scales_respond) {
-  auto scales_args = std::make_shared<Tiny_scales::check_args>();
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond))
+  // Async handlers read the arguments during the call only; sync ones get them on another thread.
+  Tiny_scales::check_args scales_decoded;
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
 
   auto scales_complete = [scales_header = std::move(scales_header),
-                          scales_respond](std::exception_ptr scales_error) {
+                          scales_respond =
+                              std::move(scales_respond)](std::exception_ptr scales_error) {
     scales_respond(Tiny_scales::encode_check_result(scales_header, scales_error));
   };
   if (scales_sync_) {
-    boost::asio::post(scales_context.blocking_executor,
-                      [scales_handler = scales_sync_, scales_args, scales_complete,
-                       scales_deadline = scales_context.deadline] {
-                        ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
-                        try {
-                          scales_handler->check(scales_args->items);
-                          scales_complete(nullptr);
-                        } catch (...) {
-                          scales_complete(std::current_exception());
-                        }
-                      });
+    auto scales_args = std::make_shared<Tiny_scales::check_args>(std::move(scales_decoded));
+    boost::asio::post(
+        scales_context.blocking_executor,
+        [scales_handler = scales_sync_, scales_args, scales_complete = std::move(scales_complete),
+         scales_deadline = scales_context.deadline] {
+          ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
+          try {
+            scales_handler->check(scales_args->items);
+            scales_complete(nullptr);
+          } catch (...) {
+            scales_complete(std::current_exception());
+          }
+        });
   } else {
-    ::scales::server::Reply<void> scales_reply(scales_complete);
+    [[maybe_unused]] const auto* scales_args = &scales_decoded;
+    ::scales::server::Reply<void> scales_reply(std::move(scales_complete));
     auto scales_guard = scales_reply.guard();
     ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
     try {
@@ -413,11 +423,13 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
 void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_context,
                                    ::scales::thrift::MessageHeader scales_header,
                                    std::string scales_message, Responder scales_respond) {
-  auto scales_args = std::make_shared<Tiny_scales::note_args>();
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, *scales_args, scales_respond))
+  // Async handlers read the arguments during the call only; sync ones get them on another thread.
+  Tiny_scales::note_args scales_decoded;
+  if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
   scales_respond(std::string());  // oneway: nothing goes back, whatever the handler does
   if (scales_sync_) {
+    auto scales_args = std::make_shared<Tiny_scales::note_args>(std::move(scales_decoded));
     boost::asio::post(
         scales_context.blocking_executor,
         [scales_handler = scales_sync_, scales_args, scales_deadline = scales_context.deadline] {
@@ -428,6 +440,7 @@ void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_c
           }
         });
   } else {
+    [[maybe_unused]] const auto* scales_args = &scales_decoded;
     ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
     try {
       scales_async_->note(scales_args->data);

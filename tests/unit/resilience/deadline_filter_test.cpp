@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+// The deadline filter over a scripted service, and the one-timer queue behind it: calls time out
+// at their own deadlines in any order, calls that finish first never fire, and a call without a
+// deadline gets the filter's default.
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <vector>
+
+#include "resilience/deadline_queue.h"
+#include "scales/core/errors.h"
+#include "scales/resilience/timeout.h"
+#include "unit/resilience/scripted_service.h"
+
+namespace scales::resilience {
+namespace {
+using namespace std::chrono_literals;
+using testing::hold;
+using testing::reply;
+using testing::ScriptedService;
+
+struct Recorded final : DeadlineQueue::Entry {
+  Recorded(std::vector<int>& fired, int id) : log(fired), name(id) {}
+  void expired() override {
+    log.push_back(name);
+    at = Clock::now();
+  }
+  std::vector<int>& log;
+  int name;
+  Clock::time_point at{};
+};
+
+TEST(DeadlineQueue, FiresEachEntryAtItsDeadlineInDeadlineOrder) {
+  boost::asio::io_context io;
+  auto queue = std::make_shared<DeadlineQueue>(io.get_executor());
+  std::vector<int> fired;
+  Recorded late(fired, 3), early(fired, 1), middle(fired, 2), gone(fired, 4);
+  auto start = Clock::now();
+  // Added out of order: the earlier ones must re-arm the one timer.
+  queue->add(late, start + 60ms);
+  queue->add(middle, start + 40ms);
+  queue->add(gone, start + 30ms);
+  queue->add(early, start + 20ms);
+  gone.leave();  // finished before its deadline
+  io.run();
+  EXPECT_EQ(fired, (std::vector<int>{1, 2, 3}));
+  EXPECT_GE(early.at, start + 20ms);
+  EXPECT_GE(middle.at, start + 40ms);
+  EXPECT_GE(late.at, start + 60ms);
+  EXPECT_FALSE(late.waiting());
+}
+
+TEST(DeadlineQueue, EntriesAndQueueMayDieInEitherOrder) {
+  boost::asio::io_context io;
+  std::vector<int> fired;
+  auto queue = std::make_shared<DeadlineQueue>(io.get_executor());
+  {
+    Recorded shortlived(fired, 1);
+    queue->add(shortlived, Clock::now() + 10ms);
+  }  // unlinks itself
+  Recorded outlives(fired, 2);
+  queue->add(outlives, Clock::now() + 10ms);
+  queue.reset();  // the pending timer's handler must not touch it
+  io.run();
+  EXPECT_TRUE(fired.empty());
+  EXPECT_FALSE(outlives.waiting());
+}
+
+struct Outcome {
+  std::exception_ptr error;
+  bool done = false;
+};
+
+TEST(DeadlineFilter, CallsWithoutADeadlineGetTheDefault) {
+  boost::asio::io_context io;
+  auto below = std::make_unique<ScriptedService>(io, std::deque<testing::Step>{}, hold());
+  auto* service = below.get();
+  auto filter = deadlineFilter(std::move(below), io.get_executor(), nullptr, 30ms);
+  Outcome held, own;
+  auto start = Clock::now();
+  filter->call(Request{}, [&](std::exception_ptr e, Response) { held = {e, true}; });
+  Request with_own;
+  with_own.deadline = Deadline::after(10ms);
+  filter->call(std::move(with_own), [&](std::exception_ptr e, Response) { own = {e, true}; });
+  io.run();
+  ASSERT_TRUE(held.done && own.done);
+  EXPECT_THROW(std::rethrow_exception(held.error), TimeoutError);
+  EXPECT_THROW(std::rethrow_exception(own.error), TimeoutError);
+  EXPECT_GE(Clock::now() - start, 30ms);
+  EXPECT_EQ(service->cancelled, 2);  // both attempts were told to let go
+}
+
+TEST(DeadlineFilter, AnsweredCallsNeverTimeOut) {
+  boost::asio::io_context io;
+  auto below = std::make_unique<ScriptedService>(io, std::deque<testing::Step>{}, reply("ok", 1ms));
+  auto filter = deadlineFilter(std::move(below), io.get_executor(), nullptr, 20ms);
+  int ok = 0;
+  for (int i = 0; i < 100; ++i) {
+    filter->call(Request{}, [&](std::exception_ptr e, Response r) {
+      if (!e && r.payload == "ok") ++ok;
+    });
+  }
+  // Run past every deadline: none of the answered calls may hear from the timer.
+  io.run_for(60ms);
+  EXPECT_EQ(ok, 100);
+}
+
+}  // namespace
+}  // namespace scales::resilience
