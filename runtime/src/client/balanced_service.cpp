@@ -99,7 +99,7 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
   }
 }
 
-void BalancedService::call(Request request, Handler handler) {
+void BalancedService::call(Request&& request, Handler&& handler) {
   if (closed_) {
     completePost(executor_, std::move(handler),
                  std::make_exception_ptr(UnavailableError("client closed")), Response{});

@@ -29,7 +29,7 @@ class BalancedService final : public RpcService {
                   std::shared_ptr<const ClientMetrics> metrics = nullptr);
   ~BalancedService() override;
 
-  void call(Request request, Handler handler) override;
+  void call(Request&& request, Handler&& handler) override;
   void close() override;
 
  private:

@@ -60,7 +60,7 @@ void NodeService::refreshAvailability() {
   }
 }
 
-void NodeService::call(Request request, Handler handler) {
+void NodeService::call(Request&& request, Handler&& handler) {
   if (breaker_.enabled()) {
     if (!breaker_.tryAcquire()) {
       // Picked only when every node is out: an open breaker fails fast.

@@ -51,7 +51,7 @@ class NodeService final : public balancer::Node,
 
   size_t connections() const override { return pool_->size(); }
 
-  void call(Request request, Handler handler) override;
+  void call(Request&& request, Handler&& handler) override;
   void close() override;
 
   const std::string& address() const { return address_; }

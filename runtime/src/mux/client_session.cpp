@@ -73,7 +73,7 @@ class ClientSession final : public transport::Connection,
            (!lease_until_ || Clock::now() < *lease_until_);
   }
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     if (state_ != State::kOpen) {
       std::exception_ptr error =
           state_ == State::kDraining

@@ -14,7 +14,7 @@ class SharedHandle final : public Pool {
  public:
   explicit SharedHandle(std::shared_ptr<Impl> pool) : pool_(std::move(pool)) {}
   ~SharedHandle() override { pool_->close(); }
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     pool_->call(std::move(request), std::move(handler));
   }
   void close() override { pool_->close(); }

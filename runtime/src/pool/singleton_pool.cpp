@@ -17,7 +17,7 @@ class SingletonPool final : public Pool, public std::enable_shared_from_this<Sin
                 std::shared_ptr<transport::ConnectionFactory> factory, asio::any_io_executor ex)
       : options_(options), factory_(std::move(factory)), executor_(std::move(ex)) {}
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     if (closed_) {
       return completePost(executor_, std::move(handler),
                           std::make_exception_ptr(UnavailableError("pool closed")), Response{});

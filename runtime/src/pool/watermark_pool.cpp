@@ -31,7 +31,7 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
 
   ~WatermarkPool() override { close(); }
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     if (closed_) return fail(std::move(handler), UnavailableError("pool closed"));
     // Most recently used first: hot connections stay hot, cold ones age out above the low mark.
     while (!idle_.empty()) {

@@ -37,7 +37,7 @@ class BackupFilter final : public RpcFilter {
         latencies_(std::move(latencies)),
         executor_(std::move(executor)) {}
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     auto delay = latencies_->percentile(options_.percentile, options_.min_samples);
     // Too few latencies to know what is slow, or no time for a backup to help: plain call.
     if (!delay || request.oneway || request.deadline.remaining() <= *delay) {

@@ -76,7 +76,7 @@ class ConcurrencyLimitFilter final : public RpcService {
   explicit ConcurrencyLimitFilter(std::shared_ptr<Limiter> limiter)
       : limiter_(std::move(limiter)) {}
   ~ConcurrencyLimitFilter() override { limiter_->close(); }
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     limiter_->call(std::move(request), std::move(handler));
   }
   void close() override { limiter_->close(); }

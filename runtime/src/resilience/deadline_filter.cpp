@@ -81,7 +81,7 @@ class DeadlineFilter final : public RpcFilter {
         timeouts_(std::move(timeouts)),
         deadlines_(std::make_shared<DeadlineQueue>(std::move(executor))) {}
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     // One clock read serves both the default deadline and the expiry check.
     auto now = Clock::now();
     if (request.deadline.isInfinite()) {

@@ -81,7 +81,7 @@ class RetryFilter final : public RpcFilter {
         executor_(std::move(executor)),
         random_(std::random_device{}()) {}
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     budget_->deposit();
     counters_->calls->add();
     if (!request.trace) request.trace = std::make_shared<CallTrace>();

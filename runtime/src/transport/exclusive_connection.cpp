@@ -30,7 +30,7 @@ void ExclusiveConnection::close() {
   socket_.close(ignored);
 }
 
-void ExclusiveConnection::call(Request request, Handler handler) {
+void ExclusiveConnection::call(Request&& request, Handler&& handler) {
   if (!open_ || handler_) {
     return completePost(
         socket_.get_executor(), std::move(handler),

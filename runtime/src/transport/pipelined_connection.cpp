@@ -36,7 +36,7 @@ class PipelinedConnection final : public Connection,
 
   void close() override { stream_.close(); }
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     if (!stream_.open() || pending_.size() >= max_pending_) {
       auto error = stream_.open()
                        ? std::make_exception_ptr(RejectedError(std::to_string(pending_.size()) +

@@ -16,7 +16,7 @@ namespace asio = boost::asio;
 struct FakeConnection : transport::Connection {
   bool isOpen() const override { return open; }
   void close() override { open = false; }
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     ++calls;
     pending.push_back({std::move(request), std::move(handler)});
   }

@@ -16,7 +16,7 @@ namespace {
 namespace asio = boost::asio;
 
 struct HeldCalls : RpcService {
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     held->push_back({std::move(request), std::move(handler)});
   }
   // Like a real pool: closing fails the calls still out (their completions own the limiter).

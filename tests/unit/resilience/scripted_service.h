@@ -38,7 +38,7 @@ class ScriptedService : public RpcService {
   ScriptedService(boost::asio::io_context& io, std::deque<Step> script, Step otherwise)
       : io_(io), script_(std::move(script)), otherwise_(std::move(otherwise)) {}
 
-  void call(Request request, Handler handler) override {
+  void call(Request&& request, Handler&& handler) override {
     Step step = otherwise_;
     if (!script_.empty()) {
       step = std::move(script_.front());

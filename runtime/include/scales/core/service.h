@@ -25,7 +25,7 @@ class Service {
   using Handler = boost::asio::any_completion_handler<void(std::exception_ptr, Rep)>;
 
   virtual ~Service() = default;
-  virtual void call(Req request, Handler handler) = 0;
+  virtual void call(Req&& request, Handler&& handler) = 0;
   // Stops taking calls and releases connections; in-flight calls fail with UnavailableError.
   virtual void close() {}
 };

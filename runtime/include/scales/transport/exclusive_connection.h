@@ -23,7 +23,7 @@ class ExclusiveConnection : public Connection,
   bool isOpen() const override;
   void close() override;
   // Refuses a second concurrent call or a closed connection; else starts the exchange.
-  void call(Request request, Handler handler) final;
+  void call(Request&& request, Handler&& handler) final;
 
  protected:
   // The exchange for request(); it ends with finish() or fail().
