@@ -42,7 +42,9 @@ class FrameStream {
   void start(std::shared_ptr<void> owner, OnFrame on_frame, OnClose on_close,
              std::string already_read = {});
 
-  // Appends whole frames (length prefix included) to send; flush() starts the write.
+  // Appends whole frames (length prefix included) to send; flush() starts the write. While the
+  // frames of one read are being handled, flushes wait for the last of them or for a few KiB:
+  // the replies (or next calls) they produce leave in a few writes, not one each.
   std::string& outbox() { return outbox_; }
   void flush();
   // Closes the socket; pending reads and writes end and on_close runs (with "").
@@ -56,6 +58,8 @@ class FrameStream {
 
  private:
   void read();
+  // Handles what has been read, with flushes held until the end.
+  void processRead();
   void processBuffer();
   void processFramed();
   void processPrefixed(size_t& pos);
@@ -74,6 +78,8 @@ class FrameStream {
   std::string outbox_;
   std::string writing_;
   bool write_in_flight_ = false;
+  bool handling_read_ = false;
+  bool flush_held_ = false;
   bool close_after_flush_ = false;
   bool open_ = true;
   bool closed_notified_ = false;
