@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The ThriftMux benchmark: echo of 32 B and 1 KiB payloads at concurrency 1, 16, 64 and 256 for
-# scales ThriftMux, the scales framed client against a stock TNonblockingServer, Apache Thrift's
+# scales ThriftMux, the scales framed client (one call per connection, and pipelined) against a
+# stock TNonblockingServer, Apache Thrift's
 # sync and ConcurrentClient against that server, gRPC C++ async on one channel, and a raw Asio
 # floor. Server pinned to core 1, client to core 0; each cell is the median of REPEATS runs, and
 # each peer is shown as a ratio to scales ThriftMux.
@@ -27,7 +28,7 @@ results=$(mktemp)
 server_for() {
   case $1 in
     scales-mux) echo scales ;;
-    scales-framed|thrift-sync|thrift-concurrent) echo thrift-nb ;;
+    scales-framed|scales-pipelined|thrift-sync|thrift-concurrent) echo thrift-nb ;;
     grpc) echo grpc ;;
     raw) echo raw ;;
   esac
@@ -50,14 +51,14 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
 
 for payload in ${PAYLOADS:-32 1024}; do
   for concurrency in ${CONCURRENCY:-1 16 64 256}; do
-    for peer in ${PEERS:-scales-mux scales-framed thrift-sync thrift-concurrent grpc raw}; do
+    for peer in ${PEERS:-scales-mux scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}; do
       for _ in $(seq "$repeats"); do run_once "$peer" "$payload" "$concurrency"; done
     done
   done
 done
 
 PAYLOADS="${PAYLOADS:-32 1024}" CONCURRENCY="${CONCURRENCY:-1 16 64 256}" \
-PEERS="${PEERS:-scales-mux scales-framed thrift-sync thrift-concurrent grpc raw}" \
+PEERS="${PEERS:-scales-mux scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
 python3 - "$results" <<'PY'
 import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

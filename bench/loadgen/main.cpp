@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-loadgen: one binary, every peer of the benchmark, as a server or a client.
 //   scales-loadgen server {scales|thrift-nb|grpc|raw}
-//   scales-loadgen client {scales-mux|scales-framed|thrift-sync|thrift-concurrent|grpc|raw}
+//   scales-loadgen client {scales-mux|scales-framed|scales-pipelined|thrift-sync|
+//                          thrift-concurrent|grpc|raw}
 //                  --port P --concurrency C --payload BYTES --seconds S
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -19,7 +20,8 @@ int main(int argc, char** argv) {
   auto* client = app.add_subcommand("client", "run closed-loop echo load; prints one JSON line");
   client
       ->add_option("kind", spec.kind,
-                   "scales-mux | scales-framed | thrift-sync | thrift-concurrent | grpc | raw")
+                   "scales-mux | scales-framed | scales-pipelined | thrift-sync | "
+                   "thrift-concurrent | grpc | raw")
       ->required();
   client->add_option("--port", spec.port)->required();
   client->add_option("--concurrency", spec.concurrency)->check(CLI::Range(1, 4096));
@@ -39,9 +41,11 @@ int main(int argc, char** argv) {
   LatencyLog log;
   LoadResult result;
   if (spec.kind == "scales-mux") {
-    result = runScalesClient(spec, false, log);
+    result = runScalesClient(spec, ScalesTransport::kMux, log);
   } else if (spec.kind == "scales-framed") {
-    result = runScalesClient(spec, true, log);
+    result = runScalesClient(spec, ScalesTransport::kFramed, log);
+  } else if (spec.kind == "scales-pipelined") {
+    result = runScalesClient(spec, ScalesTransport::kFramedPipelined, log);
   } else if (spec.kind == "thrift-sync") {
     result = runThriftSyncClients(spec, log);
   } else if (spec.kind == "thrift-concurrent") {

@@ -68,7 +68,10 @@ std::string makePayload(size_t size);
 
 // Peers: each runs a server until SIGTERM (printing "PORT n" when ready), or a client run.
 int runScalesServer();
-LoadResult runScalesClient(const LoadSpec& spec, bool framed, LatencyLog& log);
+// Mux; framed with one call per connection (a connection per call in flight); framed with every
+// call pipelined on one connection.
+enum class ScalesTransport { kMux, kFramed, kFramedPipelined };
+LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, LatencyLog& log);
 int runThriftNonblockingServer();
 LoadResult runThriftSyncClients(const LoadSpec& spec, LatencyLog& log);
 LoadResult runThriftConcurrentClient(const LoadSpec& spec, LatencyLog& log);

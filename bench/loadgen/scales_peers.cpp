@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The scales peers: the Mux server (which also serves framed Thrift) and the generated client,
-// over Mux or framed Thrift, driven closed-loop from its own event loop.
+// over Mux or framed Thrift (one call per connection, or pipelined), driven closed-loop from its
+// own event loop.
 #include <atomic>
 #include <future>
 #include <iostream>
@@ -35,10 +36,14 @@ int runScalesServer() {
   return 0;
 }
 
-LoadResult runScalesClient(const LoadSpec& spec, bool framed, LatencyLog& log) {
+LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, LatencyLog& log) {
   std::string uri =
       "tcp://127.0.0.1:" + std::to_string(spec.port) + "?timeout_ms=30000&max_waiters=100000";
-  if (framed) uri += "&transport=framed&high_watermark=" + std::to_string(spec.concurrency);
+  if (transport == ScalesTransport::kFramed) {
+    uri += "&transport=framed&high_watermark=" + std::to_string(spec.concurrency);
+  } else if (transport == ScalesTransport::kFramedPipelined) {
+    uri += "&transport=framed&pipelined=true";
+  }
   auto client = bench_scales::BenchClient::make(uri);
   const std::string payload = makePayload(spec.payload);
   client.echo(payload);  // connected before the clock starts

@@ -60,6 +60,15 @@ Setter numberOf(Field field) {
   return
       [field](auto& uri, auto& k, auto& v, ClientConfig& c) { field(c) = parseNumber(uri, k, v); };
 }
+template <class Field>
+Setter flagOf(Field field) {
+  return [field](auto& uri, auto& k, auto& v, ClientConfig& c) {
+    if (v != "true" && v != "false") {
+      throw ConfigError("bad URI '" + uri.text + "': " + k + "='" + v + "' is not true or false");
+    }
+    field(c) = v == "true";
+  };
+}
 // "true" / "false": the default for every method; otherwise a comma-separated list of methods
 // made idempotent.
 void setIdempotent(const discovery::Uri&, const std::string&, const std::string& value,
@@ -93,6 +102,7 @@ const std::map<std::string, Setter>& setters() {
                       ClientConfig& c) { c.thrift.protocol = thrift::parseProtocol(v); }},
       {"transport", [](auto&, auto&, auto& v,
                        ClientConfig& c) { c.thrift.transport = thrift::parseTransport(v); }},
+      {"pipelined", flagOf(SCALES_KNOB(thrift.pipelined))},
       {"low_watermark", countOf(SCALES_KNOB(pool.low_watermark))},
       {"high_watermark", countOf(SCALES_KNOB(pool.high_watermark))},
       {"max_waiters", countOf(SCALES_KNOB(pool.max_waiters))},

@@ -9,6 +9,7 @@
 #include "scales/mux/client.h"
 #include "scales/thrift/codec.h"
 #include "scales/thrift/framed.h"
+#include "scales/transport/pipelined.h"
 
 namespace scales::thrift {
 namespace asio = boost::asio;
@@ -24,6 +25,20 @@ ThriftClient::ThriftClient(const discovery::Uri& uri, ClientConfig config)
 
 client::PoolFactory ThriftClient::poolFactory(
     const ClientConfig& config, std::shared_ptr<const client::ClientMetrics> metrics) {
+  if (config.thrift.pipelined && config.thrift.transport != Transport::kFramed) {
+    throw ConfigError("pipelined=true is for transport=framed (Mux multiplexes calls already)");
+  }
+  if (config.thrift.transport == Transport::kFramed && config.thrift.pipelined) {
+    transport::PipelinedOptions pipelined;
+    pipelined.connect_timeout = config.connect_timeout;
+    pipelined.max_frame_bytes = config.thrift.max_frame_bytes;
+    pipelined.prefix_requests = true;
+    pool::SingletonPoolOptions singleton{config.pool.max_waiters};
+    return [pipelined, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+      return pool::pools::singleton(
+          singleton, transport::pipelinedConnectionFactory(endpoint, pipelined, ex), ex);
+    };
+  }
   if (config.thrift.transport == Transport::kFramed) {
     FramedConnectionOptions framed{config.connect_timeout, config.thrift.max_frame_bytes};
     return [framed, pool = config.pool](const discovery::Endpoint& endpoint,

@@ -21,7 +21,8 @@ class PipelinedConnection final : public Connection,
       : executor_(socket.get_executor()),
         stream_(std::move(socket), options.max_frame_bytes, options.framer),
         address_(std::move(address)),
-        max_pending_(options.max_pending) {}
+        max_pending_(options.max_pending),
+        prefix_requests_(options.prefix_requests) {}
 
   void start() {
     std::weak_ptr<PipelinedConnection> weak = shared_from_this();
@@ -46,7 +47,11 @@ class PipelinedConnection final : public Connection,
                              ConnectionError("connection to " + address_ + " is closed"));
       return completePost(executor_, std::move(handler), error, Response{});
     }
-    stream_.outbox().append(request.payload);
+    if (prefix_requests_) {
+      appendLengthPrefixed(stream_.outbox(), request.payload);
+    } else {
+      stream_.outbox().append(request.payload);
+    }
     if (request.oneway) {
       completePost(executor_, std::move(handler), nullptr, Response{});
     } else {
@@ -156,6 +161,7 @@ class PipelinedConnection final : public Connection,
   FrameStream stream_;
   std::string address_;
   size_t max_pending_;
+  bool prefix_requests_;
   // References stay valid while entries are added at the back and removed at the front, so a
   // cancellation slot may point at its entry.
   std::deque<Pending> pending_;

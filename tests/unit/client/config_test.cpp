@@ -75,6 +75,23 @@ TEST(ClientConfig, RetryBackupBreakerHealthAndOutlierKnobsParseFromTheUri) {
   EXPECT_THROW(applyUriOptions(discovery::parseUri("tcp://h:1?health_check=icmp"), c), ConfigError);
 }
 
+TEST(ClientConfig, PipelinedIsAFlag) {
+  ClientConfig c;
+  EXPECT_FALSE(c.thrift.pipelined);
+  applyUriOptions(discovery::parseUri("tcp://h:1?transport=framed&pipelined=true"), c);
+  EXPECT_EQ(c.thrift.transport, thrift::Transport::kFramed);
+  EXPECT_TRUE(c.thrift.pipelined);
+  applyUriOptions(discovery::parseUri("tcp://h:1?pipelined=false"), c);
+  EXPECT_FALSE(c.thrift.pipelined);
+  try {
+    applyUriOptions(discovery::parseUri("tcp://h:1?pipelined=yes"), c);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("pipelined='yes' is not true or false"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ClientConfig, UnknownOptionListsValidOnes) {
   ClientConfig c;
   try {

@@ -26,6 +26,9 @@ struct PipelinedOptions {
   size_t max_frame_bytes = 64 * 1024 * 1024;
   // How replies are delimited (null: 4-byte big-endian length prefix).
   Framer framer = nullptr;
+  // Requests get a 4-byte big-endian length prefix (framed Thrift); otherwise their payloads are
+  // written as they are, already framed by the protocol.
+  bool prefix_requests = false;
   // Requests awaiting replies on one connection; the next call fails with RejectedError.
   size_t max_pending = 1 << 16;
   // Sent first on every new connection (e.g. Redis AUTH, SELECT, HELLO); the connection is handed
