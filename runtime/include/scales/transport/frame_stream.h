@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A socket carrying delimited messages: 4-byte big-endian length-prefixed frames by default
 // (framed Thrift, Mux, Kafka), or whatever a Framer finds (Redis' RESP). Reads drain every complete
-// frame in the buffer per wake-up; writes queued while one is in flight leave together in the next
+// frame in the buffer per wake-up; what handling them produces is held until the read is handled
+// (or a few KiB are queued), and writes queued while one is in flight leave together in the next
 // one. This batching is where throughput comes from (DESIGN.md §3).
 #pragma once
 
