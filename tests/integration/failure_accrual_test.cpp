@@ -5,18 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <thread>
 
 #include "Echo.scales.h"
 #include "scales/server/thrift_server.h"
 #include "support/fault_peer.h"
+#include "support/loopback_port.h"
 
 namespace scales::testing {
 namespace {
-namespace asio = boost::asio;
-using asio::ip::tcp;
 using namespace std::chrono_literals;
 
 class CountingEcho : public echo::EchoAsyncHandler {
@@ -64,12 +61,7 @@ TEST(FailureAccrualRouting, AHungBackendIsMarkedDeadAfterItsTimeoutsAndTrafficMo
 }
 
 TEST(FailureAccrualRouting, ADownBackendIsProbedAfterItsBackoffAndComesBack) {
-  uint16_t port;
-  {
-    asio::io_context io;
-    tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    port = probe.local_endpoint().port();  // free again once `probe` closes
-  }
+  uint16_t port = freeLoopbackPort();  // listened on later, by the "restarted" backend
   Backend up;
   auto client =
       echo::EchoClient::make("tcp://127.0.0.1:" + std::to_string(port) + "," + up.address() +
@@ -90,11 +82,7 @@ TEST(FailureAccrualRouting, ADownBackendIsProbedAfterItsBackoffAndComesBack) {
   EXPECT_NEAR(restarted.handler->calls - before, 10, 1);
 }
 
-uint16_t closedPort() {
-  asio::io_context io;
-  tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  return probe.local_endpoint().port();  // free again once `probe` closes
-}
+uint16_t closedPort() { return freeLoopbackPort(); }
 
 TEST(FailureAccrualRouting, WithEveryBackendDownCallsFailFastWithUnavailable) {
   std::string uri = "tcp://127.0.0.1:" + std::to_string(closedPort()) +

@@ -17,6 +17,7 @@
 #include "support/child_process.h"
 #include "support/fault_peer.h"
 #include "support/flaky_handler.h"
+#include "support/loopback_port.h"
 
 namespace scales::testing {
 namespace {
@@ -40,11 +41,7 @@ struct BackendProcess {
   uint16_t port = 0;
 };
 
-uint16_t closedPort() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor probe(io, {asio::ip::make_address("127.0.0.1"), 0});
-  return probe.local_endpoint().port();  // free again once `probe` closes
-}
+uint16_t closedPort() { return freeLoopbackPort(); }
 
 std::string errorText(const std::exception_ptr& error) {
   try {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A port on 127.0.0.1 that nothing listens on right now, for servers started by tests that must
-// be told their port (ZooKeeper, dnsmasq) and for "nothing listens here" addresses.
+// be told their port (ZooKeeper, dnsmasq) and for "nothing listens here" addresses. Chosen below
+// the kernel's ephemeral range, so that no outgoing connection takes it while a test is not
+// listening on it.
 #pragma once
 
 #include <chrono>
