@@ -20,7 +20,9 @@ int main(int argc, char** argv) {
       msg.__set_text("hello #" + std::to_string(i));
       example::Message reply = client.passMessage(msg);
       std::cout << reply.text << "\n";
-      ++answered_by[reply.text.substr(reply.text.find("(from "))];
+      // Any server may answer (this one may not tag its replies): count what the tag says.
+      auto tag = reply.text.find("(from ");
+      ++answered_by[tag == std::string::npos ? "(untagged)" : reply.text.substr(tag)];
     }
     std::cout << "spread:";
     for (const auto& [server, n] : answered_by) std::cout << " " << server << " x" << n;

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // FrameStream over a real loopback connection: what the frames of one read produce is held back
-// (up to a few KiB) and leaves together, and nothing is lost or reordered whichever way the
-// writes are cut.
+// (up to a few KiB) and leaves together, nothing is lost or reordered whichever way the writes are
+// cut, the read buffer follows the bytes received rather than what a header claims, and reading
+// pauses while output is unsent.
 #include "scales/transport/frame_stream.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
@@ -23,18 +25,31 @@ using asio::ip::tcp;
 // A FrameStream on one end of a loopback connection that answers every frame with itself (after
 // `observe`, if set), and the raw socket at the other end.
 struct EchoStream {
-  EchoStream() {
+  // `configure` runs before the stream starts (limits).
+  explicit EchoStream(size_t max_frame = 1 << 20,
+                      const std::function<void(tcp::socket&, FrameStream&)>& configure = {}) {
     tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     peer.connect(acceptor.local_endpoint());
-    stream.emplace(acceptor.accept(), 1 << 20);
+    stream.emplace(acceptor.accept(), max_frame);
+    if (configure) configure(peer, *stream);
     stream->start(
         owner,
         [this](std::string_view payload) {
+          ++handled;
           if (observe) observe();
           appendLengthPrefixed(stream->outbox(), payload);
           stream->flush();
         },
         [](std::exception_ptr) {});
+  }
+
+  // Runs the loop until `done` holds or `limit` passes; true if it held.
+  bool runUntil(const std::function<bool()>& done, std::chrono::seconds limit) {
+    auto end = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < end) {
+      io.run_one_for(std::chrono::milliseconds(50));
+    }
+    return done();
   }
 
   // Sends `frames` from the peer in one write; returns as many bytes as came back (within `limit`).
@@ -54,6 +69,7 @@ struct EchoStream {
   std::shared_ptr<int> owner = std::make_shared<int>(0);
   std::optional<FrameStream> stream;
   std::function<void()> observe;
+  size_t handled = 0;
 };
 
 std::string frames(int count, size_t size) {
@@ -81,6 +97,63 @@ TEST(FrameStream, ALargeBatchIsAnsweredWholeAndInOrder) {
   EchoStream echo;
   auto sent = frames(2000, 100);  // ~208 KB: many reads, each past the hold
   EXPECT_EQ(echo.roundTrip(sent, std::chrono::seconds(10)), sent);
+}
+
+TEST(FrameStream, AHeaderClaimingALargeFrameAllocatesOnlyWhatArrives) {
+  EchoStream echo(16 << 20);
+  EXPECT_EQ(echo.stream->readCapacity(), FrameStream::kInitialReadBytes);
+  // A header announcing 16 MiB - 1 and ten bytes of it: the buffer stays as it was.
+  std::string header = {'\x00', '\xff', '\xff', '\xff'};
+  asio::write(echo.peer, asio::buffer(header + std::string(10, 'x')));
+  ASSERT_TRUE(echo.runUntil([&] { return echo.stream->partialSince().has_value(); },
+                            std::chrono::seconds(5)));
+  EXPECT_EQ(echo.stream->readCapacity(), FrameStream::kInitialReadBytes);
+  EXPECT_TRUE(echo.stream->open());
+}
+
+TEST(FrameStream, ABufferGrowsWithTheFrameAndIsGivenBackOnceItIsHandled) {
+  EchoStream echo(16 << 20);
+  std::string frame;
+  appendLengthPrefixed(frame, std::string(3 << 20, 'y'));  // 3 MiB
+  size_t largest = 0;
+  echo.observe = [&] { largest = echo.stream->readCapacity(); };
+  EXPECT_EQ(echo.roundTrip(frame, std::chrono::seconds(20)), frame);
+  EXPECT_GE(largest, frame.size());
+  EXPECT_LE(largest, 2 * frame.size());  // doubling as bytes came, never past twice the frame
+  EXPECT_LE(echo.stream->readCapacity(), FrameStream::kFreeReadBytes);
+}
+
+TEST(FrameStream, ReadingPausesWhileOutputIsUnsentAndResumesWhenItDrains) {
+  size_t pauses = 0;
+  // Small kernel buffers, so unsent output piles up in the stream soon.
+  EchoStream echo(1 << 20, [&](tcp::socket& peer, FrameStream& stream) {
+    peer.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+    stream.socket().set_option(asio::socket_base::send_buffer_size(16 * 1024));
+    stream.limitUnsent(64 * 1024, [&] { ++pauses; });
+  });
+  const int kFrames = 512;
+  auto sent = frames(kFrames, 8 * 1024);  // 4 MiB, echoed to a peer that does not read yet
+  // What waits unsent whenever a frame is read: without the limit it would climb to megabytes.
+  size_t most_unsent = 0;
+  echo.observe = [&] { most_unsent = std::max(most_unsent, echo.stream->bufferedBytes()); };
+  bool written = false;
+  asio::async_write(echo.peer, asio::buffer(sent),
+                    [&](boost::system::error_code ec, size_t) { written = !ec; });
+  ASSERT_TRUE(echo.runUntil([&] { return pauses > 0; }, std::chrono::seconds(10)));
+  echo.io.run_for(std::chrono::milliseconds(200));
+  EXPECT_LT(echo.handled, size_t{kFrames});  // the peer's bytes wait in the kernel
+  // Reading resumes only below the limit, so the unsent output exceeds it by at most what one
+  // read's echoes add (a read takes at most kFreeReadBytes).
+  EXPECT_LE(most_unsent, 64 * 1024 + FrameStream::kFreeReadBytes);
+  EXPECT_LE(echo.stream->bufferedBytes(), 64 * 1024 + 2 * FrameStream::kFreeReadBytes);
+  // The peer reads: everything comes back, in order.
+  std::string echoed(sent.size(), '\0');
+  bool read_all = false;
+  asio::async_read(echo.peer, asio::buffer(echoed),
+                   [&](boost::system::error_code ec, size_t) { read_all = !ec; });
+  ASSERT_TRUE(echo.runUntil([&] { return read_all && written; }, std::chrono::seconds(20)));
+  EXPECT_EQ(echoed, sent);
+  EXPECT_EQ(echo.handled, size_t{kFrames});
 }
 
 }  // namespace

@@ -1,11 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/core/runtime.h"
 
+#include <string>
+
+#include "scales/core/log.h"
+
 namespace scales {
+namespace {
+std::atomic<uint64_t> escaped_errors{0};
+}  // namespace
+
+uint64_t Runtime::escapedErrors() { return escaped_errors.load(std::memory_order_relaxed); }
+
+void Runtime::run() {
+  // An exception out of a handler (a user's callback, an allocation that failed) unwinds run();
+  // the loop's other work is intact, so it is logged and counted and the loop goes on. Left to
+  // escape the thread, it would end the process.
+  for (;;) {
+    try {
+      io_.run();
+      return;
+    } catch (const std::exception& e) {
+      escaped_errors.fetch_add(1, std::memory_order_relaxed);
+      logError(std::string("exception escaped an event-loop handler: ") + e.what());
+    } catch (...) {
+      escaped_errors.fetch_add(1, std::memory_order_relaxed);
+      logError("non-standard exception escaped an event-loop handler");
+    }
+  }
+}
 
 Runtime::Runtime(int threads) : work_(io_.get_executor()) {
   if (threads < 1) threads = 1;
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
 Runtime::~Runtime() { stop(); }

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/metrics/admin_server.h"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <thread>
+#include <chrono>
 
 #include "scales/core/errors.h"
+#include "scales/core/runtime.h"
 
 namespace scales::metrics {
 namespace asio = boost::asio;
@@ -19,7 +21,10 @@ using asio::ip::tcp;
 class AdminServer::Impl {
  public:
   Impl(Registry& registry, AdminOptions options)
-      : registry_(registry), options_(std::move(options)), acceptor_(io_) {
+      : registry_(registry),
+        options_(std::move(options)),
+        acceptor_(runtime_.context()),
+        retry_accept_(runtime_.context()) {
     boost::system::error_code ec;
     tcp::endpoint endpoint(asio::ip::make_address(options_.host, ec), options_.port);
     if (!ec) acceptor_.open(endpoint.protocol(), ec);
@@ -31,20 +36,20 @@ class AdminServer::Impl {
                         std::to_string(options_.port) + ": " + ec.message());
     }
     accept();
-    thread_ = std::thread([this] { io_.run(); });
   }
 
-  ~Impl() {
-    io_.stop();
-    thread_.join();
-  }
+  ~Impl() { runtime_.stop(); }
 
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
  private:
+  // A scrape has this long to send its request and take the answer; a client that dawdles (or a
+  // slowloris) does not hold a connection longer.
+  static constexpr std::chrono::seconds kExchangeTimeout{10};
+
   struct Exchange {
-    explicit Exchange(tcp::socket s) : socket(std::move(s)) {}
-    tcp::socket socket;
+    explicit Exchange(tcp::socket s) : stream(std::move(s)) {}
+    boost::beast::tcp_stream stream;
     boost::beast::flat_buffer buffer;
     http::request<http::string_body> request;
     http::response<http::string_body> response;
@@ -52,22 +57,30 @@ class AdminServer::Impl {
 
   void accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
-      if (ec) return;
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (ec) {
+        // Out of descriptors, say: trying again at once would spin.
+        retry_accept_.expires_after(std::chrono::milliseconds(100));
+        return retry_accept_.async_wait([this](boost::system::error_code e) {
+          if (!e) accept();
+        });
+      }
       serve(std::make_shared<Exchange>(std::move(socket)));
       accept();
     });
   }
 
   void serve(std::shared_ptr<Exchange> exchange) {
-    http::async_read(exchange->socket, exchange->buffer, exchange->request,
+    exchange->stream.expires_after(kExchangeTimeout);
+    http::async_read(exchange->stream, exchange->buffer, exchange->request,
                      [this, exchange](boost::system::error_code ec, size_t) {
                        if (ec) return;
                        respond(*exchange);
-                       http::async_write(exchange->socket, exchange->response,
+                       http::async_write(exchange->stream, exchange->response,
                                          [exchange](boost::system::error_code, size_t) {
                                            boost::system::error_code ignored;
-                                           exchange->socket.shutdown(tcp::socket::shutdown_send,
-                                                                     ignored);
+                                           exchange->stream.socket().shutdown(
+                                               tcp::socket::shutdown_send, ignored);
                                          });
                      });
   }
@@ -97,9 +110,9 @@ class AdminServer::Impl {
 
   Registry& registry_;
   AdminOptions options_;
-  asio::io_context io_;
+  Runtime runtime_{1};  // its loop survives an exception out of a handler
   tcp::acceptor acceptor_;
-  std::thread thread_;
+  asio::steady_timer retry_accept_;
 };
 
 AdminServer::AdminServer(Registry& registry, AdminOptions options)

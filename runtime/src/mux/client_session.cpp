@@ -74,6 +74,14 @@ class ClientSession final : public transport::Connection,
   }
 
   void call(Request&& request, Handler&& handler) override {
+    if (state_ == State::kOpen && stream_.bufferedBytes() > options_.max_unsent_bytes) {
+      return completePost(
+          executor_, std::move(handler),
+          std::make_exception_ptr(RejectedError(std::to_string(stream_.bufferedBytes()) +
+                                                " bytes of calls not yet taken by " + address_ +
+                                                " (max_unsent_bytes)")),
+          Response{});
+    }
     if (state_ != State::kOpen) {
       std::exception_ptr error =
           state_ == State::kDraining
@@ -214,9 +222,16 @@ class ClientSession final : public transport::Connection,
 
   void onFrame(std::string_view payload) {
     try {
-      fragments_.feed(payload, [this](int8_t type_byte, uint32_t tag, std::string_view body) {
-        onMessage(type_byte, tag, body);
-      });
+      fragments_.feed(
+          payload,
+          [this](int8_t type_byte, uint32_t tag, std::string_view body) {
+            onMessage(type_byte, tag, body);
+          },
+          [this](int8_t type_byte, uint32_t tag) {
+            // Only a reply to a call of ours may come in fragments: a server cannot park bytes
+            // on tags of its choosing.
+            return type_byte == type::kRdispatch && knownTag(tag);
+          });
     } catch (const ProtocolError& e) {
       fault(protocolError(e.what()));
     }
@@ -232,6 +247,9 @@ class ClientSession final : public transport::Connection,
         return fault(std::current_exception());
       }
       return onReply(tag, reply);
+    }
+    if (type_byte == type::kRinit && body.size() > kMaxInitBytes) {
+      return fault(protocolError("Rinit of " + std::to_string(body.size()) + " bytes"));
     }
     Message message;
     try {
@@ -280,6 +298,10 @@ class ClientSession final : public transport::Connection,
     }
     if (rinit->version != 1) {
       return fault(protocolError("unsupported mux version " + std::to_string(rinit->version)));
+    }
+    if (rinit->headers.size() > kMaxInitHeaders) {
+      return fault(
+          protocolError("Rinit with " + std::to_string(rinit->headers.size()) + " headers"));
     }
     for (const auto& [key, value] : rinit->headers) {
       if (key == "mux-framer") {
@@ -459,6 +481,7 @@ class ClientSession final : public transport::Connection,
   std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<>> free_tags_;
   uint32_t next_tag_ = kMinTag;
   size_t outstanding_ = 0;
+  // At most one message in reassembly per call in flight: the predicate above bounds them.
   Reassembler fragments_{options_.max_message_bytes};
   std::optional<size_t> send_fragment_limit_;
   std::optional<Clock::time_point> lease_until_;

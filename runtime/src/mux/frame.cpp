@@ -286,12 +286,17 @@ std::pair<int8_t, uint32_t> Reassembler::header(std::string_view payload) {
   return {static_cast<int8_t>(payload[0]), tag};
 }
 
-void Reassembler::append(std::string& joined, std::string_view body) const {
-  if (joined.size() + body.size() > max_message_) {
-    throw ProtocolError("fragmented mux message exceeds max_message_bytes (" +
-                        std::to_string(max_message_) + ")");
+void Reassembler::append(std::string& joined, std::string_view body) {
+  if (body.size() > max_bytes_ - bytes_) {
+    throw ProtocolError("fragmented mux messages exceed max_message_bytes (" +
+                        std::to_string(max_bytes_) + ") in reassembly");
   }
   joined.append(body);
+  bytes_ += body.size();
+}
+
+void Reassembler::refuse(uint32_t tag, const char* why) {
+  throw ProtocolError("mux fragment on tag " + std::to_string(tag) + ": " + why);
 }
 
 std::string framerHeader(size_t max_fragment) {
@@ -305,7 +310,7 @@ std::optional<size_t> parseFramerHeader(std::string_view value) {
   Reader r(value);
   uint32_t v = r.u32("mux-framer");
   if (v == 0 || v >= INT32_MAX) return std::nullopt;
-  return v;
+  return std::max<size_t>(v, kMinFragmentBytes);
 }
 
 void encodeTdispatch(uint32_t tag, const ContextView* contexts, size_t count, std::string_view body,

@@ -1,67 +1,104 @@
 // SPDX-License-Identifier: Apache-2.0
-// Framed Thrift on the server: each frame is one Thrift message; replies go back as they
-// complete (clients correlate by seqid). Oneway calls get no reply.
+// Framed Thrift on the server: each frame is one Thrift message. Replies go back in the order the
+// calls came, as every Apache Thrift server answers them, so a pipelining client that matches
+// replies in order (many do, without checking the seqid) always gets its own; a reply that is
+// ready early waits for the ones before it. Oneway calls get no reply. Calls over the limits, and
+// calls that arrive while the server drains, are answered at once with a TApplicationException:
+// framed Thrift has no other way to say "try elsewhere".
 #include <boost/asio/post.hpp>
+#include <deque>
 
-#include "scales/transport/frame_stream.h"
-#include "session.h"
+#include "guarded_session.h"
+#include "scales/thrift/codec.h"
 
 namespace scales::server::detail {
 namespace {
 namespace asio = boost::asio;
 
-class FramedSession final : public Session, public std::enable_shared_from_this<FramedSession> {
+class FramedSession final : public GuardedSession,
+                            public std::enable_shared_from_this<FramedSession> {
  public:
   FramedSession(asio::ip::tcp::socket socket, SessionSetup setup)
-      : stream_(std::move(socket), setup.options->max_frame_bytes), setup_(std::move(setup)) {}
+      : GuardedSession(std::move(socket), std::move(setup)) {}
 
   void start(std::string already_read) override {
-    std::weak_ptr<FramedSession> weak = weak_from_this();
-    stream_.start(
-        shared_from_this(), [this](std::string_view payload) { onFrame(payload); },
-        [weak](std::exception_ptr) {
-          if (auto self = weak.lock()) self->closed();
-        },
-        std::move(already_read));
+    startGuarded(shared_from_this(), std::move(already_read));
   }
 
   void drain() override {
     draining_ = true;
-    if (in_flight_ == 0) closeGracefully();
+    if (replies_.empty()) stream_.closeAfterFlush();
   }
 
-  void close() override { stream_.close(); }
-  void closeGracefully() { stream_.closeAfterFlush(); }
-
  private:
-  void onFrame(std::string_view payload) {
-    if (draining_) return;  // framed Thrift cannot tell a client to go elsewhere
-    ++in_flight_;
+  // A call's place in the reply order; `ready` once its reply (maybe empty: oneway) is known.
+  struct Slot {
+    std::string reply;
+    bool ready = false;
+  };
+
+  size_t callsInFlight() const override { return replies_.size(); }
+
+  void onFrame(std::string_view payload) override {
+    uint64_t seq = first_seq_ + replies_.size();
+    replies_.emplace_back();
+    if (draining_) return refuse(seq, payload, "server is shutting down; call another");
+    if (replies_.size() > options().max_calls_per_connection) {
+      return refuse(seq, payload, "too many calls in flight on this connection");
+    }
+    std::string message(payload);  // before admit(): if this copy fails, nothing is owed back
+    if (const char* why = shared().admit(payload.size())) return refuse(seq, payload, why);
     auto ex = stream_.socket().get_executor();
-    setup_.dispatcher->dispatch(setup_.context, std::string(payload),
-                                [weak = weak_from_this(), ex](std::string reply) {
-                                  asio::post(ex, [weak, reply = std::move(reply)] {
-                                    if (auto self = weak.lock()) self->onReply(reply);
+    CallContext context{setup_.blocking_executor, Deadline::infinite(), nullptr};
+    setup_.dispatcher->dispatch(context, std::move(message),
+                                [weak = weak_from_this(), ex, seq, shared = setup_.shared,
+                                 bytes = payload.size()](std::string reply) {
+                                  shared->finish(bytes);
+                                  asio::post(ex, [weak, seq, reply = std::move(reply)]() mutable {
+                                    if (auto self = weak.lock())
+                                      self->onReply(seq, std::move(reply));
                                   });
                                 });
   }
 
-  void onReply(const std::string& reply) {
-    --in_flight_;
-    if (!reply.empty() && stream_.open()) {
-      transport::appendLengthPrefixed(stream_.outbox(), reply);
-      stream_.flush();
+  // Answers a call without running it, in its place in the order.
+  void refuse(uint64_t seq, std::string_view payload, const char* why) {
+    shared().counters.calls_refused->add();
+    std::string reply;
+    try {
+      auto header = thrift::peekMessage(payload);
+      if (header.type != apache::thrift::protocol::T_ONEWAY) {
+        reply = thrift::encodeApplicationException(
+            header, ApplicationError::Type::kInternalError,
+            std::string("scales server refused the call: ") + why);
+      }
+    } catch (const ProtocolError&) {
+      // Not a Thrift message: the connection cannot be answered in a way the peer would read.
+      return stream_.close();
     }
-    if (draining_ && in_flight_ == 0) closeGracefully();
+    onReply(seq, std::move(reply));
   }
 
-  void closed() {
-    if (auto on_closed = std::move(setup_.on_closed)) on_closed();
+  void onReply(uint64_t seq, std::string reply) {
+    Slot& slot = replies_[seq - first_seq_];
+    slot.reply = std::move(reply);
+    slot.ready = true;
+    bool wrote = false;
+    while (!replies_.empty() && replies_.front().ready) {
+      if (!replies_.front().reply.empty() && stream_.open()) {
+        transport::appendLengthPrefixed(stream_.outbox(), replies_.front().reply);
+        wrote = true;
+      }
+      replies_.pop_front();
+      ++first_seq_;
+    }
+    if (wrote) stream_.flush();
+    if (draining_ && replies_.empty()) stream_.closeAfterFlush();
   }
 
-  transport::FrameStream stream_;
-  SessionSetup setup_;
-  size_t in_flight_ = 0;
+  // Calls in the order received: replies_[i] answers call first_seq_ + i.
+  std::deque<Slot> replies_;
+  uint64_t first_seq_ = 0;
   bool draining_ = false;
 };
 

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // Mux on the server (shared/MUX.md §2.6-2.8): echoes the "tinit check" marker and answers Tinit,
-// runs Tdispatch calls concurrently, answers pings, honours Tdiscarded (Rdiscarded now, the late
-// reply dropped), and drains on request: Tdrain, then close once Rdrain came and nothing is in
-// flight. Calls that arrive while draining are NACKed so the client sends them elsewhere.
+// runs Tdispatch calls concurrently, answers pings, honours Tdiscarded (Rdiscarded now, a queued
+// handler skipped, the late reply dropped), and drains on request: Tdrain, then close once Rdrain
+// came and nothing is in flight. Calls that arrive while draining or over a limit are NACKed so
+// the client sends them elsewhere; fragments only start on free tags, within bounds; a negotiated
+// client that goes silent is pinged.
 #include <boost/asio/dispatch.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <limits>
 #include <optional>
 
+#include "guarded_session.h"
+#include "scales/core/call_memory.h"
 #include "scales/core/errors.h"
 #include "scales/mux/frame.h"
-#include "scales/transport/frame_stream.h"
-#include "session.h"
 
 namespace scales::server::detail {
 namespace {
@@ -39,19 +41,18 @@ Deadline deadlineOf(std::string_view contexts) {
   return Deadline(Clock::now() + std::chrono::nanoseconds(left));
 }
 
-class MuxSession final : public Session, public std::enable_shared_from_this<MuxSession> {
+class MuxSession final : public GuardedSession, public std::enable_shared_from_this<MuxSession> {
  public:
   MuxSession(asio::ip::tcp::socket socket, SessionSetup setup)
-      : stream_(std::move(socket), setup.options->max_frame_bytes), setup_(std::move(setup)) {}
+      : GuardedSession(std::move(socket), std::move(setup)),
+        fragments_(options().max_message_bytes, options().max_reassembling_messages) {}
+
+  ~MuxSession() override {
+    if (reassembly_charged_ > 0) shared().budget.release(reassembly_charged_);
+  }
 
   void start(std::string already_read) override {
-    std::weak_ptr<MuxSession> weak = weak_from_this();
-    stream_.start(
-        shared_from_this(), [this](std::string_view payload) { onFrame(payload); },
-        [weak](std::exception_ptr) {
-          if (auto self = weak.lock()) self->closed();
-        },
-        std::move(already_read));
+    startGuarded(shared_from_this(), std::move(already_read));
   }
 
   void drain() override {
@@ -60,26 +61,83 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     send(Tdrain{kControlTag});
   }
 
-  void close() override { stream_.close(); }
-
  private:
+  struct InFlight {
+    uint64_t serial;
+    std::shared_ptr<CallControl> control;
+  };
+
+  size_t callsInFlight() const override { return in_flight_.size(); }
+
+  void onIdle() override {
+    // A negotiated client is told to go elsewhere; one that cannot hear Tdrain (no Tinit), or
+    // that was told and stayed, is closed.
+    if (negotiated_ && !draining_) return drain();
+    stream_.close();
+  }
+
+  void onTick(Clock::time_point now) override {
+    if (!negotiated_ || options().ping_interval <= Duration::zero()) return;
+    if (ping_sent_) {
+      if (lastFrame() > *ping_sent_) {
+        ping_sent_.reset();  // anything received proves the peer alive
+      } else if (options().ping_timeout > Duration::zero() &&
+                 now - *ping_sent_ > options().ping_timeout) {
+        return closeFor(*shared().counters.ping_timeouts);
+      }
+      return;
+    }
+    if (now - lastFrame() >= options().ping_interval) {
+      ping_sent_ = now;
+      send(Tping{kControlTag});
+    }
+  }
+
   void send(const Message& message) {
     encode(message, stream_.outbox());
     stream_.flush();
   }
 
-  void onFrame(std::string_view payload) {
+  // Ends a session whose peer broke the protocol; nothing it says can be trusted to be framed.
+  void protocolError() { closeFor(*shared().counters.protocol_errors); }
+
+  void onFrame(std::string_view payload) override {
+    size_t before = fragments_.bufferedBytes();
     try {
-      fragments_.feed(payload, [this](int8_t type_byte, uint32_t tag, std::string_view body) {
-        onMessage(type_byte, tag, body);
-      });
+      fragments_.feed(
+          payload,
+          [this](int8_t type_byte, uint32_t tag, std::string_view body) {
+            onMessage(type_byte, tag, body);
+          },
+          [this](int8_t type_byte, uint32_t tag) {
+            // Only calls are fragmented towards a server, each on a tag not already in use.
+            return type_byte == type::kTdispatch && tag >= kMinTag && !in_flight_.count(tag);
+          });
     } catch (const ProtocolError&) {
-      close();  // a peer that cannot frame cannot be answered reliably
+      return protocolError();
     }
+    chargeReassembly(before);
+  }
+
+  // Reassembly is charged to the server's memory budget; a session that cannot get it ends.
+  void chargeReassembly(size_t before) {
+    size_t now = fragments_.bufferedBytes();
+    if (now == before) return;
+    size_t want = now > kFreeReassembly ? now - kFreeReassembly : 0;
+    if (want > reassembly_charged_) {
+      if (!shared().budget.tryCharge(want - reassembly_charged_)) {
+        shared().counters.memory_pauses->add();
+        return stream_.close();
+      }
+    } else {
+      shared().budget.release(reassembly_charged_ - want);
+    }
+    reassembly_charged_ = want;
   }
 
   void onMessage(int8_t type_byte, uint32_t tag, std::string_view body) {
     if (type_byte == type::kTdispatch) {
+      if (tag < kMinTag) return protocolError();  // tags 0 and 1 never carry calls
       // The hot path: read in place, no Message built.
       try {
         return onDispatch(tag, viewTdispatch(body));
@@ -87,6 +145,7 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
         return send(Rerr{tag, e.what()});
       }
     }
+    if (type_byte == type::kTinit && body.size() > kMaxInitBytes) return protocolError();
     Message message;
     try {
       message = decode(type_byte, tag, body);
@@ -99,14 +158,17 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
       return;
     }
     if (auto* t = std::get_if<Tinit>(&message)) return onInit(*t);
-    if (auto* t = std::get_if<Tping>(&message)) return send(Rping{t->tag});
+    if (auto* t = std::get_if<Tping>(&message)) {
+      if (t->tag == kMarkerTag) return protocolError();  // the marker tag is never answered
+      return send(Rping{t->tag});
+    }
     if (auto* t = std::get_if<Tdiscarded>(&message)) return onDiscarded(t->discard_tag);
     if (std::holds_alternative<Rdrain>(message)) {
       drain_acknowledged_ = true;
       return closeIfDrained();
     }
     if (auto* t = std::get_if<Tdrain>(&message)) return send(Rdrain{t->tag});
-    if (std::holds_alternative<Rping>(message)) return;
+    if (std::holds_alternative<Rping>(message)) return;  // liveness: any frame counts
     send(Rerr{tag, "Unexpected mux message type " + std::to_string(type_byte)});
   }
 
@@ -114,42 +176,62 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     if (init.version != 1) {
       return send(Rerr{init.tag, "Unsupported Mux version " + std::to_string(init.version)});
     }
+    if (init.headers.size() > kMaxInitHeaders) return protocolError();
     for (const auto& [key, value] : init.headers) {
       if (key == "mux-framer") send_fragment_limit_ = parseFramerHeader(value);
     }
-    send(Rinit{init.tag,
-               1,
-               {{"mux-framer", framerHeader(setup_.options->max_frame_bytes)}, {"tls", "off"}}});
+    negotiated_ = true;
+    send(Rinit{
+        init.tag, 1, {{"mux-framer", framerHeader(options().max_frame_bytes)}, {"tls", "off"}}});
   }
 
   void onDispatch(uint32_t tag, const TdispatchView& view) {
-    if (draining_ || in_flight_.count(tag)) {
-      // Draining: the client is told to go elsewhere. A tag already in flight is a client bug;
-      // answering it would confuse the earlier call.
+    const char* refused = nullptr;
+    std::string message;
+    if (draining_) {
+      refused = "draining";  // the client is told to go elsewhere
+    } else if (in_flight_.count(tag)) {
+      refused = "tag in use";  // a client bug; answering it would confuse the earlier call
+    } else if (in_flight_.size() >= options().max_calls_per_connection) {
+      refused = "max_calls_per_connection";
+    } else {
+      message.assign(view.body);  // before admit(): if this copy fails, nothing is owed back
+      refused = shared().admit(view.body.size());
+    }
+    if (refused) {
+      // NACK: nothing was run, so Finagle and scales clients retry elsewhere.
+      shared().counters.calls_refused->add();
       encodeRdispatch(tag, ReplyStatus::kNack, {}, stream_.outbox());
       return stream_.flush();
     }
     uint64_t serial = next_serial_++;
-    in_flight_.emplace(tag, serial);
-    CallContext call = setup_.context;
-    call.deadline = deadlineOf(view.contexts);
+    auto control = std::allocate_shared<CallControl>(CallAllocator<CallControl>(),
+                                                     shared().counters.deadline_expired.get());
+    in_flight_.emplace(tag, InFlight{serial, control});
+    CallContext call{setup_.blocking_executor, deadlineOf(view.contexts), std::move(control)};
     struct Scope {
       MuxSession* outer = dispatching;
       explicit Scope(MuxSession* session) { dispatching = session; }
       ~Scope() { dispatching = outer; }
     } scope(this);
-    setup_.dispatcher->dispatch(
-        call, std::string(view.body), [weak = weak_from_this(), tag, serial](std::string reply) {
-          auto self = weak.lock();
-          if (!self) return;
-          // A handler that answered inside dispatch() (async handlers usually do) is on this
-          // session's executor already; any other answer hops back to it.
-          if (dispatching == self.get()) return self->onReply(tag, serial, std::move(reply));
-          auto ex = self->stream_.socket().get_executor();
-          asio::dispatch(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
-            if (auto session = weak.lock()) session->onReply(tag, serial, std::move(reply));
-          });
-        });
+    setup_.dispatcher->dispatch(call, std::move(message),
+                                [weak = weak_from_this(), tag, serial, shared = setup_.shared,
+                                 bytes = view.body.size()](std::string reply) {
+                                  shared->finish(bytes);
+                                  auto self = weak.lock();
+                                  if (!self) return;
+                                  // A handler that answered inside dispatch() (async handlers
+                                  // usually do) is on this session's executor already; any other
+                                  // answer hops back to it.
+                                  if (dispatching == self.get())
+                                    return self->onReply(tag, serial, std::move(reply));
+                                  auto ex = self->stream_.socket().get_executor();
+                                  asio::dispatch(
+                                      ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
+                                        if (auto session = weak.lock())
+                                          session->onReply(tag, serial, std::move(reply));
+                                      });
+                                });
   }
 
   // The session whose dispatcher call is running on this thread, if any.
@@ -158,7 +240,7 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
   void onReply(uint32_t tag, uint64_t serial, std::string reply) {
     auto it = in_flight_.find(tag);
     // Gone or reused: the call was discarded (and its tag may already carry a newer call).
-    if (it == in_flight_.end() || it->second != serial) return;
+    if (it == in_flight_.end() || it->second.serial != serial) return;
     in_flight_.erase(it);
     if (stream_.open()) {
       // Oneway calls get an empty reply too: every Tdispatch is owed an answer.
@@ -177,12 +259,14 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
   void onDiscarded(uint32_t tag) {
     auto it = in_flight_.find(tag);
     if (it == in_flight_.end()) {
-      ++setup_.counters->orphaned_discards;
+      shared().counters.orphaned_discards->add();
       return;
     }
-    // Rdiscarded frees the tag for the client; the handler's eventual reply is dropped.
+    // Rdiscarded frees the tag for the client; a handler still queued will not run, and the
+    // eventual reply of one running is dropped.
+    it->second.control->discard();
     in_flight_.erase(it);
-    ++setup_.counters->discarded;
+    shared().counters.discarded->add();
     send(Rdiscarded{tag});
     closeIfDrained();
   }
@@ -191,17 +275,17 @@ class MuxSession final : public Session, public std::enable_shared_from_this<Mux
     if (draining_ && drain_acknowledged_ && in_flight_.empty()) stream_.closeAfterFlush();
   }
 
-  void closed() {
-    if (auto on_closed = std::move(setup_.on_closed)) on_closed();
-  }
+  // A connection may hold this much in reassembly without charging the server's budget.
+  static constexpr size_t kFreeReassembly = 64 * 1024;
 
-  transport::FrameStream stream_;
-  SessionSetup setup_;
-  // tag -> the serial of the call on it; open addressing: no allocation per call.
-  boost::unordered_flat_map<uint32_t, uint64_t> in_flight_;
+  // tag -> the call on it; open addressing: no allocation per call.
+  boost::unordered_flat_map<uint32_t, InFlight> in_flight_;
   uint64_t next_serial_ = 0;
-  Reassembler fragments_{setup_.options->max_message_bytes};
+  Reassembler fragments_;
+  size_t reassembly_charged_ = 0;
   std::optional<size_t> send_fragment_limit_;
+  std::optional<Clock::time_point> ping_sent_;
+  bool negotiated_ = false;
   bool draining_ = false;
   bool drain_acknowledged_ = false;
 };
@@ -217,10 +301,11 @@ bool looksLikeMux(std::string_view first) {
   auto t = static_cast<int8_t>(first[4]);
   uint32_t tag = (uint32_t{static_cast<uint8_t>(first[5])} << 16) |
                  (uint32_t{static_cast<uint8_t>(first[6])} << 8) | static_cast<uint8_t>(first[7]);
-  // A strict-binary Thrift call reads as Rerr on tag 65537 (80 01 00 01) or 65540 (ONEWAY).
-  if ((t == type::kRerr || t == type::kRerrLegacy) && (tag == 0x010001 || tag == 0x010004)) {
-    return false;
-  }
+  // A strict-binary Thrift message (80 01 00 TT: any message type, a call or not) reads as Rerr
+  // (0x80) on tag 0x0100TT. Finagle checks the two call types; a Mux client opens with Rerr only
+  // for its handshake marker, on the control tag, so any other first Rerr goes to framed Thrift,
+  // which answers what is not a call where a Mux session would say nothing.
+  if (t == type::kRerr && tag != kControlTag) return false;
   switch (t) {
     case type::kTreq:
     case type::kTdispatch:

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // One accepted connection, once its protocol is known: Mux or framed Thrift. The server keeps
-// them to drain on stop().
+// them to drain on stop(). What every session of one server shares (its options, counters and
+// budgets) lives in ServerShared.
 #pragma once
 
 #include <atomic>
@@ -9,24 +10,83 @@
 #include <memory>
 #include <string>
 
+#include "scales/metrics/registry.h"
 #include "scales/server/dispatcher.h"
 #include "scales/server/thrift_server.h"
+#include "scales/transport/frame_stream.h"
 
 namespace scales::server::detail {
 
-// Shared, thread-safe counters behind ServerStats.
+// The counters behind ServerStats, each a metrics::Counter: standalone, or the registry's when
+// the server exports them (ServerOptions::metrics).
+#define SCALES_SERVER_COUNTERS(X) \
+  X(connects)                     \
+  X(downgraded_connects)          \
+  X(discarded)                    \
+  X(orphaned_discards)            \
+  X(accept_pauses)                \
+  X(accept_errors)                \
+  X(handshake_timeouts)           \
+  X(read_timeouts)                \
+  X(idle_timeouts)                \
+  X(ping_timeouts)                \
+  X(calls_refused)                \
+  X(deadline_expired)             \
+  X(backpressure_pauses)          \
+  X(memory_pauses)                \
+  X(protocol_errors)              \
+  X(handler_errors)
+
 struct Counters {
-  std::atomic<uint64_t> connects{0};
-  std::atomic<uint64_t> downgraded_connects{0};
-  std::atomic<uint64_t> discarded{0};
-  std::atomic<uint64_t> orphaned_discards{0};
+#define SCALES_DECLARE(name) \
+  std::shared_ptr<metrics::Counter> name = std::make_shared<metrics::Counter>();
+  SCALES_SERVER_COUNTERS(SCALES_DECLARE)
+#undef SCALES_DECLARE
+
+  // Switches to the registry's counters, named server_<counter>; before any connection.
+  void exportTo(metrics::Registry& registry, const metrics::Labels& labels) {
+#define SCALES_EXPORT(name) name = registry.counter("server_" #name, labels);
+    SCALES_SERVER_COUNTERS(SCALES_EXPORT)
+#undef SCALES_EXPORT
+  }
+};
+
+// What every connection of one server shares. Held by the server, its sessions and each call's
+// responder (a handler may answer after its connection is gone), so it outlives them all.
+struct ServerShared {
+  explicit ServerShared(ServerOptions o)
+      : options(std::move(o)), budget(options.max_buffered_bytes) {}
+
+  const ServerOptions options;
+  Counters counters;
+  // Request bytes of calls in flight, Mux reassembly, grown read buffers.
+  transport::MemoryBudget budget;
+  // Calls dispatched and not yet answered, on every connection.
+  std::atomic<size_t> pending_calls{0};
+
+  // Takes a server-wide slot for a call of `bytes` request bytes; the reason when refused.
+  const char* admit(size_t bytes) {
+    if (pending_calls.fetch_add(1, std::memory_order_relaxed) >= options.max_pending_calls) {
+      pending_calls.fetch_sub(1, std::memory_order_relaxed);
+      return "server overloaded: max_pending_calls reached";
+    }
+    if (!budget.tryCharge(bytes)) {
+      pending_calls.fetch_sub(1, std::memory_order_relaxed);
+      return "server overloaded: max_buffered_bytes reached";
+    }
+    return nullptr;
+  }
+  // Gives back what admit() took, once the call is answered (from any thread).
+  void finish(size_t bytes) {
+    budget.release(bytes);
+    pending_calls.fetch_sub(1, std::memory_order_relaxed);
+  }
 };
 
 struct SessionSetup {
   std::shared_ptr<Dispatcher> dispatcher;
-  CallContext context;
-  const ServerOptions* options;
-  Counters* counters;
+  boost::asio::any_io_executor blocking_executor;
+  std::shared_ptr<ServerShared> shared;
   std::function<void()> on_closed;  // called once, on the session's executor
 };
 

@@ -2,8 +2,10 @@
 // Accepts connections, tells Mux from framed Thrift by the first frame, and drains on stop().
 #include "scales/server/thrift_server.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
@@ -24,25 +26,30 @@ class ThriftServer::Impl {
  public:
   Impl(std::shared_ptr<Dispatcher> dispatcher, ServerOptions options)
       : dispatcher_(std::move(dispatcher)),
-        options_(std::move(options)),
-        runtime_(options_.io_threads),
-        handlers_(static_cast<size_t>(std::max(1, options_.handler_threads))),
-        acceptor_(asio::make_strand(runtime_.context())) {}
+        shared_(std::make_shared<detail::ServerShared>(std::move(options))),
+        runtime_(shared_->options.io_threads),
+        handlers_(static_cast<size_t>(std::max(1, shared_->options.handler_threads))),
+        acceptor_(asio::make_strand(runtime_.context())),
+        accept_backoff_(acceptor_.get_executor()) {}
 
   void start() {
     error_code ec;
-    auto address = asio::ip::make_address(options_.host, ec);
-    if (ec) throw ConfigError("server host '" + options_.host + "' is not an IP address");
-    tcp::endpoint endpoint(address, options_.port);
+    auto address = asio::ip::make_address(options().host, ec);
+    if (ec) throw ConfigError("server host '" + options().host + "' is not an IP address");
+    tcp::endpoint endpoint(address, options().port);
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      throw ConnectionError("cannot listen on " + options_.host + ":" +
-                            std::to_string(options_.port) + ": " + ec.message());
+      throw ConnectionError("cannot listen on " + options().host + ":" +
+                            std::to_string(options().port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    if (options().metrics) {
+      shared_->counters.exportTo(*options().metrics,
+                                 {{"server", options().name}, {"port", std::to_string(port_)}});
+    }
     asio::dispatch(acceptor_.get_executor(), [this] { accept(); });
   }
 
@@ -55,13 +62,15 @@ class ThriftServer::Impl {
     asio::dispatch(acceptor_.get_executor(), [this, &stopped_accepting] {
       error_code ignored;
       acceptor_.close(ignored);
+      accept_backoff_.cancel();
       stopped_accepting.set_value();
     });
     stopped_accepting.get_future().wait();
     forEachSession([](detail::Session& s) { s.drain(); });
     {
       std::unique_lock lock(mutex_);
-      sessions_closed_.wait_for(lock, options_.drain_timeout, [this] { return sessions_.empty(); });
+      sessions_closed_.wait_for(lock, options().drain_timeout,
+                                [this] { return sessions_.empty(); });
     }
     forEachSession([](detail::Session& s) { s.close(); });
     handlers_.join();
@@ -71,53 +80,115 @@ class ThriftServer::Impl {
   uint16_t port() const { return port_; }
 
   ServerStats stats() const {
-    return ServerStats{counters_.connects, counters_.downgraded_connects, counters_.discarded,
-                       counters_.orphaned_discards};
+    const detail::Counters& c = shared_->counters;
+    ServerStats stats;
+#define SCALES_READ(name) stats.name = static_cast<uint64_t>(c.name->value());
+    SCALES_SERVER_COUNTERS(SCALES_READ)
+#undef SCALES_READ
+    stats.open_connections = connections_.load();
+    return stats;
   }
 
  private:
+  const ServerOptions& options() const { return shared_->options; }
+
+  // On the acceptor's strand.
   void accept() {
+    if (!acceptor_.is_open()) return;
+    if (connections_.load() >= options().max_connections) {
+      // At the cap: leave new connections in the kernel's backlog until one closes (forget()).
+      accept_paused_ = true;
+      shared_->counters.accept_pauses->add();
+      return;
+    }
     // Each connection gets its own strand, so several io threads never touch one socket at once.
     acceptor_.async_accept(asio::make_strand(runtime_.context()),
                            [this](error_code ec, tcp::socket socket) {
                              if (ec == asio::error::operation_aborted || !acceptor_.is_open()) {
                                return;
                              }
-                             if (!ec) sniff(std::move(socket));
+                             if (ec) return backOff();
+                             accept_delay_ = std::chrono::milliseconds(0);
+                             ++connections_;
+                             sniff(std::move(socket));
                              accept();
                            });
   }
 
-  // Reads the first frame header to tell Mux from framed Thrift (MUX.md "Server downgrade").
+  // accept() failed (out of descriptors, EMFILE/ENFILE, or memory): trying again at once would
+  // fail again at once, so wait, longer each time (5 ms doubling to 1 s), while connections close.
+  void backOff() {
+    shared_->counters.accept_errors->add();
+    accept_delay_ = std::clamp<std::chrono::milliseconds>(
+        accept_delay_ * 2, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+    accept_backoff_.expires_after(accept_delay_);
+    accept_backoff_.async_wait([this](error_code ec) {
+      if (!ec) accept();
+    });
+  }
+
+  // A connection closed (from any thread): below the cap again, accepting resumes.
+  void released() {
+    --connections_;
+    asio::dispatch(acceptor_.get_executor(), [this] {
+      if (accept_paused_ && connections_.load() < options().max_connections) {
+        accept_paused_ = false;
+        accept();
+      }
+    });
+  }
+
+  // Reads the first frame header to tell Mux from framed Thrift (MUX.md "Server downgrade"),
+  // within handshake_timeout.
   void sniff(tcp::socket socket) {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto s = std::make_shared<tcp::socket>(std::move(socket));
-    auto first = std::make_shared<std::string>(8, '\0');
-    asio::async_read(*s, asio::buffer(*first), [this, s, first](error_code ec, size_t) {
-      if (ec || stopped_) return;
-      ++counters_.connects;
-      bool mux = detail::looksLikeMux(*first);
-      if (!mux) ++counters_.downgraded_connects;
+    auto s = std::make_shared<Sniffing>(std::move(socket));
+    if (options().handshake_timeout > std::chrono::milliseconds::zero()) {
+      s->timer.expires_after(options().handshake_timeout);
+      s->timer.async_wait([this, s](error_code ec) {
+        if (ec || s->done) return;
+        shared_->counters.handshake_timeouts->add();
+        error_code closing;
+        s->socket.close(closing);  // the read below ends with an error and releases the slot
+      });
+    }
+    asio::async_read(s->socket, asio::buffer(s->first), [this, s](error_code ec, size_t) {
+      s->done = true;
+      s->timer.cancel();
+      if (ec || stopped_) return released();
+      shared_->counters.connects->add();
+      bool mux = detail::looksLikeMux(s->first);
+      if (!mux) shared_->counters.downgraded_connects->add();
       uint64_t id = next_id_++;
-      detail::SessionSetup setup{dispatcher_,
-                                 CallContext{handlers_.get_executor(), Deadline::infinite()},
-                                 &options_, &counters_, [this, id] { forget(id); }};
-      auto session = mux ? detail::makeMuxSession(std::move(*s), std::move(setup))
-                         : detail::makeFramedSession(std::move(*s), std::move(setup));
-      auto executor = s->get_executor();
+      detail::SessionSetup setup{dispatcher_, handlers_.get_executor(), shared_,
+                                 [this, id] { forget(id); }};
+      auto executor = s->socket.get_executor();
+      auto session = mux ? detail::makeMuxSession(std::move(s->socket), std::move(setup))
+                         : detail::makeFramedSession(std::move(s->socket), std::move(setup));
       {
         std::lock_guard lock(mutex_);
         sessions_.emplace(id, SessionEntry{session, executor});
       }
-      session->start(std::move(*first));
+      session->start(std::move(s->first));
     });
   }
 
+  struct Sniffing {
+    explicit Sniffing(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
+    tcp::socket socket;
+    asio::steady_timer timer;
+    std::string first = std::string(8, '\0');
+    bool done = false;
+  };
+
   void forget(uint64_t id) {
-    std::lock_guard lock(mutex_);
-    sessions_.erase(id);
-    if (sessions_.empty()) sessions_closed_.notify_all();
+    {
+      std::lock_guard lock(mutex_);
+      sessions_.erase(id);
+      if (sessions_.empty()) sessions_closed_.notify_all();
+    }
+    released();
   }
 
   // Runs `f` on each live session, on that session's own executor, and waits for all of them.
@@ -144,11 +215,14 @@ class ThriftServer::Impl {
   };
 
   std::shared_ptr<Dispatcher> dispatcher_;
-  ServerOptions options_;
+  std::shared_ptr<detail::ServerShared> shared_;
   Runtime runtime_;
   asio::thread_pool handlers_;
   tcp::acceptor acceptor_;
-  detail::Counters counters_;
+  asio::steady_timer accept_backoff_;
+  std::chrono::milliseconds accept_delay_{0};
+  bool accept_paused_ = false;  // on the acceptor's strand
+  std::atomic<size_t> connections_{0};
   std::mutex mutex_;
   std::condition_variable sessions_closed_;
   std::unordered_map<uint64_t, SessionEntry> sessions_;

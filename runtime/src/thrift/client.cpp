@@ -9,6 +9,7 @@
 #include "scales/mux/client.h"
 #include "scales/thrift/codec.h"
 #include "scales/thrift/framed.h"
+#include "scales/thrift/seqid.h"
 #include "scales/transport/pipelined.h"
 
 namespace scales::thrift {
@@ -33,6 +34,10 @@ client::PoolFactory ThriftClient::poolFactory(
     pipelined.connect_timeout = config.connect_timeout;
     pipelined.max_frame_bytes = config.thrift.max_frame_bytes;
     pipelined.prefix_requests = true;
+    // Apache Thrift servers answer in order, but a reply is never trusted to be the oldest
+    // call's without its seqid saying so.
+    pipelined.correlation =
+        transport::PipelinedOptions::Correlation{appendFramedWithSeqid, seqidOf};
     pool::SingletonPoolOptions singleton{config.pool.max_waiters};
     return [pipelined, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
       return pool::pools::singleton(

@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 #include <cstring>
 
+#include "scales/core/coarse_clock.h"
 #include "scales/core/errors.h"
 
 namespace scales::transport {
@@ -11,7 +12,6 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 namespace {
-constexpr size_t kInitialBuffer = 64 * 1024;
 // While a read's frames are handled, what they produce is held back until the end of the read or
 // until this much is queued. Holding everything to the end makes the two sides take turns (the
 // peer idles while this side handles a whole batch); writing each frame at once wakes the peer
@@ -37,33 +37,113 @@ void appendLengthPrefixed(std::string& out, std::string_view payload) {
 FrameStream::FrameStream(asio::ip::tcp::socket socket, size_t max_frame, Framer framer)
     : socket_(std::move(socket)), max_frame_(max_frame), framer_(framer) {}
 
+FrameStream::~FrameStream() {
+  if (budget_ && charged_ > 0) budget_->release(charged_);
+}
+
+void FrameStream::limitUnsent(size_t max_unsent, std::function<void()> on_pause) {
+  max_unsent_ = max_unsent;
+  on_output_pause_ = std::move(on_pause);
+}
+
+void FrameStream::chargeReadsTo(MemoryBudget* budget, std::function<void()> on_pause) {
+  budget_ = budget;
+  on_memory_pause_ = std::move(on_pause);
+}
+
 void FrameStream::start(std::shared_ptr<void> owner, OnFrame on_frame, OnClose on_close,
                         std::string already_read) {
   owner_ = std::move(owner);
   on_frame_ = std::move(on_frame);
   on_close_ = std::move(on_close);
+  in_used_ = already_read.size();
   in_ = std::move(already_read);
-  in_used_ = in_.size();
-  if (in_.size() < kInitialBuffer) in_.resize(kInitialBuffer);
+  // Sniffed bytes are few; anything larger was the caller's choice and stays uncharged.
+  if (in_.size() < kInitialReadBytes) in_.resize(kInitialReadBytes);
   processRead();
   if (open_) read();
 }
 
 void FrameStream::read() {
+  if (reading_ || !open_) return;
+  if (outputBlocked()) {
+    if (!output_paused_ && on_output_pause_) on_output_pause_();
+    output_paused_ = true;
+    return;
+  }
+  output_paused_ = false;
+  if (in_used_ == in_.size() && !makeRoom()) {
+    if (!memory_paused_ && on_memory_pause_) on_memory_pause_();
+    memory_paused_ = true;
+    return;
+  }
+  memory_paused_ = false;
   auto keep = owner_.lock();
   if (!keep) return;
-  if (in_used_ == in_.size()) in_.resize(in_.size() * 2);
+  reading_ = true;
   socket_.async_read_some(
       asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
       [this, keep = std::move(keep)](error_code ec, size_t n) {
+        reading_ = false;
         if (ec) {
           return fail(std::make_exception_ptr(ConnectionError(
               ec == asio::error::eof ? "connection closed by peer" : ec.message())));
         }
+        // A read that filled the buffer says more is waiting: take bigger bites (up to the free
+        // allowance), so a busy connection needs fewer reads.
+        bool filled = in_used_ + n == in_.size();
         in_used_ += n;
         processRead();
-        if (open_) read();
+        if (filled && open_ && in_.size() < kFreeReadBytes) setCapacity(in_.size() * 2);
+        read();
       });
+}
+
+void FrameStream::retryRead() {
+  if (memory_paused_) read();
+}
+
+bool FrameStream::makeRoom() {
+  size_t want = in_.size() * 2;
+  // Never past the frame being read (a prefixed frame's size is known from its header), nor
+  // past what proves a framer's message oversized.
+  if (frame_needed_ > in_used_) want = std::min(want, frame_needed_);
+  want = std::min(want, max_frame_ + 5);
+  if (want <= in_.size()) want = in_.size() + 1;
+  if (budget_) {
+    size_t charge = want > kFreeReadBytes ? want - kFreeReadBytes : 0;
+    if (charge > charged_ && !budget_->tryCharge(charge - charged_)) return false;
+  }
+  setCapacity(want);
+  return true;
+}
+
+void FrameStream::setCapacity(size_t capacity) {
+  if (capacity > in_.size()) {
+    in_.resize(capacity);
+  } else {
+    std::string smaller(capacity, '\0');
+    std::memcpy(smaller.data(), in_.data(), in_used_);
+    in_.swap(smaller);
+  }
+  if (!budget_) return;
+  size_t charge = capacity > kFreeReadBytes ? capacity - kFreeReadBytes : 0;
+  if (charge < charged_) budget_->release(charged_ - charge);
+  charged_ = charge;  // growth was charged by makeRoom()
+}
+
+void FrameStream::noteProgress(size_t consumed) {
+  if (in_used_ == 0) {
+    partial_since_.reset();
+    frame_needed_ = 0;
+  } else if (consumed > 0 || !partial_since_) {
+    partial_since_ = coarseNow();  // the partial frame began in this read
+  }
+  // A large frame's buffer goes back once handled, so one big call does not pin it.
+  if (in_.size() > kFreeReadBytes && in_used_ < kFreeReadBytes / 2 &&
+      frame_needed_ <= kFreeReadBytes) {
+    setCapacity(kFreeReadBytes);
+  }
 }
 
 void FrameStream::processRead() {
@@ -81,17 +161,21 @@ void FrameStream::processBuffer() {
   size_t pos = 0;
   try {
     processPrefixed(pos);
-  } catch (const ProtocolError&) {
-    // The owner refused a frame (e.g. a reply nobody asked for).
+  } catch (...) {
+    // The owner refused a frame (a ProtocolError, e.g. a reply nobody asked for), or handling it
+    // failed (an allocation, say): this connection ends, and the loop is not unwound.
     return fail(std::current_exception());
   }
-  if (pos > 0 && open_) {
+  if (!open_) return;
+  if (pos > 0) {
     std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
     in_used_ -= pos;
   }
+  noteProgress(pos);
 }
 
 void FrameStream::processPrefixed(size_t& pos) {
+  frame_needed_ = 0;
   while (open_ && in_used_ - pos >= 4) {
     uint32_t size = loadBig32(in_.data() + pos);
     if (size > max_frame_) {
@@ -100,8 +184,8 @@ void FrameStream::processPrefixed(size_t& pos) {
                                                         std::to_string(max_frame_) + ")")));
     }
     if (in_used_ - pos - 4 < size) {
-      // Make room for the whole frame, so the next reads complete it.
-      if (size + 4 > in_.size()) in_.resize(size + 4);
+      // The buffer grows as the rest arrives (makeRoom), never to what a header claims at once.
+      frame_needed_ = size_t{size} + 4;
       break;
     }
     on_frame_(std::string_view(in_.data() + pos + 4, size));
@@ -124,13 +208,15 @@ void FrameStream::processFramed() {
       on_frame_(std::string_view(in_.data() + pos + frame->offset, frame->size));
       pos += frame->consumed;
     }
-  } catch (const ProtocolError&) {
+  } catch (...) {
     return fail(std::current_exception());
   }
-  if (pos > 0 && open_) {
+  if (!open_) return;
+  if (pos > 0) {
     std::memmove(in_.data(), in_.data() + pos, in_used_ - pos);
     in_used_ -= pos;
   }
+  noteProgress(pos);
 }
 
 void FrameStream::flush() {
@@ -149,6 +235,7 @@ void FrameStream::flush() {
     if (ec) return fail(std::make_exception_ptr(ConnectionError(ec.message())));
     if (close_after_flush_ && outbox_.empty()) return close();
     flush();
+    if (output_paused_ && !outputBlocked()) read();  // drained: take the peer's bytes again
   });
 }
 

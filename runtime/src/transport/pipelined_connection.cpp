@@ -22,7 +22,9 @@ class PipelinedConnection final : public Connection,
         stream_(std::move(socket), options.max_frame_bytes, options.framer),
         address_(std::move(address)),
         max_pending_(options.max_pending),
-        prefix_requests_(options.prefix_requests) {}
+        max_unsent_(options.max_unsent_bytes),
+        prefix_requests_(options.prefix_requests),
+        correlation_(options.correlation) {}
 
   void start() {
     std::weak_ptr<PipelinedConnection> weak = shared_from_this();
@@ -38,16 +40,17 @@ class PipelinedConnection final : public Connection,
   void close() override { stream_.close(); }
 
   void call(Request&& request, Handler&& handler) override {
-    if (!stream_.open() || pending_.size() >= max_pending_) {
-      auto error = stream_.open()
-                       ? std::make_exception_ptr(RejectedError(std::to_string(pending_.size()) +
-                                                               " calls await replies from " +
-                                                               address_ + " (max_pending)"))
-                       : std::make_exception_ptr(
-                             ConnectionError("connection to " + address_ + " is closed"));
-      return completePost(executor_, std::move(handler), error, Response{});
+    if (auto refused = refusal()) {
+      return completePost(executor_, std::move(handler), refused, Response{});
     }
-    if (prefix_requests_) {
+    auto id = static_cast<int32_t>(next_id_++);  // wraps: ids only need to differ in flight
+    if (correlation_) {
+      try {
+        correlation_->stamp(stream_.outbox(), request.payload, id);
+      } catch (...) {
+        return completePost(executor_, std::move(handler), std::current_exception(), Response{});
+      }
+    } else if (prefix_requests_) {
       appendLengthPrefixed(stream_.outbox(), request.payload);
     } else {
       stream_.outbox().append(request.payload);
@@ -56,6 +59,7 @@ class PipelinedConnection final : public Connection,
       completePost(executor_, std::move(handler), nullptr, Response{});
     } else {
       auto& entry = pending_.emplace_back();
+      entry.id = id;
       entry.handler.emplace(std::move(handler));
       auto slot = asio::get_associated_cancellation_slot(*entry.handler);
       if (slot.is_connected()) {
@@ -109,11 +113,40 @@ class PipelinedConnection final : public Connection,
  private:
   struct Pending {
     std::optional<Handler> handler;  // empty once completed (cancelled)
+    int32_t id = 0;
   };
+
+  // Why a new call cannot be sent on this connection, or null.
+  std::exception_ptr refusal() const {
+    if (!stream_.open()) {
+      return std::make_exception_ptr(ConnectionError("connection to " + address_ + " is closed"));
+    }
+    if (pending_.size() >= max_pending_) {
+      return std::make_exception_ptr(RejectedError(std::to_string(pending_.size()) +
+                                                   " calls await replies from " + address_ +
+                                                   " (max_pending)"));
+    }
+    if (stream_.bufferedBytes() > max_unsent_) {
+      return std::make_exception_ptr(RejectedError(std::to_string(stream_.bufferedBytes()) +
+                                                   " bytes of requests not yet taken by " +
+                                                   address_ + " (max_unsent_bytes)"));
+    }
+    return nullptr;
+  }
 
   void onReply(std::string_view payload) {
     if (pending_.empty()) {
       throw ProtocolError("reply from " + address_ + " that no request asked for");
+    }
+    if (correlation_) {
+      // Thrown out of here, the error ends the connection: every call on it fails, none is
+      // answered with a reply that is not its own.
+      int32_t id = correlation_->reply_id(payload);
+      if (id != pending_.front().id) {
+        throw ProtocolError("reply with seqid " + std::to_string(id) + " from " + address_ +
+                            " where the oldest waiting call has seqid " +
+                            std::to_string(pending_.front().id) + " (replies out of order)");
+      }
     }
     // Off the queue before the caller hears back: the caller may close this connection.
     std::optional<Handler> handler = take(pending_.front());
@@ -130,6 +163,8 @@ class PipelinedConnection final : public Connection,
         why = std::make_exception_ptr(ProtocolError(address_ + ": " + e.message()));
       } catch (const Error& e) {
         why = std::make_exception_ptr(ConnectionError(address_ + ": " + e.message()));
+      } catch (const std::exception& e) {
+        why = std::make_exception_ptr(ConnectionError(address_ + ": " + e.what()));
       }
     } else {
       why = std::make_exception_ptr(ConnectionError(reason));
@@ -161,7 +196,10 @@ class PipelinedConnection final : public Connection,
   FrameStream stream_;
   std::string address_;
   size_t max_pending_;
+  size_t max_unsent_;
   bool prefix_requests_;
+  std::optional<PipelinedOptions::Correlation> correlation_;
+  uint32_t next_id_ = 0;
   // References stay valid while entries are added at the back and removed at the front, so a
   // cancellation slot may point at its entry.
   std::deque<Pending> pending_;

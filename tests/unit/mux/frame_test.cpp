@@ -255,9 +255,52 @@ TEST(MuxReassembler, RefusesMessagesOverTheLimit) {
   EXPECT_THROW(joiner.feed("ab", [](int8_t, uint32_t, std::string_view) {}), ProtocolError);
 }
 
+// A fragment payload (type, tag with the fragment bit, body) without its length prefix.
+std::string fragment(int8_t type, uint32_t tag, bool more, std::string_view body) {
+  uint32_t raw = tag | (more ? kFragmentBit : 0);
+  std::string out = {static_cast<char>(type), static_cast<char>(raw >> 16),
+                     static_cast<char>(raw >> 8), static_cast<char>(raw)};
+  out.append(body);
+  return out;
+}
+
+TEST(MuxReassembler, RefusesFragmentsOnTagsThePeerMayNotUse) {
+  Reassembler joiner(1 << 20);
+  auto only_tag_2 = [](int8_t, uint32_t tag) { return tag == 2; };
+  auto ignore = [](int8_t, uint32_t, std::string_view) {};
+  joiner.feed(fragment(type::kRdispatch, 2, true, "ab"), ignore, only_tag_2);
+  EXPECT_THROW(joiner.feed(fragment(type::kRdispatch, 7, true, "ab"), ignore, only_tag_2),
+               ProtocolError);
+  // A message already started goes on whatever the predicate says now, but not as another type.
+  EXPECT_THROW(joiner.feed(fragment(type::kRerr, 2, true, "cd"), ignore, only_tag_2),
+               ProtocolError);
+  EXPECT_EQ(joiner.bufferedBytes(), 2u);
+}
+
+TEST(MuxReassembler, BoundsMessagesAndBytesAcrossTags) {
+  auto any = [](int8_t, uint32_t) { return true; };
+  std::vector<std::string> whole;
+  auto keep = [&](int8_t, uint32_t, std::string_view body) { whole.emplace_back(body); };
+  Reassembler few(1 << 20, 2);
+  few.feed(fragment(type::kTdispatch, 2, true, "a"), keep, any);
+  few.feed(fragment(type::kTdispatch, 3, true, "b"), keep, any);
+  EXPECT_THROW(few.feed(fragment(type::kTdispatch, 4, true, "c"), keep, any), ProtocolError);
+  few.feed(fragment(type::kTdispatch, 2, false, "A"), keep, any);  // completes: room again
+  few.feed(fragment(type::kTdispatch, 4, true, "c"), keep, any);
+  EXPECT_EQ(whole, std::vector<std::string>{"aA"});
+
+  // 10 bytes in all: two tags of 6 bytes each do not fit, though each alone would.
+  Reassembler small(10);
+  small.feed(fragment(type::kTdispatch, 2, true, "123456"), keep, any);
+  EXPECT_THROW(small.feed(fragment(type::kTdispatch, 3, true, "123456"), keep, any), ProtocolError);
+  EXPECT_EQ(small.bufferedBytes(), 6u);
+}
+
 TEST(MuxFrame, FramerHeaderRoundTrips) {
   EXPECT_EQ(framerHeader(0x10000), bytes({0, 1, 0, 0}));
   EXPECT_EQ(parseFramerHeader(framerHeader(4096)), 4096u);
+  // A fragment limit of a few bytes would multiply every reply's size: it is raised.
+  EXPECT_EQ(parseFramerHeader(framerHeader(1)), kMinFragmentBytes);
   EXPECT_EQ(parseFramerHeader(bytes({0x7f, 0xff, 0xff, 0xff})), std::nullopt);  // no limit
   EXPECT_EQ(parseFramerHeader("ab"), std::nullopt);
 }

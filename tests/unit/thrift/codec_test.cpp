@@ -8,27 +8,11 @@
 #include <optional>
 
 #include "scales/thrift/wire.h"
+#include "unit/thrift/one_string.h"
 
 namespace scales::thrift {
 namespace {
 namespace tp = apache::thrift::protocol;
-
-struct OneString {
-  std::string text;
-  template <class P>
-  void write(P* p) const {
-    p->writeStructBegin("OneString");
-    wire::writeField<wire::String>(*p, "text", 1, text);
-    p->writeFieldStop();
-    p->writeStructEnd();
-  }
-  template <class P>
-  void read(P* p) {
-    wire::readStruct(*p, [&](int16_t id, wire::TType type) {
-      return id == 1 && wire::readFieldValue<wire::String>(*p, type, text);
-    });
-  }
-};
 
 struct Containers {
   std::vector<bool> flags;

@@ -28,8 +28,12 @@ struct ClientOptions {
   Duration connect_timeout = std::chrono::seconds(1);  // TCP connect plus the Mux handshake
   // Largest frame accepted; advertised to the server as `mux-framer` so it fragments above it.
   size_t max_frame_bytes = 16 * 1024 * 1024;
-  // Largest message reassembled from fragments.
+  // Bytes of replies in reassembly from fragments at once (so also the largest fragmented one);
+  // only tags with a call waiting may carry fragments.
   size_t max_message_bytes = 64 * 1024 * 1024;
+  // Calls written but not yet taken by the server; while more wait, new calls fail with
+  // RejectedError (a server that stops reading cannot make the client buffer without bound).
+  size_t max_unsent_bytes = 64 * 1024 * 1024;
   // Liveness (Finagle's threshold failure detector): a Tping this often, and the session is
   // closed if its Rping takes longer than ping_timeout. Zero disables pings.
   Duration ping_interval = std::chrono::seconds(5);

@@ -3,6 +3,7 @@
 // no state; sessions (client and server) build on these.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -173,14 +174,19 @@ FrameStatus readFrame(std::string_view buffer, size_t max_frame, Frame& frame, s
 Message decode(int8_t type, uint32_t tag, std::string_view body);
 
 // Joins fragmented messages (MUX.md §2.3). Feed it every frame payload (type, tag, body; no
-// length prefix); whole messages come out through `on_message(type, tag, body)`.
+// length prefix); whole messages come out through `on_message(type, tag, body)`. What it holds is
+// bounded: `max_bytes` for all messages in reassembly together, `max_messages` of them at once,
+// and a new message may start only on a tag `may_fragment(type, tag)` accepts (a client: a tag
+// with a call waiting for its reply), so a peer cannot park fragments on tags of its choosing.
 class Reassembler {
  public:
-  explicit Reassembler(size_t max_message) : max_message_(max_message) {}
+  explicit Reassembler(size_t max_bytes, size_t max_messages = SIZE_MAX)
+      : max_bytes_(max_bytes), max_messages_(max_messages) {}
 
-  // Throws ProtocolError for a payload shorter than type and tag, or a message over max_message.
-  template <class OnMessage>
-  void feed(std::string_view payload, OnMessage&& on_message) {
+  // Throws ProtocolError for a payload shorter than type and tag, a fragment `may_fragment`
+  // refuses or of another type than its message's first, or bytes or messages over the bounds.
+  template <class OnMessage, class MayFragment>
+  void feed(std::string_view payload, OnMessage&& on_message, MayFragment&& may_fragment) {
     auto [type, raw_tag] = header(payload);
     uint32_t tag = raw_tag & ~kFragmentBit;
     std::string_view body = payload.substr(4);
@@ -188,26 +194,57 @@ class Reassembler {
     if (!more && partial_.empty()) return on_message(type, tag, body);  // the common case
     auto it = partial_.find(tag);
     if (!more && it == partial_.end()) return on_message(type, tag, body);
-    std::string& joined = it == partial_.end() ? partial_[tag] : it->second;
-    append(joined, body);
+    if (it == partial_.end()) {
+      if (!may_fragment(type, tag)) refuse(tag, "may not carry a fragmented message");
+      if (partial_.size() >= max_messages_) refuse(tag, "would pass max_messages in reassembly");
+      it = partial_.emplace(tag, Partial{type, {}}).first;
+    } else if (it->second.type != type) {
+      refuse(tag, "changes message type between fragments");
+    }
+    append(it->second.bytes, body);
     if (more) return;
-    std::string whole = std::move(joined);
-    partial_.erase(tag);
+    std::string whole = std::move(it->second.bytes);
+    bytes_ -= whole.size();
+    partial_.erase(it);
     on_message(type, tag, std::string_view(whole));
   }
+  // Any tag may carry fragments (the bounds on bytes and messages still hold).
+  template <class OnMessage>
+  void feed(std::string_view payload, OnMessage&& on_message) {
+    feed(payload, std::forward<OnMessage>(on_message), [](int8_t, uint32_t) { return true; });
+  }
+
+  // Bytes held for messages not yet complete.
+  size_t bufferedBytes() const { return bytes_; }
+  bool reassembling(uint32_t tag) const { return partial_.count(tag) > 0; }
 
  private:
+  struct Partial {
+    int8_t type;
+    std::string bytes;
+  };
   static std::pair<int8_t, uint32_t> header(std::string_view payload);
-  void append(std::string& joined, std::string_view body) const;
+  void append(std::string& joined, std::string_view body);
+  [[noreturn]] static void refuse(uint32_t tag, const char* why);
 
-  size_t max_message_;
-  std::unordered_map<uint32_t, std::string> partial_;
+  size_t max_bytes_;
+  size_t max_messages_;
+  size_t bytes_ = 0;
+  std::unordered_map<uint32_t, Partial> partial_;
 };
 
 // The `mux-framer` handshake header: the largest fragment its sender accepts (i32 big-endian).
 std::string framerHeader(size_t max_fragment);
+inline constexpr size_t kMinFragmentBytes = 4096;
 // The limit a peer's `mux-framer` value sets, or nullopt for none (absent, zero or Int.MaxValue).
+// Values below kMinFragmentBytes are raised to it: 8 bytes of header per fragment of a few bytes
+// would let a peer multiply every reply's size (1-byte fragments: 9x).
 std::optional<size_t> parseFramerHeader(std::string_view value);
+
+// Tinit and Rinit are read before anything else and cost the io thread time: a few headers of a
+// few bytes are all a handshake needs (Finagle sends two or three), so larger ones are refused.
+inline constexpr size_t kMaxInitBytes = 64 * 1024;
+inline constexpr size_t kMaxInitHeaders = 128;
 
 // The handshake marker: Rerr on the control tag with this text (MUX.md §2.6).
 inline constexpr std::string_view kTinitCheck = "tinit check";

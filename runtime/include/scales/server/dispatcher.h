@@ -3,13 +3,35 @@
 // `<Service>Dispatcher`s implement it; servers (framed today, Mux later) only move bytes.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
+#include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "scales/core/deadline.h"
+#include "scales/metrics/metric.h"
 
 namespace scales::server {
+
+// What the server and one call's handler share while the call is in flight: the server marks a
+// call its caller gave up on (Mux Tdiscarded), so a handler still queued for a thread never runs.
+class CallControl {
+ public:
+  // `skipped`: the server's count of handlers not run because the deadline had passed.
+  explicit CallControl(metrics::Counter* skipped = nullptr) : skipped_(skipped) {}
+  void discard() { discarded_.store(true, std::memory_order_relaxed); }
+  bool discarded() const { return discarded_.load(std::memory_order_relaxed); }
+  void countSkipped() const {
+    if (skipped_) skipped_->add();
+  }
+
+ private:
+  std::atomic<bool> discarded_{false};
+  metrics::Counter* skipped_;
+};
 
 struct CallContext {
   // Where blocking (sync) handlers run, so they never stall the connection's event loop.
@@ -17,7 +39,16 @@ struct CallContext {
   // The caller's deadline, when its protocol carries one (Mux); handlers read it through
   // scales::server::callDeadline().
   Deadline deadline;
+  // Null when the protocol cannot say that a caller gave up (framed Thrift).
+  std::shared_ptr<CallControl> control;
 };
+
+namespace detail {
+// Asked by generated dispatchers just before a handler starts (a sync handler, after waiting for
+// a thread): null to run it, or the error to answer instead, because the caller discarded the
+// call or its deadline passed. A call nobody waits for costs no handler time.
+std::exception_ptr skipHandler(const CallContext& context);
+}  // namespace detail
 
 class Dispatcher {
  public:

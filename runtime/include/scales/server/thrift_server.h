@@ -13,6 +13,10 @@
 
 #include "scales/server/dispatcher.h"
 
+namespace scales::metrics {
+class Registry;
+}
+
 namespace scales::server {
 
 struct ServerOptions {
@@ -22,18 +26,73 @@ struct ServerOptions {
   // Threads for sync (blocking) handlers.
   int handler_threads = 4;
   size_t max_frame_bytes = 16 * 1024 * 1024;
-  // Largest Mux message reassembled from fragments.
+  // Bytes of Mux messages being reassembled from fragments on one connection, all tags together
+  // (so also the largest fragmented message).
   size_t max_message_bytes = 64 * 1024 * 1024;
   // How long stop() waits for in-flight calls before closing connections anyway.
   std::chrono::milliseconds drain_timeout{10000};
+  // Where ServerStats' counters are also exported, as server_<counter> labelled server=<name>
+  // and port=<port> (e.g. server_calls_refused), for the metrics admin endpoint. Null: only
+  // stats().
+  metrics::Registry* metrics = nullptr;
+  std::string name = "thrift";
+
+  // Limits: every byte from the network is assumed hostile. README "Limits and hardening" says
+  // what a peer sees at each; the defaults follow nginx, Envoy and Finagle where they agree.
+  //
+  // Open connections (sniffing included). At the cap, accepting pauses until one closes; when
+  // the process runs out of descriptors (EMFILE/ENFILE) it backs off instead of spinning.
+  size_t max_connections = 10000;
+  // A new connection must deliver its first whole frame within this, or it is closed.
+  std::chrono::milliseconds handshake_timeout{10000};
+  // A frame whose first byte arrived must be complete within this (slowloris), or the
+  // connection is closed.
+  std::chrono::milliseconds read_timeout{30000};
+  // A connection with no call in flight and no byte received for this long is closed (Mux
+  // connections are drained: the client is told to go elsewhere). Zero: never.
+  std::chrono::milliseconds idle_timeout{3600 * 1000};
+  // Mux: a session that negotiated (Tinit) and has sent nothing for ping_interval gets a Tping;
+  // if nothing at all arrives within ping_timeout after it, the session is closed. Sessions
+  // without Tinit (the Python scales client) are not pinged: they cannot answer. Zero: never.
+  std::chrono::milliseconds ping_interval{60000};
+  std::chrono::milliseconds ping_timeout{15000};
+  // Calls in flight on one connection; more are refused at once (Mux: NACK, so the client
+  // retries elsewhere; framed: TApplicationException).
+  size_t max_calls_per_connection = 10000;
+  // Calls in flight on the whole server, queued for a handler thread or running; more are
+  // refused at once, as above. This bounds the handler queue.
+  size_t max_pending_calls = 50000;
+  // Mux messages being reassembled from fragments at once on one connection.
+  size_t max_reassembling_messages = 16;
+  // Replies (error replies included) not yet taken by the peer; above this the connection is
+  // not read until its output drains (backpressure).
+  size_t max_unsent_bytes = 1024 * 1024;
+  // The whole server's memory for peers' bytes: request bodies of calls in flight, Mux
+  // reassembly, and read buffers grown past their initial size for large frames. Above it, new
+  // calls are refused and connections waiting to grow a read buffer are not read (until memory
+  // frees or read_timeout closes them).
+  size_t max_buffered_bytes = 256 * 1024 * 1024;
 };
 
-// Counters since start (Finagle's names in comments).
+// Counters since start (Finagle's names in comments), including every refusal.
 struct ServerStats {
   uint64_t connects = 0;             // thriftmux/connects
   uint64_t downgraded_connects = 0;  // thriftmux/downgraded_connects: framed Thrift clients
   uint64_t discarded = 0;            // Tdiscarded for a call in flight
   uint64_t orphaned_discards = 0;    // orphaned_tdiscard: Tdiscarded for an unknown tag
+  uint64_t accept_pauses = 0;        // accepting paused at max_connections (new ones wait)
+  uint64_t accept_errors = 0;        // accept() failures (EMFILE, ENFILE, ...): backed off
+  uint64_t handshake_timeouts = 0;   // no first frame within handshake_timeout
+  uint64_t read_timeouts = 0;        // a started frame not complete within read_timeout
+  uint64_t idle_timeouts = 0;        // closed or drained after idle_timeout
+  uint64_t ping_timeouts = 0;        // no answer within ping_timeout of a server Tping
+  uint64_t calls_refused = 0;        // max_calls_per_connection, max_pending_calls, memory
+  uint64_t deadline_expired = 0;     // answered without running the handler: deadline passed
+  uint64_t backpressure_pauses = 0;  // reading paused over max_unsent_bytes
+  uint64_t memory_pauses = 0;        // reading paused waiting for max_buffered_bytes
+  uint64_t protocol_errors = 0;      // connections closed for breaking the protocol
+  uint64_t handler_errors = 0;       // connections ended by an error of our own (logged)
+  uint64_t open_connections = 0;     // now, sniffing included
 };
 
 class ThriftServer {

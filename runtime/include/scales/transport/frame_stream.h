@@ -4,8 +4,14 @@
 // frame in the buffer per wake-up; what handling them produces is held until the read is handled
 // (or a few KiB are queued), and writes queued while one is in flight leave together in the next
 // one. This batching is where throughput comes from (DESIGN.md §3).
+//
+// Memory follows bytes received, never what a header claims: the read buffer starts small and
+// grows as data arrives (to at most one frame), and is given back once a large frame is handled.
+// Servers can also pause reading while output is unsent (backpressure) and charge large read
+// buffers to a shared budget.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <exception>
 #include <functional>
@@ -14,7 +20,30 @@
 #include <string>
 #include <string_view>
 
+#include "scales/core/deadline.h"
+
 namespace scales::transport {
+
+// Memory shared by many streams (a server's max_buffered_bytes). Thread-safe.
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(size_t limit) : limit_(limit) {}
+  // Charges `n` bytes; false, with nothing charged, when that would pass the limit.
+  bool tryCharge(size_t n) {
+    size_t used = used_.load(std::memory_order_relaxed);
+    do {
+      if (n > limit_ - std::min(used, limit_)) return false;
+    } while (!used_.compare_exchange_weak(used, used + n, std::memory_order_relaxed));
+    return true;
+  }
+  void release(size_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
+  size_t used() const { return used_.load(std::memory_order_relaxed); }
+  size_t limit() const { return limit_; }
+
+ private:
+  size_t limit_;
+  std::atomic<size_t> used_{0};
+};
 
 // Where the first whole message in a buffer lies: its payload at [offset, offset + size), and
 // `consumed` bytes to drop once it is handled.
@@ -37,6 +66,9 @@ class FrameStream {
 
   // A null `framer` reads 4-byte big-endian length-prefixed frames.
   FrameStream(boost::asio::ip::tcp::socket socket, size_t max_frame, Framer framer = nullptr);
+  ~FrameStream();
+  FrameStream(const FrameStream&) = delete;
+  FrameStream& operator=(const FrameStream&) = delete;
 
   // Starts the read loop. `owner` is kept alive while I/O is outstanding. Bytes already read
   // from the socket by someone else (protocol sniffing) are processed first.
@@ -57,8 +89,33 @@ class FrameStream {
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   size_t bufferedBytes() const { return outbox_.size() + writing_.size(); }
 
+  // Backpressure (servers): after a read, while more than `max_unsent` bytes wait to be sent,
+  // the socket is not read again until they drain; `on_pause` runs each time reading pauses.
+  // Call before start().
+  void limitUnsent(size_t max_unsent, std::function<void()> on_pause);
+  // Read-buffer growth past kFreeReadBytes is charged to `budget`; when it is refused, reading
+  // pauses (`on_pause` runs) until retryRead() finds the budget again. Call before start().
+  void chargeReadsTo(MemoryBudget* budget, std::function<void()> on_pause);
+  // Reads again if reading paused waiting for the budget.
+  void retryRead();
+
+  // When the frame now partly in the buffer began to arrive (coarse clock), if one is.
+  std::optional<Clock::time_point> partialSince() const { return partial_since_; }
+  // The read buffer's size: what this connection holds of the peer's bytes.
+  size_t readCapacity() const { return in_.size(); }
+
+  // Read buffers start at this size; a connection may hold this much without a budget.
+  static constexpr size_t kInitialReadBytes = 4 * 1024;
+  static constexpr size_t kFreeReadBytes = 64 * 1024;
+
  private:
   void read();
+  // Grows the read buffer when it is full, by what has arrived (doubling) and never past the
+  // frame in it; false when the budget refused the growth.
+  bool makeRoom();
+  void setCapacity(size_t capacity);
+  void noteProgress(size_t consumed);
+  bool outputBlocked() const { return max_unsent_ > 0 && bufferedBytes() > max_unsent_; }
   // Handles what has been read, with flushes held until the end.
   void processRead();
   void processBuffer();
@@ -76,6 +133,17 @@ class FrameStream {
   OnClose on_close_;
   std::string in_;  // [0, in_used_) holds unprocessed bytes
   size_t in_used_ = 0;
+  // The whole size of the frame at the front of in_, once its header has been read.
+  size_t frame_needed_ = 0;
+  std::optional<Clock::time_point> partial_since_;
+  size_t max_unsent_ = 0;
+  std::function<void()> on_output_pause_;
+  MemoryBudget* budget_ = nullptr;
+  size_t charged_ = 0;
+  std::function<void()> on_memory_pause_;
+  bool reading_ = false;        // a read is outstanding
+  bool output_paused_ = false;  // not reading until output drains
+  bool memory_paused_ = false;  // not reading until the budget allows growth
   std::string outbox_;
   std::string writing_;
   bool write_in_flight_ = false;

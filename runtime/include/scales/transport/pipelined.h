@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,19 @@ struct PipelinedOptions {
   bool prefix_requests = false;
   // Requests awaiting replies on one connection; the next call fails with RejectedError.
   size_t max_pending = 1 << 16;
+  // Requests written but not yet taken by the peer; while more wait, the next call fails with
+  // RejectedError (a peer that stops reading cannot make the client buffer without bound).
+  size_t max_unsent_bytes = 64 * 1024 * 1024;
+  // For protocols whose replies name their request (Thrift's seqid). `stamp` appends the request
+  // to `out` carrying `id` (length prefix included when prefix_requests); `reply_id` reads a
+  // reply's id, throwing ProtocolError when it cannot. A reply whose id is not the oldest
+  // waiting request's fails the connection with ProtocolError, so a reply is never handed to
+  // another call, whatever order the peer answers in. Null: matched by order alone.
+  struct Correlation {
+    void (*stamp)(std::string& out, std::string_view request, int32_t id);
+    int32_t (*reply_id)(std::string_view reply);
+  };
+  std::optional<Correlation> correlation;
   // Sent first on every new connection (e.g. Redis AUTH, SELECT, HELLO); the connection is handed
   // out only once `check_handshake` accepted every reply (it throws to refuse, and the connect
   // fails with that error).

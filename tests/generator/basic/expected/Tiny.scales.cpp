@@ -358,8 +358,12 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
     boost::asio::post(
         scales_context.blocking_executor,
         [scales_handler = scales_sync_, scales_args, scales_complete = std::move(scales_complete),
-         scales_deadline = scales_context.deadline] {
-          ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
+         scales_context] {
+          // The call may have waited for a thread: one its caller gave up on is not run.
+          if (auto scales_skip = ::scales::server::detail::skipHandler(scales_context)) {
+            return scales_complete(scales_skip, nullptr);
+          }
+          ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
           try {
             auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
             scales_complete(nullptr, &scales_value);
@@ -369,6 +373,9 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
         });
   } else {
     [[maybe_unused]] const auto* scales_args = &scales_decoded;
+    if (auto scales_skip = ::scales::server::detail::skipHandler(scales_context)) {
+      return scales_complete(scales_skip, nullptr);
+    }
     ::scales::server::Reply<int64_t> scales_reply(std::move(scales_complete));
     auto scales_guard = scales_reply.guard();
     ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
@@ -398,8 +405,12 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
     boost::asio::post(
         scales_context.blocking_executor,
         [scales_handler = scales_sync_, scales_args, scales_complete = std::move(scales_complete),
-         scales_deadline = scales_context.deadline] {
-          ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
+         scales_context] {
+          // The call may have waited for a thread: one its caller gave up on is not run.
+          if (auto scales_skip = ::scales::server::detail::skipHandler(scales_context)) {
+            return scales_complete(scales_skip);
+          }
+          ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
           try {
             scales_handler->check(scales_args->items);
             scales_complete(nullptr);
@@ -409,6 +420,9 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
         });
   } else {
     [[maybe_unused]] const auto* scales_args = &scales_decoded;
+    if (auto scales_skip = ::scales::server::detail::skipHandler(scales_context)) {
+      return scales_complete(scales_skip);
+    }
     ::scales::server::Reply<void> scales_reply(std::move(scales_complete));
     auto scales_guard = scales_reply.guard();
     ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
@@ -427,25 +441,33 @@ void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_c
   Tiny_scales::note_args scales_decoded;
   if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
-  scales_respond(std::string());  // oneway: nothing goes back, whatever the handler does
+  // Oneway: nothing goes back whatever the handler does, but the (empty) answer waits for the
+  // handler, so the server counts the call as in flight while it queues or runs.
   if (scales_sync_) {
     auto scales_args = std::make_shared<Tiny_scales::note_args>(std::move(scales_decoded));
     boost::asio::post(
         scales_context.blocking_executor,
-        [scales_handler = scales_sync_, scales_args, scales_deadline = scales_context.deadline] {
-          ::scales::server::detail::DeadlineScope scales_scope(scales_deadline);
-          try {
-            scales_handler->note(scales_args->data);
-          } catch (...) {
+        [scales_handler = scales_sync_, scales_args, scales_context,
+         scales_respond = std::move(scales_respond)] {
+          if (!::scales::server::detail::skipHandler(scales_context)) {
+            ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+            try {
+              scales_handler->note(scales_args->data);
+            } catch (...) {
+            }
           }
+          scales_respond(std::string());
         });
   } else {
     [[maybe_unused]] const auto* scales_args = &scales_decoded;
-    ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
-    try {
-      scales_async_->note(scales_args->data);
-    } catch (...) {
+    if (!::scales::server::detail::skipHandler(scales_context)) {
+      ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+      try {
+        scales_async_->note(scales_args->data);
+      } catch (...) {
+      }
     }
+    scales_respond(std::string());
   }
 }
 

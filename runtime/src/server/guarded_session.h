@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+// The half every server session shares: the connection's stream with its memory limits
+// (backpressure over max_unsent_bytes, large read buffers charged to the server's budget), and
+// one periodic tick that enforces the time limits (handshake, read progress, idle) without
+// timer work per frame. The protocol halves (Mux, framed) add the calls.
+#pragma once
+
+#include <boost/asio/steady_timer.hpp>
+#include <string>
+#include <string_view>
+
+#include "scales/core/deadline.h"
+#include "session.h"
+
+namespace scales::server::detail {
+
+class GuardedSession : public Session {
+ public:
+  void close() override { stream_.close(); }
+
+ protected:
+  GuardedSession(boost::asio::ip::tcp::socket socket, SessionSetup setup);
+
+  // Starts reading and ticking. `self` is this session: I/O and the tick keep it alive.
+  void startGuarded(std::shared_ptr<GuardedSession> self, std::string already_read);
+
+  // One whole frame from the peer (after the limits' bookkeeping).
+  virtual void onFrame(std::string_view payload) = 0;
+  // Calls dispatched on this connection and not yet answered.
+  virtual size_t callsInFlight() const = 0;
+  // No call in flight and nothing received for idle_timeout (the session closes by default).
+  virtual void onIdle() { stream_.close(); }
+  // Each tick, after the common limits (Mux: liveness pings).
+  virtual void onTick(Clock::time_point /*now*/) {}
+
+  // Ends the connection for breaking a limit, counting it.
+  void closeFor(metrics::Counter& counter) {
+    if (!stream_.open()) return;
+    counter.add();
+    stream_.close();
+  }
+  ServerShared& shared() { return *setup_.shared; }
+  const ServerOptions& options() const { return setup_.shared->options; }
+  Clock::time_point lastFrame() const { return last_frame_; }
+
+  // Declared first, so destroyed last: the stream gives its read budget back to the server's
+  // shared state on destruction.
+  SessionSetup setup_;
+  transport::FrameStream stream_;
+
+ private:
+  void scheduleTick();
+  void tick();
+  void closed(std::exception_ptr why);
+
+  std::weak_ptr<GuardedSession> self_;
+  boost::asio::steady_timer tick_;
+  Duration tick_every_;
+  Clock::time_point started_;
+  Clock::time_point last_frame_;
+  bool seen_frame_ = false;
+};
+
+}  // namespace scales::server::detail
