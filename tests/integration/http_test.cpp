@@ -137,6 +137,35 @@ TEST(Http, MalformedResponsesAreProtocolErrors) {
   EXPECT_EQ(client->get("/fine").body, "fine");
 }
 
+TEST(Http, InterimResponsesAreReadPastAndNoResponseAnswersTheNextRequest) {
+  HttpPeer peer([](const auto& request) -> HttpPeer::Answer {
+    std::string target(request.target());
+    if (target.rfind("/interim/", 0) == 0) {
+      return {"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n" +
+                  ok(target).bytes,
+              false};
+    }
+    if (target == "/eof") return {"HTTP/1.1 200 OK\r\n\r\nto the end", true};  // no length
+    if (target == "/099") return {"HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n", false};
+    return ok(target);
+  });
+  auto client = http::Client::make("tcp://" + peer.address() + "?accrual_failures=100");
+  // Each answer is its own request's, on one kept-alive connection, interim responses skipped.
+  for (int i = 0; i < 3; ++i) {
+    std::string target = "/interim/" + std::to_string(i);
+    auto response = client->get(target);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.body, target);
+  }
+  EXPECT_EQ(peer.connections(), 1);
+  // A body read to EOF retires its connection: the next request goes on a new one.
+  EXPECT_EQ(client->get("/eof").body, "to the end");
+  EXPECT_EQ(client->get("/after").body, "/after");
+  EXPECT_EQ(peer.connections(), 2);
+  EXPECT_THROW(client->get("/099"), ProtocolError);
+  EXPECT_EQ(client->get("/fine").body, "/fine");
+}
+
 TEST(Http, ConnectionCloseAndIdleClosesAreHandled) {
   HttpPeer peer([](const auto& request) { return ok("bye", request.target() == "/close"); });
   auto client = http::Client::make("tcp://" + peer.address());

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // An HTTP/1.1 keep-alive connection: one exchange at a time (a watermark pool lends it to one
 // call; the bookkeeping is ExclusiveConnection's), responses parsed by Beast within the
-// configured bounds. A response that says "Connection: close" retires the connection.
+// configured bounds, the body growing with the bytes that arrive. A response that says
+// "Connection: close" (or ends at EOF) retires the connection; interim 1xx responses are read
+// past, so the final response answers its own request and the next one is not shifted by one.
 #include "scales/http/connection.h"
 
 #include <boost/asio/write.hpp>
@@ -29,7 +31,36 @@ class HttpConnection final : public transport::ExclusiveConnection {
       : ExclusiveConnection(std::move(socket), std::move(address)), options_(options) {}
 
  private:
-  using Parser = beast::http::response_parser<beast::http::string_body>;
+  // Beast's string_body reserves what Content-Length claims before a byte of the body arrives;
+  // this one grows with the bytes, so a hostile server cannot make a client allocate
+  // max_body_bytes by announcing it.
+  struct GrowingBody {
+    using value_type = std::string;
+    static std::uint64_t size(const value_type& body) { return body.size(); }
+    class reader {
+     public:
+      template <bool isRequest, class Fields>
+      reader(beast::http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+      void init(const boost::optional<std::uint64_t>&, error_code& ec) { ec = {}; }
+      template <class Buffers>
+      std::size_t put(const Buffers& buffers, error_code& ec) {
+        size_t n = 0;
+        for (auto it = asio::buffer_sequence_begin(buffers);
+             it != asio::buffer_sequence_end(buffers); ++it) {
+          asio::const_buffer b = *it;
+          body_.append(static_cast<const char*>(b.data()), b.size());
+          n += b.size();
+        }
+        ec = {};
+        return n;
+      }
+      void finish(error_code& ec) { ec = {}; }
+
+     private:
+      value_type& body_;
+    };
+  };
+  using Parser = beast::http::response_parser<GrowingBody>;
 
   void exchange() override {
     addHostIfMissing(request().payload, address());
@@ -54,6 +85,20 @@ class HttpConnection final : public transport::ExclusiveConnection {
   }
 
   void received() {
+    int status = static_cast<int>(parser_->get().result_int());
+    if (status >= 100 && status < 200 && status != 101) {
+      return readResponse();  // interim (100 Continue, 103 Early Hints): the answer follows
+    }
+    if (status < 200) {
+      // Below 100 is no HTTP status; 101 switches protocols, which this client never asks for.
+      close();
+      parser_.reset();
+      return finish(std::make_exception_ptr(ProtocolError("HTTP response from " + address() +
+                                                          " with status " + std::to_string(status) +
+                                                          ", which this client cannot take")),
+                    scales::Response{});
+    }
+    bool ends_at_eof = parser_->need_eof();
     auto message = parser_->release();
     parser_.reset();
     Response response;
@@ -63,7 +108,7 @@ class HttpConnection final : public transport::ExclusiveConnection {
       response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
     response.body = std::move(message.body());
-    if (!message.keep_alive()) close();
+    if (!message.keep_alive() || ends_at_eof) close();
     finish(nullptr, scales::Response{encodeResponse(response)});
   }
 

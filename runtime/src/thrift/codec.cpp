@@ -28,8 +28,10 @@ class MessageReader final : public Buffer {
     wBound_ = data + size;
     owner_ = false;
     // Thrift counts bytes read against its max message size for the transport's lifetime; each
-    // message starts that count afresh.
-    resetConsumedMessageSize();
+    // message starts that count afresh, from its own size, so that a container's claim of
+    // fixed-size elements is checked against the bytes this message really has.
+    resetConsumedMessageSize();  // the full reset first: a known size may only shrink
+    resetConsumedMessageSize(std::min<long>(size, getMaxMessageSize()));
   }
 };
 
@@ -118,6 +120,29 @@ CompactWriter& threadReader<CompactWriter>(std::string_view bytes) {
   p.in->observe(bytes);
   CompactLimits::set(p.compact_reader, limitFor(bytes.size()));
   return p.compact_reader;
+}
+
+namespace {
+template <class Proto>
+void walkWhole(std::string_view bytes) {
+  Proto& proto = threadReader<Proto>(bytes);
+  std::string name;
+  TMessageType type;
+  int32_t seqid = 0;
+  proto.readMessageBegin(name, type, seqid);
+  apache::thrift::protocol::skip(proto, apache::thrift::protocol::T_STRUCT);
+  proto.readMessageEnd();
+}
+}  // namespace
+
+template <>
+void checkComplete<BinaryWriter>(std::string_view bytes) {
+  walkWhole<BinaryWriter>(bytes);
+}
+
+template <>
+void checkComplete<CompactWriter>(std::string_view bytes) {
+  walkWhole<CompactWriter>(bytes);
 }
 
 void resetThreadProtocols() { threadProtocols() = std::make_unique<ThreadProtocols>(); }

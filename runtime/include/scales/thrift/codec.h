@@ -41,6 +41,16 @@ std::string takeWritten();
 // whatever a peer's 4-byte length claims.
 template <class Proto>
 Proto& threadReader(std::string_view bytes);
+// Walks a whole message without building anything (Thrift's skip), throwing unless every element
+// each container claims is there. Thrift's generated readers size a vector by its claim before
+// reading an element, and take an empty struct's wire size to be zero, so a message of claims
+// nested a few dozen deep would make them allocate thousands of times its size; once the claims
+// are known to be backed by bytes, a decode allocates at most a multiple of what arrived.
+template <class Proto>
+void checkComplete(std::string_view bytes);
+// Messages up to this size are decoded without the walk: what their claims could make a decode
+// allocate stays within a few MiB.
+inline constexpr size_t kCheckCompleteAbove = 512;
 // Replaces the thread's protocols after a failed encode or decode, which can leave a protocol's
 // nesting state (the compact protocol's field-id stack) half unwound.
 void resetThreadProtocols();
@@ -63,6 +73,7 @@ std::string encodeWith(std::string_view name, TMessageType type, int32_t seqid, 
 template <class Proto, class Body>
 void decodeWith(std::string_view bytes, MessageHeader& header, Body& body) {
   try {
+    if (bytes.size() > kCheckCompleteAbove) checkComplete<Proto>(bytes);
     Proto& proto = threadReader<Proto>(bytes);
     proto.readMessageBegin(header.name, header.type, header.seqid);
     if (header.type == apache::thrift::protocol::T_EXCEPTION) {

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+// libFuzzer target for the HTTP client's response path: arbitrary bytes, delivered in chunks as a
+// socket would, read the way an HTTP connection reads them (scales/http/connection.h: Beast's
+// response_parser<string_body> within max_body_bytes and max_header_bytes, http::read's loop, one
+// buffer kept across the responses of a keep-alive connection, HEAD skipping the body), then put
+// in the connection's normalized form (encodeResponse) and decoded back as the client does
+// (decodeResponse). Every response the parser accepts must come back from the normalized form
+// unchanged and within the limits; everything else must be a parse error, never an exception, a
+// crash or a sanitizer report. decodeResponse is also fed the raw bytes: it may only throw
+// ProtocolError.
+//
+// Boost's assertions stay on, through a handler (below) that lets one known, harmless one pass.
+#define BOOST_ENABLE_ASSERT_HANDLER
+#include <algorithm>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/system/system_error.hpp>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "scales/core/errors.h"
+#include "scales/http/codec.h"
+#include "scales/http/connection.h"
+#include "scales/http/message.h"
+
+namespace boost {
+// Beast (as of Boost 1.81) asserts that a chunked body's header is re-parsed with at least 5 bytes
+// at hand, but "0\r\n" then "\r" (an empty chunked body, read in pieces) gets there with 4, and
+// the parser answers need_more, as it should (fixed upstream: boostorg/beast#2861). Any other
+// assertion aborts.
+void assertion_failed(const char* expr, const char* function, const char* file, long line) {
+  if (std::string_view(expr) == "n >= 5" &&
+      std::string_view(function).find("parse_chunk_header") != std::string_view::npos) {
+    return;
+  }
+  std::fprintf(stderr, "%s:%ld: %s: assertion '%s' failed\n", file, line, function, expr);
+  std::abort();
+}
+
+void assertion_failed_msg(const char* expr, const char* msg, const char* function, const char* file,
+                          long line) {
+  std::fprintf(stderr, "%s:%ld: %s: assertion '%s' failed: %s\n", file, line, function, expr, msg);
+  std::abort();
+}
+}  // namespace boost
+
+namespace {
+namespace beast = boost::beast;
+using boost::system::error_code;
+
+void check(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+// A socket's read side: the input in chunks whose sizes follow `split` (0: everything at once,
+// otherwise 1..split bytes each, varying), then end of stream.
+class ChunkedStream {
+ public:
+  ChunkedStream(std::string_view bytes, uint8_t split)
+      : rest_(bytes), split_(split), state_(split) {}
+
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers, error_code& ec) {
+    ec = {};
+    if (rest_.empty()) {
+      ec = boost::asio::error::eof;
+      return 0;
+    }
+    size_t chunk = rest_.size();
+    if (split_ != 0) {
+      state_ = static_cast<uint8_t>(state_ * 33 + 7);
+      chunk = std::min<size_t>(chunk, 1 + state_ % split_);
+    }
+    size_t n = boost::asio::buffer_copy(buffers, boost::asio::buffer(rest_.data(), chunk));
+    rest_.remove_prefix(n);
+    return n;
+  }
+
+  template <class MutableBuffers>
+  size_t read_some(const MutableBuffers& buffers) {
+    error_code ec;
+    size_t n = read_some(buffers, ec);
+    if (ec) throw boost::system::system_error(ec);
+    return n;
+  }
+
+ private:
+  std::string_view rest_;
+  uint8_t split_;
+  uint8_t state_;
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view raw(reinterpret_cast<const char*>(data), size);
+  try {
+    scales::http::decodeResponse(raw);
+  } catch (const scales::ProtocolError&) {
+  }
+
+  // Two control bytes: bit 0 small limits (else the connection's defaults), bits 1..7 whether
+  // exchange 0..6 is a HEAD; then how the bytes are split.
+  if (size < 2) return 0;
+  const uint8_t mode = data[0];
+  scales::http::ConnectionOptions options;
+  if (mode & 1) {
+    options.max_body_bytes = 64;
+    options.max_header_bytes = 128;
+  }
+  ChunkedStream stream(raw.substr(2), data[1]);
+
+  // As HttpConnection::readResponse and received(), for successive exchanges on one connection.
+  using Parser = beast::http::response_parser<beast::http::string_body>;
+  beast::flat_buffer buffer;
+  for (int exchange = 0; exchange < 7; ++exchange) {
+    Parser parser;
+    parser.body_limit(options.max_body_bytes);
+    parser.header_limit(static_cast<uint32_t>(options.max_header_bytes));
+    bool head = (mode >> (exchange + 1)) & 1;
+    if (head) parser.skip(true);
+    error_code ec;
+    beast::http::read(stream, buffer, parser, ec);
+    if (ec) break;  // the connection fails the call and closes
+    check(parser.is_done());
+
+    auto message = parser.release();
+    scales::http::Response response;
+    response.status = static_cast<int>(message.result_int());
+    response.reason = std::string(message.reason());
+    for (const auto& field : message) {
+      response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    response.body = std::move(message.body());
+    check(response.body.size() <= options.max_body_bytes);
+    check(!head || response.body.empty());
+
+    // The client's view of it, through the normalized form. Beast takes any three digits as the
+    // status; the connection refuses one below 100 with a ProtocolError before it is normalized
+    // (runtime/src/http/connection.cpp), so only statuses it passes on are checked here.
+    if (response.status >= 100) {
+      scales::http::Response back =
+          scales::http::decodeResponse(scales::http::encodeResponse(response));
+      check(back.status == response.status);
+      check(back.reason == response.reason);
+      check(back.headers == response.headers);
+      check(back.body == response.body);
+    }
+
+    if (!message.keep_alive()) break;  // "Connection: close" retires the connection
+  }
+  return 0;
+}
