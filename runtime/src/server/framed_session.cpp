@@ -40,8 +40,17 @@ class FramedSession final : public GuardedSession,
   size_t callsInFlight() const override { return replies_.size(); }
 
   void onFrame(std::string_view payload) override {
+    if (broken_) return;  // after a frame that was no call: its answer, then the close
     uint64_t seq = first_seq_ + replies_.size();
     replies_.emplace_back();
+    callStarted();
+    if (!looksLikeCall(payload)) {
+      // Answered once (the dispatcher says what is wrong, in order), then the connection
+      // closes, as Apache Thrift servers do: answering every such frame would let a peer turn a
+      // few bytes into a stream of error replies.
+      broken_ = true;
+      shared().counters.protocol_errors->add();
+    }
     if (draining_) return refuse(seq, payload, "server is shutting down; call another");
     if (replies_.size() > options().max_calls_per_connection) {
       return refuse(seq, payload, "too many calls in flight on this connection");
@@ -80,6 +89,7 @@ class FramedSession final : public GuardedSession,
   }
 
   void onReply(uint64_t seq, std::string reply) {
+    size_t reply_bytes = reply.size();
     Slot& slot = replies_[seq - first_seq_];
     slot.reply = std::move(reply);
     slot.ready = true;
@@ -93,13 +103,31 @@ class FramedSession final : public GuardedSession,
       ++first_seq_;
     }
     if (wrote) stream_.flush();
-    if (draining_ && replies_.empty()) stream_.closeAfterFlush();
+    callEnded(reply_bytes);
+    if ((draining_ || broken_) && replies_.empty()) stream_.closeAfterFlush();
+  }
+
+  // A cheap look at the header (no allocation): a strict binary, compact or old binary call or
+  // oneway that could hold at least an empty struct.
+  static bool looksLikeCall(std::string_view m) {
+    auto byte = [&m](size_t i) { return static_cast<uint8_t>(m[i]); };
+    auto isCall = [](uint32_t type) { return type == 1 || type == 4; };  // T_CALL, T_ONEWAY
+    if (m.size() >= 2 && byte(0) == 0x82) {  // compact: id, version|type<<5, seqid, name~
+      return m.size() >= 5 && (byte(1) & 0x1f) == 1 && isCall(byte(1) >> 5);
+    }
+    if (m.size() >= 13 && byte(0) == 0x80) {  // strict binary: 80 01 00 TT name~4 seqid:4
+      return byte(1) == 0x01 && byte(2) == 0 && isCall(byte(3));
+    }
+    if (m.size() < 9 || byte(0) != 0) return false;  // old binary: name~4 type:1 seqid:4
+    uint32_t name = (uint32_t{byte(1)} << 16) | (uint32_t{byte(2)} << 8) | byte(3);
+    return name + 9 < m.size() && isCall(byte(4 + name));
   }
 
   // Calls in the order received: replies_[i] answers call first_seq_ + i.
   std::deque<Slot> replies_;
   uint64_t first_seq_ = 0;
   bool draining_ = false;
+  bool broken_ = false;
 };
 
 }  // namespace

@@ -33,11 +33,12 @@ GuardedSession::GuardedSession(asio::ip::tcp::socket socket, SessionSetup setup)
       tick_(stream_.socket().get_executor()),
       tick_every_(tickInterval(options())),
       started_(coarseNow()),
-      last_frame_(started_) {
+      last_frame_(started_),
+      last_call_(started_) {
   Counters& counters = shared().counters;
   stream_.limitUnsent(options().max_unsent_bytes,
                       [&counters] { counters.backpressure_pauses->add(); });
-  stream_.chargeReadsTo(&shared().budget, [&counters] { counters.memory_pauses->add(); });
+  stream_.chargeReadsTo(&shared().arriving_budget, [&counters] { counters.memory_pauses->add(); });
 }
 
 void GuardedSession::startGuarded(std::shared_ptr<GuardedSession> self, std::string already_read) {
@@ -48,7 +49,7 @@ void GuardedSession::startGuarded(std::shared_ptr<GuardedSession> self, std::str
       std::move(self),
       [this](std::string_view payload) {
         last_frame_ = coarseNow();
-        seen_frame_ = true;
+        ++frames_;
         onFrame(payload);
       },
       [weak](std::exception_ptr why) {
@@ -69,17 +70,17 @@ void GuardedSession::tick() {
   if (!stream_.open()) return;
   auto now = coarseNow();
   Counters& counters = shared().counters;
-  if (!seen_frame_ && over(now, started_, options().handshake_timeout)) {
+  if (frames_ == 0 && over(now, started_, options().handshake_timeout)) {
     return closeFor(*counters.handshake_timeouts);
   }
   auto partial = stream_.partialSince();
   if (partial && over(now, *partial, options().read_timeout)) {
     return closeFor(*counters.read_timeouts);
   }
-  if (seen_frame_ && !partial && callsInFlight() == 0 &&
-      over(now, last_frame_, options().idle_timeout)) {
+  // Idle means no calls: pings (ours and their answers) keep a connection alive, not busy.
+  if (!partial && callsInFlight() == 0 && over(now, last_call_, options().idle_timeout)) {
     counters.idle_timeouts->add();
-    last_frame_ = now;  // a drained session that lingers is closed at the next idle timeout
+    last_call_ = now;  // a drained session that lingers is closed at the next idle timeout
     onIdle();
     if (!stream_.open()) return;
   }

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "scales/core/coarse_clock.h"
 #include "scales/core/deadline.h"
 #include "session.h"
 
@@ -42,6 +44,22 @@ class GuardedSession : public Session {
   ServerShared& shared() { return *setup_.shared; }
   const ServerOptions& options() const { return setup_.shared->options; }
   Clock::time_point lastFrame() const { return last_frame_; }
+  // Frames received so far (a clock of the coarse kind can give two frames the same time).
+  uint64_t framesReceived() const { return frames_; }
+  // A call was dispatched (after callsInFlight() counts it), or answered with `reply_bytes`
+  // (after it no longer counts; nullopt when no reply is written, e.g. a discarded call). Keeps
+  // the connection from looking idle, and tells backpressure what output the calls in flight
+  // will bring: their number times the connection's average reply.
+  void callStarted() {
+    last_call_ = coarseNow();
+    stream_.expectOutput(static_cast<size_t>(double(callsInFlight()) * average_reply_));
+  }
+  void callEnded(std::optional<size_t> reply_bytes) {
+    last_call_ = coarseNow();
+    if (reply_bytes) average_reply_ += (double(*reply_bytes) - average_reply_) / 8;
+    stream_.expectOutput(static_cast<size_t>(double(callsInFlight()) * average_reply_));
+    stream_.resumeIfDrained();
+  }
 
   // Declared first, so destroyed last: the stream gives its read budget back to the server's
   // shared state on destruction.
@@ -58,7 +76,9 @@ class GuardedSession : public Session {
   Duration tick_every_;
   Clock::time_point started_;
   Clock::time_point last_frame_;
-  bool seen_frame_ = false;
+  Clock::time_point last_call_;
+  uint64_t frames_ = 0;
+  double average_reply_ = 0;  // bytes; moving average over the last few replies
 };
 
 }  // namespace scales::server::detail

@@ -48,7 +48,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
         fragments_(options().max_message_bytes, options().max_reassembling_messages) {}
 
   ~MuxSession() override {
-    if (reassembly_charged_ > 0) shared().budget.release(reassembly_charged_);
+    if (reassembly_charged_ > 0) shared().arriving_budget.release(reassembly_charged_);
   }
 
   void start(std::string already_read) override {
@@ -79,8 +79,8 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
   void onTick(Clock::time_point now) override {
     if (!negotiated_ || options().ping_interval <= Duration::zero()) return;
     if (ping_sent_) {
-      if (lastFrame() > *ping_sent_) {
-        ping_sent_.reset();  // anything received proves the peer alive
+      if (framesReceived() > frames_at_ping_) {
+        ping_sent_.reset();  // anything received since proves the peer alive
       } else if (options().ping_timeout > Duration::zero() &&
                  now - *ping_sent_ > options().ping_timeout) {
         return closeFor(*shared().counters.ping_timeouts);
@@ -89,6 +89,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     }
     if (now - lastFrame() >= options().ping_interval) {
       ping_sent_ = now;
+      frames_at_ping_ = framesReceived();
       send(Tping{kControlTag});
     }
   }
@@ -125,12 +126,12 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     if (now == before) return;
     size_t want = now > kFreeReassembly ? now - kFreeReassembly : 0;
     if (want > reassembly_charged_) {
-      if (!shared().budget.tryCharge(want - reassembly_charged_)) {
+      if (!shared().arriving_budget.tryCharge(want - reassembly_charged_)) {
         shared().counters.memory_pauses->add();
         return stream_.close();
       }
     } else {
-      shared().budget.release(reassembly_charged_ - want);
+      shared().arriving_budget.release(reassembly_charged_ - want);
     }
     reassembly_charged_ = want;
   }
@@ -139,18 +140,20 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     if (type_byte == type::kTdispatch) {
       if (tag < kMinTag) return protocolError();  // tags 0 and 1 never carry calls
       // The hot path: read in place, no Message built.
+      TdispatchView view;
       try {
-        return onDispatch(tag, viewTdispatch(body));
-      } catch (const ProtocolError& e) {
-        return send(Rerr{tag, e.what()});
+        view = viewTdispatch(body);
+      } catch (const ProtocolError&) {
+        return protocolError();  // answering malformed calls would only amplify them
       }
+      return onDispatch(tag, view);
     }
     if (type_byte == type::kTinit && body.size() > kMaxInitBytes) return protocolError();
     Message message;
     try {
       message = decode(type_byte, tag, body);
-    } catch (const ProtocolError& e) {
-      return send(Rerr{tag, e.what()});
+    } catch (const ProtocolError&) {
+      return protocolError();
     }
     if (auto* r = std::get_if<Rerr>(&message)) {
       // The handshake marker comes back unchanged: "this server negotiates".
@@ -169,7 +172,9 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     }
     if (auto* t = std::get_if<Tdrain>(&message)) return send(Rdrain{t->tag});
     if (std::holds_alternative<Rping>(message)) return;  // liveness: any frame counts
-    send(Rerr{tag, "Unexpected mux message type " + std::to_string(type_byte)});
+    // An unknown type is answered, as Mux asks, but briefly: a reply much larger than the frame
+    // that drew it would let a peer multiply its bytes.
+    send(Rerr{tag, "unexpected type " + std::to_string(type_byte)});
   }
 
   void onInit(const Tinit& init) {
@@ -191,7 +196,8 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     if (draining_) {
       refused = "draining";  // the client is told to go elsewhere
     } else if (in_flight_.count(tag)) {
-      refused = "tag in use";  // a client bug; answering it would confuse the earlier call
+      // A client bug: any answer on the tag would be taken for the earlier call's.
+      return protocolError();
     } else if (in_flight_.size() >= options().max_calls_per_connection) {
       refused = "max_calls_per_connection";
     } else {
@@ -208,6 +214,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     auto control = std::allocate_shared<CallControl>(CallAllocator<CallControl>(),
                                                      shared().counters.deadline_expired.get());
     in_flight_.emplace(tag, InFlight{serial, control});
+    callStarted();
     CallContext call{setup_.blocking_executor, deadlineOf(view.contexts), std::move(control)};
     struct Scope {
       MuxSession* outer = dispatching;
@@ -242,6 +249,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     // Gone or reused: the call was discarded (and its tag may already carry a newer call).
     if (it == in_flight_.end() || it->second.serial != serial) return;
     in_flight_.erase(it);
+    size_t reply_bytes = reply.size();
     if (stream_.open()) {
       // Oneway calls get an empty reply too: every Tdispatch is owed an answer.
       if (send_fragment_limit_ && reply.size() + 3 > *send_fragment_limit_) {
@@ -253,6 +261,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
       }
       stream_.flush();
     }
+    callEnded(reply_bytes);
     closeIfDrained();
   }
 
@@ -266,6 +275,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     // eventual reply of one running is dropped.
     it->second.control->discard();
     in_flight_.erase(it);
+    callEnded(std::nullopt);
     shared().counters.discarded->add();
     send(Rdiscarded{tag});
     closeIfDrained();
@@ -285,6 +295,7 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
   size_t reassembly_charged_ = 0;
   std::optional<size_t> send_fragment_limit_;
   std::optional<Clock::time_point> ping_sent_;
+  uint64_t frames_at_ping_ = 0;
   bool negotiated_ = false;
   bool draining_ = false;
   bool drain_acknowledged_ = false;

@@ -55,12 +55,17 @@ struct Counters {
 // responder (a handler may answer after its connection is gone), so it outlives them all.
 struct ServerShared {
   explicit ServerShared(ServerOptions o)
-      : options(std::move(o)), budget(options.max_buffered_bytes) {}
+      : options(std::move(o)),
+        calls_budget(options.max_buffered_bytes / 2),
+        arriving_budget(options.max_buffered_bytes - options.max_buffered_bytes / 2) {}
 
   const ServerOptions options;
   Counters counters;
-  // Request bytes of calls in flight, Mux reassembly, grown read buffers.
-  transport::MemoryBudget budget;
+  // max_buffered_bytes in two halves, so that neither can starve the other: request bytes of
+  // calls in flight, and bytes still arriving (read buffers grown for large frames, Mux
+  // reassembly). Unfinished frames cannot lock every call out.
+  transport::MemoryBudget calls_budget;
+  transport::MemoryBudget arriving_budget;
   // Calls dispatched and not yet answered, on every connection.
   std::atomic<size_t> pending_calls{0};
 
@@ -70,7 +75,7 @@ struct ServerShared {
       pending_calls.fetch_sub(1, std::memory_order_relaxed);
       return "server overloaded: max_pending_calls reached";
     }
-    if (!budget.tryCharge(bytes)) {
+    if (!calls_budget.tryCharge(bytes)) {
       pending_calls.fetch_sub(1, std::memory_order_relaxed);
       return "server overloaded: max_buffered_bytes reached";
     }
@@ -78,7 +83,7 @@ struct ServerShared {
   }
   // Gives back what admit() took, once the call is answered (from any thread).
   void finish(size_t bytes) {
-    budget.release(bytes);
+    calls_budget.release(bytes);
     pending_calls.fetch_sub(1, std::memory_order_relaxed);
   }
 };

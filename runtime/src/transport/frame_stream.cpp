@@ -66,11 +66,7 @@ void FrameStream::start(std::shared_ptr<void> owner, OnFrame on_frame, OnClose o
 
 void FrameStream::read() {
   if (reading_ || !open_) return;
-  if (outputBlocked()) {
-    if (!output_paused_ && on_output_pause_) on_output_pause_();
-    output_paused_ = true;
-    return;
-  }
+  if (holdForOutput()) return;
   output_paused_ = false;
   if (in_used_ == in_.size() && !makeRoom()) {
     if (!memory_paused_ && on_memory_pause_) on_memory_pause_();
@@ -97,6 +93,22 @@ void FrameStream::read() {
         if (filled && open_ && in_.size() < kFreeReadBytes) setCapacity(in_.size() * 2);
         read();
       });
+}
+
+bool FrameStream::holdForOutput() {
+  if (!outputBlocked()) return false;
+  // Frames already in the buffer wait too: a 64 KiB read of small calls is a thousand replies.
+  if (!output_paused_ && on_output_pause_) on_output_pause_();
+  output_paused_ = true;
+  return true;
+}
+
+void FrameStream::resumeIfDrained() {
+  // Not from inside a read's handling: that loop checks before each frame anyway.
+  if (!output_paused_ || handling_read_ || !open_ || outputBlocked()) return;
+  // The frames already read come first, then the peer's next bytes.
+  processRead();
+  read();
 }
 
 void FrameStream::retryRead() {
@@ -176,7 +188,7 @@ void FrameStream::processBuffer() {
 
 void FrameStream::processPrefixed(size_t& pos) {
   frame_needed_ = 0;
-  while (open_ && in_used_ - pos >= 4) {
+  while (open_ && in_used_ - pos >= 4 && !holdForOutput()) {
     uint32_t size = loadBig32(in_.data() + pos);
     if (size > max_frame_) {
       return fail(std::make_exception_ptr(ProtocolError("frame of " + std::to_string(size) +
@@ -196,7 +208,7 @@ void FrameStream::processPrefixed(size_t& pos) {
 void FrameStream::processFramed() {
   size_t pos = 0;
   try {
-    while (open_ && pos < in_used_) {
+    while (open_ && pos < in_used_ && !holdForOutput()) {
       auto frame = framer_(std::string_view(in_.data() + pos, in_used_ - pos), max_frame_);
       if (!frame) {
         if (in_used_ - pos > max_frame_) {
@@ -235,7 +247,7 @@ void FrameStream::flush() {
     if (ec) return fail(std::make_exception_ptr(ConnectionError(ec.message())));
     if (close_after_flush_ && outbox_.empty()) return close();
     flush();
-    if (output_paused_ && !outputBlocked()) read();  // drained: take the peer's bytes again
+    resumeIfDrained();
   });
 }
 

@@ -67,10 +67,10 @@ struct ServerOptions {
   // Replies (error replies included) not yet taken by the peer; above this the connection is
   // not read until its output drains (backpressure).
   size_t max_unsent_bytes = 1024 * 1024;
-  // The whole server's memory for peers' bytes: request bodies of calls in flight, Mux
-  // reassembly, and read buffers grown past their initial size for large frames. Above it, new
-  // calls are refused and connections waiting to grow a read buffer are not read (until memory
-  // frees or read_timeout closes them).
+  // The whole server's memory for peers' bytes, in two halves so neither starves the other:
+  // request bodies of calls in flight (over it, new calls are refused), and bytes still arriving
+  // (read buffers grown past 64 KiB for large frames, Mux reassembly: over it, connections
+  // waiting to grow a read buffer are not read until memory frees or read_timeout closes them).
   size_t max_buffered_bytes = 256 * 1024 * 1024;
 };
 

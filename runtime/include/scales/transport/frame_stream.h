@@ -89,8 +89,9 @@ class FrameStream {
   boost::asio::ip::tcp::socket& socket() { return socket_; }
   size_t bufferedBytes() const { return outbox_.size() + writing_.size(); }
 
-  // Backpressure (servers): after a read, while more than `max_unsent` bytes wait to be sent,
-  // the socket is not read again until they drain; `on_pause` runs each time reading pauses.
+  // Backpressure (servers): while more than `max_unsent` bytes wait to be sent, no frame is
+  // handled, read or not, and the socket is not read, until they drain; `on_pause` runs each time
+  // this begins.
   // Call before start().
   void limitUnsent(size_t max_unsent, std::function<void()> on_pause);
   // Read-buffer growth past kFreeReadBytes is charged to `budget`; when it is refused, reading
@@ -98,6 +99,13 @@ class FrameStream {
   void chargeReadsTo(MemoryBudget* budget, std::function<void()> on_pause);
   // Reads again if reading paused waiting for the budget.
   void retryRead();
+  // Output the owner expects to write soon (the replies of calls in flight), counted with what
+  // waits unsent against max_unsent: replies come after their calls are handled, so without it a
+  // read of a thousand small calls would be handled whole and answered with a thousand replies.
+  void expectOutput(size_t bytes) { expected_output_ = bytes; }
+  // Handles what was held back and reads again, if output (unsent or expected) is now within the
+  // limit; for the owner, when expected output shrank without a write.
+  void resumeIfDrained();
 
   // When the frame now partly in the buffer began to arrive (coarse clock), if one is.
   std::optional<Clock::time_point> partialSince() const { return partial_since_; }
@@ -115,7 +123,11 @@ class FrameStream {
   bool makeRoom();
   void setCapacity(size_t capacity);
   void noteProgress(size_t consumed);
-  bool outputBlocked() const { return max_unsent_ > 0 && bufferedBytes() > max_unsent_; }
+  bool outputBlocked() const {
+    return max_unsent_ > 0 && bufferedBytes() + expected_output_ > max_unsent_;
+  }
+  // True (and reading paused) when no more frames may be handled until output drains.
+  bool holdForOutput();
   // Handles what has been read, with flushes held until the end.
   void processRead();
   void processBuffer();
@@ -137,6 +149,7 @@ class FrameStream {
   size_t frame_needed_ = 0;
   std::optional<Clock::time_point> partial_since_;
   size_t max_unsent_ = 0;
+  size_t expected_output_ = 0;
   std::function<void()> on_output_pause_;
   MemoryBudget* budget_ = nullptr;
   size_t charged_ = 0;
