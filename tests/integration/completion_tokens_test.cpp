@@ -17,10 +17,12 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <future>
+#include <mutex>
 #include <thread>
 
 #include "integration/interop_handler.h"
 #include "interop/sample_values.h"
+#include "scales/core/log.h"
 
 namespace scales::testing {
 namespace {
@@ -34,6 +36,33 @@ TEST(CompletionTokens, CallbackGetsValueAndNullError) {
   auto [ok, sum] = got.get_future().get();
   EXPECT_TRUE(ok);
   EXPECT_EQ(sum, 42);
+}
+
+TEST(CompletionTokens, ACallbackThatThrowsIsLoggedAndCountedAndTheClientGoesOn) {
+  InteropServer server;
+  auto client = interop::InteropServiceClient::make(server.uri());
+  std::vector<std::string> logged;
+  std::mutex mutex;
+  setLogSink([&](std::string_view line) {
+    std::lock_guard lock(mutex);
+    logged.emplace_back(line);
+  });
+  uint64_t before = escapedExceptions();
+  std::promise<void> threw;
+  client.add(1, 1, [&](std::exception_ptr, int64_t) {
+    threw.set_value();
+    throw std::runtime_error("callback bug");
+  });
+  threw.get_future().get();
+  // The client still answers, on the same connection (the throw did not end it), and the throw
+  // was reported.
+  EXPECT_EQ(client.add(2, 3), 5);
+  EXPECT_EQ(server.server->stats().connects, 1u);
+  EXPECT_EQ(escapedExceptions(), before + 1);
+  setLogSink(nullptr);
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("callback bug"), std::string::npos) << logged[0];
 }
 
 TEST(CompletionTokens, CallbackGetsDeclaredExceptionAsExceptionPtr) {

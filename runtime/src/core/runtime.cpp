@@ -1,16 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/core/runtime.h"
 
-#include <string>
-
 #include "scales/core/log.h"
 
 namespace scales {
-namespace {
-std::atomic<uint64_t> escaped_errors{0};
-}  // namespace
-
-uint64_t Runtime::escapedErrors() { return escaped_errors.load(std::memory_order_relaxed); }
 
 void Runtime::run() {
   // An exception out of a handler (a user's callback, an allocation that failed) unwinds run();
@@ -20,12 +13,8 @@ void Runtime::run() {
     try {
       io_.run();
       return;
-    } catch (const std::exception& e) {
-      escaped_errors.fetch_add(1, std::memory_order_relaxed);
-      logError(std::string("exception escaped an event-loop handler: ") + e.what());
     } catch (...) {
-      escaped_errors.fetch_add(1, std::memory_order_relaxed);
-      logError("non-standard exception escaped an event-loop handler");
+      logEscaped("an event-loop handler");
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "scales/core/log.h"
 #include "scales/core/service.h"
 
 namespace scales::client {
@@ -37,7 +38,18 @@ class DecodingHandler {
 
   const Handler& inner() const noexcept { return handler_; }
 
+  // A caller's handler that throws (a plain callback, say) has nobody above it to catch: the
+  // exception is logged and counted (scales::escapedExceptions()), and the client goes on.
   void operator()(std::exception_ptr error, Response response) {
+    try {
+      complete(error, std::move(response));
+    } catch (...) {
+      logEscaped("a caller's completion handler");
+    }
+  }
+
+ private:
+  void complete(std::exception_ptr error, Response response) {
     if constexpr (std::is_void_v<T>) {
       if (!error) {
         try {
@@ -59,7 +71,6 @@ class DecodingHandler {
     }
   }
 
- private:
   Handler handler_;
   Decode decode_;
 };

@@ -6,6 +6,7 @@
 // peer cannot flood the log.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string_view>
 
@@ -16,5 +17,11 @@ using LogSink = std::function<void(std::string_view line)>;
 // Replaces the sink (thread-safe); null restores standard error.
 void setLogSink(LogSink sink);
 void logError(std::string_view line);
+
+// Inside a catch block: logs the exception being handled as having escaped `where` and counts
+// it. For exceptions nothing above the event loop could take (a user's callback that threw).
+void logEscaped(std::string_view where);
+// Exceptions logged by logEscaped() since the process started.
+uint64_t escapedExceptions();
 
 }  // namespace scales

@@ -2,11 +2,9 @@
 // An event loop with its own threads, for clients and servers that are not handed an executor.
 #pragma once
 
-#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -23,9 +21,6 @@ class Runtime {
   boost::asio::io_context& context() { return io_; }
   bool runningInThisThread() const { return io_.get_executor().running_in_this_thread(); }
   void stop();
-  // Exceptions that escaped a handler on any Runtime's loop since the process started (each
-  // logged through scales::logError; the loop kept running).
-  static uint64_t escapedErrors();
 
  private:
   void run();
