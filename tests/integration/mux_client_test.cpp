@@ -196,6 +196,25 @@ TEST(MuxClient, FragmentedReplyIsReassembled) {
   EXPECT_EQ(call->future.get().payload, body);
 }
 
+TEST(MuxClient, FragmentsOnATagWithNoCallEndTheSessionWithProtocolError) {
+  MuxPeer peer;
+  auto client = thrift::ThriftClient::make(peer.uri());
+  auto call = send(*client, "x");
+  auto conn = peer.accept();
+  auto d = std::get<Tdispatch>(conn->read());
+  // The first fragment of a reply on a tag the client never used: it may not park bytes there.
+  std::string whole, fragments;
+  encode(Rdispatch{d.tag + 1000, ReplyStatus::kOk, {}, std::string(1000, 'p')}, whole);
+  appendFragmented(whole, 64, fragments);
+  conn->sendRaw(fragments.substr(0, 64 + 8));
+  try {
+    call->future.get();
+    FAIL() << "the session outlived a fragment on an unused tag";
+  } catch (const ProtocolError& e) {
+    EXPECT_NE(std::string(e.what()).find("may not carry"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MuxClient, UnexpectedMessageEndsTheSessionWithProtocolError) {
   MuxPeer peer;
   auto client = thrift::ThriftClient::make(peer.uri());
