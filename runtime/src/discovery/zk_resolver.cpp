@@ -13,6 +13,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include <algorithm>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
@@ -41,6 +42,23 @@ class ZkResolver final : public Resolver, public std::enable_shared_from_this<Zk
 
   void start(Listener listener) override {
     listener_ = std::move(listener);
+    // The session is opened on the executor, where its events are delivered: none of them (a
+    // connection made at once, say) can run before session_ is set. Opened from another thread,
+    // the "connected" event could list children through a null session.
+    asio::dispatch(executor_, [self = shared_from_this()] { self->open(); });
+  }
+
+  void stop() override {
+    if (stopped_) return;
+    stopped_ = true;
+    first_timer_.cancel();
+    grace_timer_.cancel();
+    if (session_) session_->close();
+  }
+
+ private:
+  void open() {
+    if (stopped_) return;
     std::weak_ptr<ZkResolver> weak = shared_from_this();
     ZkSession::Events events{[weak] {
                                if (auto self = weak.lock()) self->listChildren();
@@ -73,15 +91,6 @@ class ZkResolver final : public Resolver, public std::enable_shared_from_this<Zk
     });
   }
 
-  void stop() override {
-    if (stopped_) return;
-    stopped_ = true;
-    first_timer_.cancel();
-    grace_timer_.cancel();
-    if (session_) session_->close();
-  }
-
- private:
   void onExpired() {
     // Watches died with the session; the next listing rebuilds every member from scratch.
     ++listing_;
