@@ -6,12 +6,10 @@
 // Prints "listening <port> pid <pid>" once it accepts. On SIGTERM (or SIGINT) it stops (draining)
 // and prints its ServerStats, the handler's invocation counts and its peak RSS as one JSON line.
 // --max-fds N lowers its own RLIMIT_NOFILE first, so a test can run it out of descriptors.
-#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -19,6 +17,7 @@
 
 #include "echo_handler.h"
 #include "scales/server/thrift_server.h"
+#include "support/stop_signals.h"
 
 namespace {
 using scales::server::ServerOptions;
@@ -107,12 +106,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Blocked before any thread starts, so every thread leaves them to sigwait below.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  sigset_t signals = scales::testing::blockStopSignals();
 
   auto ledger = std::make_shared<scales::adversarial::EchoLedger>();
   std::shared_ptr<scales::adversarial::AsyncEchoHandler> async_handler;
@@ -136,8 +130,7 @@ int main(int argc, char** argv) {
   server.start();
   std::cout << "listening " << server.port() << " pid " << getpid() << std::endl;
 
-  int received = 0;
-  sigwait(&signals, &received);
+  scales::testing::waitForStopSignal(signals);
   server.stop();
   if (async_handler) async_handler->stop();
   std::cout << report().dump() << std::endl;
