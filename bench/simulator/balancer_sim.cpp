@@ -189,10 +189,9 @@ Result run(const std::string& policy, const Scenario& s) {
 int main(int argc, char** argv) {
   Scenario s;
   bool check = false;
-  // least_connections is left out by default: simulated nodes have no pools, so it is the heap.
-  std::vector<std::string> policies = {
-      "round_robin", "random",   "ring_hash", "heap",
-      "p2c",         "p2c_ewma", "aperture",  "deterministic_aperture"};
+  // Every registered balancer by default, so a new policy is simulated without an edit here
+  // (simulated nodes have no pools: least_connections behaves as the heap).
+  std::vector<std::string> policies = scales::balancer::balancerRegistry().list();
   CLI::App app{"Deterministic discrete-event simulation of the scales balancers"};
   app.add_option("--backends", s.backends)->check(CLI::Range(2, 1000));
   app.add_option("--clients", s.clients)->check(CLI::Range(1, 1000));

@@ -120,7 +120,7 @@ TEST(Http, MalformedResponsesAreProtocolErrors) {
     if (request.target() == "/huge") return ok(std::string(4096, 'x'));
     return ok("fine");
   });
-  http::ConnectionOptions small;
+  http::ClientOptions small;
   small.max_body_bytes = 1024;
   // (Failure accrual would mark the only endpoint dead after a few of these.)
   auto client = http::Client::make("tcp://" + peer.address() + "?accrual_failures=100", {}, small);

@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every built-in balancer, one line each. Add a policy here and in balancers.h.
+// Every built-in balancer, one line each; users add theirs with registerBalancer().
 #include "scales/balancer/balancers.h"
 
 namespace scales::balancer {
 
-const Registry<BalancerFactory>& balancerRegistry() {
-  static const Registry<BalancerFactory> registry = [] {
-    Registry<BalancerFactory> r("balancer");
-    r.add("aperture", balancers::aperture);
-    r.add("deterministic_aperture", balancers::deterministicAperture);
-    r.add("first_live", balancers::firstLive);
-    r.add("heap", balancers::heap);
-    r.add("last_live", balancers::lastLive);
-    r.add("least_connections", balancers::leastConnections);
-    r.add("p2c", balancers::p2c);
-    r.add("p2c_ewma", balancers::p2cEwma);
-    r.add("priority_weighted", balancers::priorityWeighted);
-    r.add("random", balancers::random);
-    r.add("ring_hash", balancers::ringHash);
-    r.add("round_robin", balancers::roundRobin);
-    r.add("weighted_round_robin", balancers::weightedRoundRobin);
-    return r;
+namespace {
+// Never destroyed: clients may still look names up while statics are torn down.
+Registry<BalancerFactory>& registry() {
+  static auto* r = [] {
+    auto* table = new Registry<BalancerFactory>("balancer");
+    table->add("aperture", balancers::aperture);
+    table->add("deterministic_aperture", balancers::deterministicAperture);
+    table->add("first_live", balancers::firstLive);
+    table->add("heap", balancers::heap);
+    table->add("last_live", balancers::lastLive);
+    table->add("least_connections", balancers::leastConnections);
+    table->add("p2c", balancers::p2c);
+    table->add("p2c_ewma", balancers::p2cEwma);
+    table->add("priority_weighted", balancers::priorityWeighted);
+    table->add("random", balancers::random);
+    table->add("ring_hash", balancers::ringHash);
+    table->add("round_robin", balancers::roundRobin);
+    table->add("weighted_round_robin", balancers::weightedRoundRobin);
+    return table;
   }();
-  return registry;
+  return *r;
+}
+}  // namespace
+
+const Registry<BalancerFactory>& balancerRegistry() { return registry(); }
+
+void registerBalancer(std::string name, BalancerFactory factory) {
+  registry().add(std::move(name), std::move(factory));
 }
 
 std::unique_ptr<Balancer> makeBalancer(std::string_view name, const BalancerOptions& options) {

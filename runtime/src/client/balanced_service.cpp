@@ -28,15 +28,18 @@ BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
 
 void BalancedService::sweepOutliers() {
   if (closed_) return;
-  std::vector<NodeService*> nodes;
+  // Endpoints whose outlier gate was replaced by a user's layer take no part.
+  std::vector<OutlierGate*> gates;
   std::vector<resilience::OutlierSample> samples;
   for (auto& [endpoint, node] : nodes_) {
-    nodes.push_back(node.get());
-    samples.push_back(node->takeSample());
+    if (auto* gate = node->outlierGate()) {
+      gates.push_back(gate);
+      samples.push_back(gate->takeSample());
+    }
   }
   for (size_t i : outliers_.judge(samples)) {
-    int times = nodes[i]->timesEjected() + 1;
-    nodes[i]->eject(outliers_.ejectionFor(times), times);
+    int times = gates[i]->timesEjected() + 1;
+    gates[i]->eject(outliers_.ejectionFor(times), times);
   }
   outlier_timer_.expires_after(outliers_.options().interval);
   outlier_timer_.async_wait([this](boost::system::error_code ec) {
@@ -63,19 +66,18 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
   if (!update.error.empty()) {
     last_error_ = update.error;  // keep the last good set
   } else {
-    std::map<discovery::Endpoint, std::shared_ptr<NodeService>> next;
+    std::map<discovery::Endpoint, std::shared_ptr<EndpointNode>> next;
     std::vector<balancer::Node*> view;  // in the resolver's order (ordered failover needs it)
     for (const auto& endpoint : update.endpoints) {
       if (next.count(endpoint)) continue;
       auto it = nodes_.find(endpoint);
-      std::shared_ptr<NodeService> node;
+      std::shared_ptr<EndpointNode> node;
       if (it != nodes_.end()) {
         node = std::move(it->second);
         nodes_.erase(it);
       } else {
         node = make_node_(endpoint);
         node->watch(balancer_.get());
-        node->start();
       }
       view.push_back(node.get());
       next.emplace(endpoint, std::move(node));
@@ -112,20 +114,20 @@ void BalancedService::call(Request&& request, Handler&& handler) {
   route(std::move(request), std::move(handler));
 }
 
-NodeService* BalancedService::pick(const Request& request) {
+EndpointNode* BalancedService::pick(const Request& request) {
   balancer::PickContext context;
   if (request.hash_key) context = {*request.hash_key, true};
   auto& picker = balancer_->picker();
-  auto* node = static_cast<NodeService*>(picker.pick(context));
+  auto* node = static_cast<EndpointNode*>(picker.pick(context));
   if (node == nullptr || !request.trace || request.trace->empty()) return node;
   // A later attempt of the call: prefer a live endpoint it has not tried. A few more picks find
   // one under every randomised or rotating policy; a policy that always answers the same (ring
   // hash) keeps its answer.
-  auto tried = [&request](const NodeService* candidate) {
+  auto tried = [&request](const EndpointNode* candidate) {
     return request.trace->tried(candidate->address());
   };
   for (int effort = 0; effort < 4 && tried(node); ++effort) {
-    auto* other = static_cast<NodeService*>(picker.pick(context));
+    auto* other = static_cast<EndpointNode*>(picker.pick(context));
     if (other != nullptr && other->available()) node = other;
   }
   return node;

@@ -9,7 +9,7 @@
 #include <map>
 #include <memory>
 
-#include "node.h"
+#include "endpoint_node.h"
 #include "scales/balancer/balancer.h"
 #include "scales/client/stack.h"
 #include "scales/core/waiters.h"
@@ -20,7 +20,7 @@ namespace scales::client {
 
 class BalancedService final : public RpcService {
  public:
-  using NodeFactory = std::function<std::shared_ptr<NodeService>(const discovery::Endpoint&)>;
+  using NodeFactory = std::function<std::shared_ptr<EndpointNode>(const discovery::Endpoint&)>;
 
   BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                   std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
@@ -35,7 +35,7 @@ class BalancedService final : public RpcService {
  private:
   void onUpdate(const discovery::ResolverUpdate& update);
   void route(Request request, Handler handler);
-  NodeService* pick(const Request& request);
+  EndpointNode* pick(const Request& request);
   void sweepOutliers();
   void reportBalancer();
 
@@ -44,7 +44,7 @@ class BalancedService final : public RpcService {
   NodeFactory make_node_;
   boost::asio::any_io_executor executor_;
   std::string uri_text_;
-  std::map<discovery::Endpoint, std::shared_ptr<NodeService>> nodes_;
+  std::map<discovery::Endpoint, std::shared_ptr<EndpointNode>> nodes_;
   Waiters pending_;  // calls waiting for the first resolution
   bool resolved_ = false;
   bool closed_ = false;

@@ -9,10 +9,18 @@
 namespace scales::client {
 namespace asio = boost::asio;
 
-Channel::Channel(const discovery::Uri& uri, ClientConfig config, const MakePools& pools,
-                 ReplyClassifier classify)
+Channel::Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolStack& protocol)
     : config_(std::move(config)) {
   if (config_.name.empty()) config_.name = uri.text;
+  if (config_.balancer.empty()) config_.balancer = protocol.default_balancer;
+  if (config_.pool_kind.empty()) config_.pool_kind = protocol.default_pool;
+  config_.validate();
+  if (pool::poolRegistry().get(config_.pool_kind).shares_connections &&
+      !protocol.concurrent_connections) {
+    throw ConfigError("pool '" + config_.pool_kind +
+                      "' lends one connection to many calls at once; this protocol's connections "
+                      "take one call at a time");
+  }
   if (config_.executor) {
     // A caller's executor may run several threads; the stack is single-threaded by design.
     strand_.emplace(asio::make_strand(*config_.executor));
@@ -23,7 +31,18 @@ Channel::Channel(const discovery::Uri& uri, ClientConfig config, const MakePools
   }
   metrics_ = std::make_shared<ClientMetrics>(
       config_.metrics ? *config_.metrics : metrics::defaultRegistry(), config_.name);
-  stack_ = buildStack(uri, config_, pools(config_, metrics_), executor_, classify, metrics_);
+  auto pools = [kind = pool::poolRegistry().get(config_.pool_kind), options = config_.pool,
+                connections = protocol.connections(config_, metrics_)](
+                   const discovery::Endpoint& endpoint, asio::any_io_executor executor) {
+    return kind.make(options, connections(endpoint, executor), executor);
+  };
+  stack_ = buildStack(uri, config_, pools, executor_, protocol.classify, metrics_);
+}
+
+std::vector<std::string> Channel::layers() const {
+  std::vector<std::string> names;
+  for (const auto& layer : planLayers(config_.layers)) names.push_back(layer.name);
+  return names;
 }
 
 bool Channel::onOwnExecutor() const {

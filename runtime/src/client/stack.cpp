@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-// The client stack, assembled top-down in request order. One comment per layer says why it sits
-// where it does.
+// The client stack: the layers, top-down in request order, with one comment per layer saying why
+// it sits where it does; then the one function that assembles a client's list (the built-in
+// layers with the user's edits, scales/client/layers.h).
 #include "scales/client/stack.h"
 
+#include <algorithm>
+#include <iterator>
+#include <map>
+
 #include "balanced_service.h"
+#include "endpoint/layers.h"
+#include "endpoint_node.h"
 #include "scales/balancer/balancers.h"
+#include "scales/client/layers.h"
 #include "scales/discovery/resolver.h"
 #include "scales/resilience/backup.h"
 #include "scales/resilience/concurrency_limit.h"
@@ -12,9 +20,143 @@
 #include "scales/resilience/timeout.h"
 
 namespace scales::client {
+namespace {
+namespace asio = boost::asio;
+
+// What the layers of one client share; the balancer's endpoint factory holds it.
+struct Shared : std::enable_shared_from_this<Shared> {
+  Shared(discovery::Uri u, ClientConfig c, asio::any_io_executor ex,
+         std::shared_ptr<const ClientMetrics> m, PoolFactory p, ReplyClassifier r)
+      : uri(std::move(u)),
+        config(std::move(c)),
+        executor(std::move(ex)),
+        metrics(std::move(m)),
+        pools(std::move(p)),
+        classify(r),
+        context{&uri, &config, executor, metrics, nullptr},
+        budget(std::make_shared<resilience::RetryBudget>(config.retry_budget)) {}
+
+  discovery::Uri uri;
+  ClientConfig config;
+  asio::any_io_executor executor;
+  std::shared_ptr<const ClientMetrics> metrics;
+  PoolFactory pools;
+  ReplyClassifier classify;
+  LayerContext context;  // what user layers above the balancer get (Shared is not copied)
+  // One latency window per client: the endpoints feed it; backups fire at its percentile, and
+  // retries must fit its median in what is left of the deadline.
+  std::shared_ptr<resilience::LatencyWindow> latencies =
+      std::make_shared<resilience::LatencyWindow>();
+  // One retry budget per client: requeues, retries and backups all draw on it.
+  std::shared_ptr<resilience::RetryBudget> budget;
+  std::vector<PlannedLayer> endpoint_layers;  // from the first per-endpoint layer down
+};
+
+using ClientLayer = std::unique_ptr<RpcService> (*)(std::unique_ptr<RpcService>, const Shared&);
+using EndpointLayer = std::unique_ptr<RpcService> (*)(std::unique_ptr<RpcService>,
+                                                      const endpoint::Parts&);
+
+std::shared_ptr<EndpointNode> makeEndpoint(const Shared& shared, const discovery::Endpoint& at);
+
+// deadline: the top. It owns the caller's handler, so every layer below may be cancelled by it
+// and the caller hears back exactly once; it spans every retry. Calls without a deadline of
+// their own get the client's timeout here.
+std::unique_ptr<RpcService> deadline(std::unique_ptr<RpcService> next, const Shared& s) {
+  return resilience::deadlineFilter(std::move(next), s.executor, s.metrics->timeouts,
+                                    s.config.timeout);
+}
+
+// retry: retries and requeues sit above the balancer, so a call goes back for another pick, by
+// which time a failed endpoint may be marked and skipped.
+std::unique_ptr<RpcService> retry(std::unique_ptr<RpcService> next, const Shared& s) {
+  return resilience::retryFilter(std::move(next), s.config.retry, s.budget, s.metrics->attempts,
+                                 s.latencies, s.classify, s.executor);
+}
+
+// backup: below the retry filter, so that each attempt may be hedged and a hedged attempt's
+// failure is still the retry filter's to judge.
+std::unique_ptr<RpcService> backup(std::unique_ptr<RpcService> next, const Shared& s) {
+  return resilience::backupFilter(std::move(next), s.config.backup, s.budget, s.metrics->attempts,
+                                  s.latencies, s.executor);
+}
+
+// balancer: picks an endpoint per call among those the resolver reports, away from those the
+// call already tried. It sits below the deadline so that time spent waiting for the first
+// resolution counts against the call; it ejects outliers because only it sees every endpoint.
+// Below it, each endpoint has its own layers (makeEndpoint).
+std::unique_ptr<RpcService> balancer(std::unique_ptr<RpcService>, const Shared& s) {
+  return std::make_unique<BalancedService>(
+      discovery::makeResolver(s.uri, s.executor, s.config.discovery),
+      balancer::makeBalancer(s.config.balancer, s.config.balancer_options),
+      [shared = s.shared_from_this()](const discovery::Endpoint& at) {
+        return makeEndpoint(*shared, at);
+      },
+      s.executor, s.uri.text, s.config.outliers, s.metrics);
+}
+
+// Per endpoint, top-down:
+// stats: first, so the balancer's load counts every call the endpoint holds, queued ones too.
+// failure_accrual, circuit_breaker: judge the endpoint by the results of its calls.
+// health_gate: judges it by active probes. outlier_gate: by comparison with its peers.
+// concurrency_limit: calls in flight per endpoint, queued beyond that (queued calls count as
+// the endpoint's load). pool: the protocol's connections (one multiplexed or pipelined session,
+// or a watermark pool of exclusive connections).
+std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
+                                             const endpoint::Parts& p) {
+  return resilience::concurrencyLimit(std::move(next), p.config.concurrency, p.node.address(),
+                                      p.executor);
+}
+
+const std::map<std::string, ClientLayer>& clientLayers() {
+  static const std::map<std::string, ClientLayer> layers = {
+      {"deadline", deadline}, {"retry", retry}, {"backup", backup}, {"balancer", balancer}};
+  return layers;
+}
+
+const std::map<std::string, EndpointLayer>& endpointLayers() {
+  static const std::map<std::string, EndpointLayer> layers = {
+      {"stats", endpoint::stats},
+      {"failure_accrual", endpoint::failureAccrual},
+      {"circuit_breaker", endpoint::circuitBreaker},
+      {"health_gate", endpoint::healthGate},
+      {"outlier_gate", endpoint::outlierGate},
+      {"concurrency_limit", concurrencyLimit}};
+  return layers;
+}
+
+// A user's layer: never null.
+std::unique_ptr<RpcService> userLayer(const PlannedLayer& layer, std::unique_ptr<RpcService> next,
+                                      const LayerContext& context) {
+  auto made = layer.user(std::move(next), context);
+  if (!made) throw UsageError("layer '" + layer.name + "' made no service");
+  return made;
+}
+
+std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::Endpoint& at) {
+  auto node = std::make_shared<EndpointNode>(at, s.config.balancer_options.ewma_decay, s.metrics);
+  endpoint::Parts parts{s.config, s.executor, *node, s.latencies};
+  LayerContext context = s.context;
+  context.endpoint = &node->endpoint();
+  std::unique_ptr<RpcService> service;
+  for (auto layer = s.endpoint_layers.rbegin(); layer != s.endpoint_layers.rend(); ++layer) {
+    if (layer->name == "pool") {
+      auto pool = s.pools(at, s.executor);
+      node->setPool(pool.get());
+      service = std::move(pool);
+    } else if (layer->user) {
+      service = userLayer(*layer, std::move(service), context);
+    } else {
+      service = endpointLayers().at(layer->name)(std::move(service), parts);
+    }
+  }
+  node->setLayers(std::move(service));
+  return node;
+}
+
+}  // namespace
 
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
-                                       PoolFactory pools, boost::asio::any_io_executor executor,
+                                       PoolFactory pools, asio::any_io_executor executor,
                                        ReplyClassifier classify,
                                        std::shared_ptr<const ClientMetrics> metrics) {
   if (!metrics) {
@@ -22,59 +164,23 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
         config.metrics ? *config.metrics : metrics::defaultRegistry(),
         config.name.empty() ? uri.text : config.name);
   }
-  auto counters = metrics->attempts;
-  // Bottom: per endpoint, the protocol's pool of connections (one multiplexed Mux session, or
-  // a watermark pool of exclusive connections), behind the endpoint's concurrency limit so that
-  // queued calls count as the node's load; the node records attempts, reports load and health
-  // to the balancer, and holds the endpoint's accrual, breaker and health checks.
-  // One latency window per client: the nodes feed it; backups fire at its percentile, and
-  // retries must fit its median in what is left of the deadline.
-  auto latencies = std::make_shared<resilience::LatencyWindow>();
-  NodeOptions node_options{config.balancer_options.ewma_decay,
-                           config.failure_accrual,
-                           config.breaker,
-                           config.health_check,
-                           latencies,
-                           metrics};
-  resilience::CircuitBreaker{config.breaker};  // validates the options now
-  if (!config.health_check.probe.empty()) health::makeProbe(config.health_check.probe);
-  auto make_node = [pools, executor, limit = config.concurrency,
-                    node_options](const discovery::Endpoint& endpoint) {
-    auto pool = pools(endpoint, executor);
-    const pool::Pool* connections = pool.get();
-    auto limited =
-        resilience::concurrencyLimit(std::move(pool), limit, endpoint.address(), executor);
-    return std::make_shared<NodeService>(endpoint, node_options, std::move(limited), connections,
-                                         executor);
-  };
+  auto plan = planLayers(config.layers);
+  auto split = std::find_if(plan.begin(), plan.end(),
+                            [](const PlannedLayer& l) { return l.name == "balancer"; }) +
+               1;
+  auto shared =
+      std::make_shared<Shared>(uri, config, executor, metrics, std::move(pools), classify);
+  shared->endpoint_layers.assign(split, plan.end());
 
-  // Balancer: picks a node per call among the endpoints the resolver reports, away from those
-  // the call already tried. It sits below the deadline so that time spent waiting for the first
-  // resolution counts against the call; it ejects outliers because only it sees every node.
-  auto balanced = std::make_unique<BalancedService>(
-      discovery::makeResolver(uri, executor, config.discovery),
-      balancer::makeBalancer(config.balancer, config.balancer_options), std::move(make_node),
-      executor, uri.text, config.outliers, metrics);
-
-  // One retry budget per client: requeues, retries and backups all draw on it.
-  auto budget = std::make_shared<resilience::RetryBudget>(config.retry_budget);
-
-  // Backup requests: below the retry filter, so that each attempt may be hedged and a hedged
-  // attempt's failure is still the retry filter's to judge.
-  auto hedged = resilience::backupFilter(std::move(balanced), config.backup, budget, counters,
-                                         latencies, executor);
-
-  // Retries and requeues: above the balancer, so a call goes back for another pick, by which
-  // time a failed node may be marked and skipped.
-  auto retried =
-      resilience::retryFilter(std::move(hedged), config.retry, std::move(budget),
-                              std::move(counters), std::move(latencies), classify, executor);
-
-  // Top: the deadline owns the caller's handler, so every layer below may be cancelled by it and
-  // the caller hears back exactly once; it spans every retry. Calls without a deadline of their
-  // own get the client's timeout here.
-  return resilience::deadlineFilter(std::move(retried), executor, metrics->timeouts,
-                                    config.timeout);
+  std::unique_ptr<RpcService> service;
+  for (auto layer = std::make_reverse_iterator(split); layer != plan.rend(); ++layer) {
+    if (layer->user) {
+      service = userLayer(*layer, std::move(service), shared->context);
+    } else {
+      service = clientLayers().at(layer->name)(std::move(service), *shared);
+    }
+  }
+  return service;
 }
 
 }  // namespace scales::client

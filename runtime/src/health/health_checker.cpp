@@ -13,6 +13,14 @@ namespace scales::health {
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
+void HealthCheckOptions::validate() const {
+  if (!probe.empty()) probeRegistry().get(probe);  // throws naming the valid probes
+  if (interval <= Duration::zero() || timeout <= Duration::zero() || healthy_threshold < 1 ||
+      unhealthy_threshold < 1) {
+    throw ConfigError("health check interval and timeout must be positive, thresholds at least 1");
+  }
+}
+
 HealthChecker::HealthChecker(discovery::Endpoint endpoint, HealthCheckOptions options, Probe probe,
                              asio::any_io_executor executor, Listener listener)
     : endpoint_(std::move(endpoint)),
@@ -21,10 +29,7 @@ HealthChecker::HealthChecker(discovery::Endpoint endpoint, HealthCheckOptions op
       executor_(executor),
       listener_(std::move(listener)),
       timer_(executor) {
-  if (options_.interval <= Duration::zero() || options_.timeout <= Duration::zero() ||
-      options_.healthy_threshold < 1 || options_.unhealthy_threshold < 1) {
-    throw ConfigError("health check interval and timeout must be positive, thresholds at least 1");
-  }
+  options_.validate();
 }
 
 void HealthChecker::start() {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/http/client.h"
 
+#include "scales/client/uri_options.h"
 #include "scales/core/errors.h"
 #include "scales/http/codec.h"
 #include "scales/pool/pool.h"
@@ -20,30 +21,48 @@ bool idempotent(std::string_view method) {
   return false;
 }
 
-client::MakePools pools(ConnectionOptions options) {
-  return [options](const ClientConfig& config, std::shared_ptr<const client::ClientMetrics>) {
-    auto connection = options;
+client::ProtocolStack protocolStack(const ClientOptions& options) {
+  // Keep-alive connections, one call at a time each, from a watermark pool.
+  return {[options](const ClientConfig& config, auto) -> client::ConnectionsFor {
+    ConnectionOptions connection;
     connection.connect_timeout = config.connect_timeout;
-    return [connection, pool = config.pool](const discovery::Endpoint& endpoint,
-                                            asio::any_io_executor ex) {
-      return pool::pools::watermark(pool, connectionFactory(endpoint, connection, ex), ex);
+    connection.max_body_bytes = options.max_body_bytes;
+    connection.max_header_bytes = options.max_header_bytes;
+    return [connection](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+      return connectionFactory(endpoint, connection, ex);
     };
-  };
+  }};
 }
 
 }  // namespace
 
 Response decodeReply(const scales::Response& reply) { return decodeResponse(reply.payload); }
 
-std::shared_ptr<Client> Client::make(std::string_view uri_text, ClientConfig config,
-                                     ConnectionOptions options) {
-  auto uri = discovery::parseUri(uri_text);
-  applyUriOptions(uri, config);
-  return std::shared_ptr<Client>(new Client(uri, std::move(config), options));
+const OptionKeys<ClientOptions>& ClientOptions::uriKeys() {
+  static const OptionKeys<ClientOptions> keys = [] {
+    OptionKeys<ClientOptions> k;
+    k.count(
+         "max_body_bytes", [](ClientOptions & o) -> auto& { return o.max_body_bytes; })
+        .count(
+            "max_header_bytes", [](ClientOptions & o) -> auto& { return o.max_header_bytes; });
+    return k;
+  }();
+  return keys;
 }
 
-Client::Client(const discovery::Uri& uri, ClientConfig config, ConnectionOptions options)
-    : channel_(uri, std::move(config), pools(options)) {}
+void ClientOptions::validate() const {
+  if (max_header_bytes < 64) throw ConfigError("http max_header_bytes must be at least 64");
+}
+
+std::shared_ptr<Client> Client::make(std::string_view uri, ClientConfig config,
+                                     ClientOptions options) {
+  auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
+  setup.options.validate();
+  return std::shared_ptr<Client>(new Client(setup.uri, std::move(setup.config), setup.options));
+}
+
+Client::Client(const discovery::Uri& uri, ClientConfig config, const ClientOptions& options)
+    : channel_(uri, std::move(config), protocolStack(options)) {}
 
 scales::Request Client::encode(const Request& request) {
   scales::Request call;

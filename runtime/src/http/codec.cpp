@@ -81,6 +81,31 @@ void addHostIfMissing(std::string& wire, std::string_view host) {
   wire.insert(line_end + 2, "Host: " + std::string(host) + "\r\n");
 }
 
+namespace {
+bool isToken(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    bool ok = std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
+                                     std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+}  // namespace
+
+void addContextHeaders(std::string& wire, const scales::Context& context) {
+  if (context.empty()) return;
+  std::string headers;
+  for (const auto& [name, value] : context) {
+    if (!isToken(name)) throw UsageError("HTTP header name '" + name + "' is not a token");
+    if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+      throw UsageError("HTTP header " + name + " has a CR, LF or NUL in its value");
+    }
+    headers += name + ": " + value + "\r\n";
+  }
+  wire.insert(wire.find("\r\n") + 2, headers);
+}
+
 std::string encodeResponse(const Response& response) {
   std::string out = std::to_string(response.status) + " " + response.reason + "\r\n";
   for (const auto& [name, value] : response.headers) out += name + ": " + value + "\r\n";

@@ -6,6 +6,7 @@
 // past, so the final response answers its own request and the next one is not shifted by one.
 #include "scales/http/connection.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -64,6 +65,16 @@ class HttpConnection final : public transport::ExclusiveConnection {
 
   void exchange() override {
     addHostIfMissing(request().payload, address());
+    try {
+      addContextHeaders(request().payload, request().context);
+    } catch (const UsageError&) {
+      // Never complete inside call(): the error reaches the caller from the loop.
+      asio::post(socket().get_executor(),
+                 [this, self = shared_from_this(), error = std::current_exception()] {
+                   finish(error, scales::Response{});
+                 });
+      return;
+    }
     asio::async_write(socket(), asio::buffer(request().payload),
                       [this, self = shared_from_this()](error_code ec, size_t) {
                         if (ec) return failed(ec, "write to");

@@ -13,13 +13,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <charconv>
 #include <future>
 #include <map>
 #include <optional>
 #include <set>
 
 #include "scales/client/channel.h"
+#include "scales/client/uri_options.h"
 #include "scales/core/completion.h"
 #include "scales/pool/pool.h"
 #include "scales/transport/pipelined.h"
@@ -56,47 +56,22 @@ struct InFlight {
   std::vector<Group> groups;
 };
 
-client::MakePools pipelinedPools() {
-  return [](const ClientConfig& config, std::shared_ptr<const client::ClientMetrics>) {
-    transport::PipelinedOptions pipelined;  // Kafka frames: a 4-byte size prefix
-    pipelined.connect_timeout = config.connect_timeout;
-    pool::SingletonPoolOptions singleton{config.pool.max_waiters};
-    return [pipelined, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-      return pool::pools::singleton(
-          singleton, transport::pipelinedConnectionFactory(endpoint, pipelined, ex), ex);
+// Requests to a broker are pipelined over one connection.
+client::ProtocolStack pipelined() {
+  auto connections = [](const ClientConfig& config, auto) -> client::ConnectionsFor {
+    transport::PipelinedOptions options;  // Kafka frames: a 4-byte size prefix
+    options.connect_timeout = config.connect_timeout;
+    return [options](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+      return transport::pipelinedConnectionFactory(endpoint, options, ex);
     };
   };
+  return {connections, nullptr, "aperture", "singleton", true};
 }
 
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-ProducerOptions takeOptions(discovery::Uri& uri, ProducerOptions options) {
-  if (auto it = uri.query.find("acks"); it != uri.query.end()) {
-    int acks = 2;
-    std::from_chars(it->second.data(), it->second.data() + it->second.size(), acks);
-    if (acks != -1 && acks != 0 && acks != 1) {
-      throw ConfigError("kafka acks='" + it->second + "' in " + uri.text + ": -1, 0 or 1");
-    }
-    options.acks = static_cast<int16_t>(acks);
-    uri.query.erase(it);
-  }
-  if (auto it = uri.query.find("partitioner"); it != uri.query.end()) {
-    if (it->second == "least_loaded") {
-      options.partitioner = Partitioner::kLeastLoaded;
-    } else if (it->second == "key_hash") {
-      options.partitioner = Partitioner::kKeyHash;
-    } else {
-      throw ConfigError("kafka partitioner='" + it->second + "' in " + uri.text +
-                        ": least_loaded or key_hash");
-    }
-    uri.query.erase(it);
-  }
-  if (options.max_attempts < 1) throw ConfigError("kafka max_attempts must be at least 1");
-  return options;
 }
 
 }  // namespace
@@ -106,7 +81,7 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   Engine(const discovery::Uri& uri, ClientConfig config, ProducerOptions options)
       : options_(std::move(options)),
         config_(config),
-        bootstrap_(uri, std::move(config), pipelinedPools()) {}
+        bootstrap_(uri, std::move(config), pipelined()) {}
 
   asio::any_io_executor executor() const { return bootstrap_.executor(); }
   void checkMayBlock() const { bootstrap_.checkMayBlock("put"); }
@@ -370,7 +345,7 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
     ClientConfig config = config_;
     config.executor = executor();
     auto uri = discovery::parseUri("tcp://" + address);
-    auto channel = std::make_unique<client::Channel>(uri, std::move(config), pipelinedPools());
+    auto channel = std::make_unique<client::Channel>(uri, std::move(config), pipelined());
     if (it != brokers_.end()) {
       retired_.push_back(std::move(it->second.channel));
       it->second = {address, std::move(channel)};
@@ -426,13 +401,60 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   bool closed_ = false;
 };
 
-std::shared_ptr<Producer> Producer::make(std::string_view uri_text, ClientConfig config,
+#define SCALES_KNOB(expr) \
+  [](ProducerOptions & o) -> auto& { return o.expr; }
+
+const OptionKeys<ProducerOptions>& ProducerOptions::uriKeys() {
+  static const OptionKeys<ProducerOptions> keys = [] {
+    OptionKeys<ProducerOptions> k;
+    k.add("acks",
+          [](ProducerOptions& o, const std::string& v) {
+            int64_t acks = parse::integer(v);
+            if (acks != -1 && acks != 0 && acks != 1) throw ConfigError("not -1, 0 or 1");
+            o.acks = static_cast<int16_t>(acks);
+          })
+        .add("partitioner",
+             [](ProducerOptions& o, const std::string& v) {
+               if (v == "least_loaded") {
+                 o.partitioner = Partitioner::kLeastLoaded;
+               } else if (v == "key_hash") {
+                 o.partitioner = Partitioner::kKeyHash;
+               } else {
+                 throw ConfigError("not least_loaded or key_hash");
+               }
+             })
+        .add("broker_timeout_ms",
+             [](ProducerOptions& o, const std::string& v) {
+               o.broker_timeout =
+                   std::chrono::duration_cast<std::chrono::milliseconds>(parse::millis(v));
+             })
+        .count("max_attempts", SCALES_KNOB(max_attempts))
+        .add("metadata_backoff_ms",
+             [](ProducerOptions& o, const std::string& v) {
+               o.retry_backoff =
+                   std::chrono::duration_cast<std::chrono::milliseconds>(parse::millis(v));
+             })
+        .text("client_id", SCALES_KNOB(client_id));
+    return k;
+  }();
+  return keys;
+}
+#undef SCALES_KNOB
+
+void ProducerOptions::validate() const {
+  if (acks != -1 && acks != 0 && acks != 1) throw ConfigError("kafka acks must be -1, 0 or 1");
+  if (max_attempts < 1) throw ConfigError("kafka max_attempts must be at least 1");
+  if (broker_timeout.count() > std::numeric_limits<int32_t>::max()) {
+    throw ConfigError("kafka broker_timeout does not fit Produce's int32 timeout_ms");
+  }
+}
+
+std::shared_ptr<Producer> Producer::make(std::string_view uri, ClientConfig config,
                                          ProducerOptions options) {
-  auto uri = discovery::parseUri(uri_text);
-  options = takeOptions(uri, std::move(options));
-  applyUriOptions(uri, config);
-  return std::shared_ptr<Producer>(
-      new Producer(std::make_shared<Engine>(uri, std::move(config), std::move(options))));
+  auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
+  setup.options.validate();
+  return std::shared_ptr<Producer>(new Producer(
+      std::make_shared<Engine>(setup.uri, std::move(setup.config), std::move(setup.options))));
 }
 
 Producer::Producer(std::shared_ptr<Engine> engine) : engine_(std::move(engine)) {}

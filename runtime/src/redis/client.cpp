@@ -2,9 +2,9 @@
 #include "scales/redis/client.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "scales/balancer/hash.h"
+#include "scales/client/uri_options.h"
 #include "scales/core/completion.h"
 #include "scales/pool/pool.h"
 #include "scales/redis/resp.h"
@@ -98,33 +98,6 @@ namespace {
 // Reads are safe to retry after a timeout or a lost connection; writes are not (by default).
 const MethodPolicy kIdempotent{true, std::nullopt, {}};
 
-int parseOption(const std::map<std::string, std::string>& query, const std::string& key,
-                int fallback, const std::string& uri) {
-  auto it = query.find(key);
-  if (it == query.end()) return fallback;
-  int value = 0;
-  auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
-  if (ec != std::errc() || end != it->second.data() + it->second.size() || value < 0) {
-    throw ConfigError("redis option " + key + "='" + it->second + "' in " + uri +
-                      " is not a non-negative integer");
-  }
-  return value;
-}
-
-// Takes the Redis options out of the query (the rest are the client's knobs).
-ClientOptions takeOptions(discovery::Uri& uri, ClientOptions options) {
-  options.database = parseOption(uri.query, "db", options.database, uri.text);
-  options.protocol = parseOption(uri.query, "resp", options.protocol, uri.text);
-  if (auto it = uri.query.find("username"); it != uri.query.end()) options.username = it->second;
-  if (auto it = uri.query.find("password"); it != uri.query.end()) options.password = it->second;
-  for (const char* key : {"db", "resp", "username", "password"}) uri.query.erase(key);
-  if (options.protocol != 2 && options.protocol != 3) {
-    throw ConfigError("redis protocol " + std::to_string(options.protocol) + " in " + uri.text +
-                      ": 2 (RESP2) or 3 (RESP3)");
-  }
-  return options;
-}
-
 std::vector<std::string> handshake(const ClientOptions& options) {
   std::vector<std::string> commands;
   if (options.protocol == 3) {
@@ -146,8 +119,10 @@ std::vector<std::string> handshake(const ClientOptions& options) {
   return commands;
 }
 
-client::MakePools pools(const ClientOptions& options) {
-  return [options](const ClientConfig& config, std::shared_ptr<const client::ClientMetrics>) {
+// Commands to one server are pipelined over one connection; keys shard across servers by
+// consistent hashing unless the config names another balancer.
+client::ProtocolStack protocolStack(const ClientOptions& options) {
+  auto connections = [options](const ClientConfig& config, auto) -> client::ConnectionsFor {
     transport::PipelinedOptions pipelined;
     pipelined.connect_timeout = config.connect_timeout;
     pipelined.framer = frameReply;
@@ -156,12 +131,11 @@ client::MakePools pools(const ClientOptions& options) {
       Reply r = parseReply(reply);
       if (r.isError()) throw ServerError(r.string);
     };
-    pool::SingletonPoolOptions singleton{config.pool.max_waiters};
-    return [pipelined, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-      return pool::pools::singleton(
-          singleton, transport::pipelinedConnectionFactory(endpoint, pipelined, ex), ex);
+    return [pipelined](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+      return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
     };
   };
+  return {connections, nullptr, "ring_hash", "singleton", true};
 }
 
 std::string upper(std::string_view name) {
@@ -174,18 +148,39 @@ std::string upper(std::string_view name) {
 
 }  // namespace
 
-std::shared_ptr<Client> Client::make(std::string_view uri_text, ClientConfig config,
+#define SCALES_KNOB(expr) \
+  [](ClientOptions & o) -> auto& { return o.expr; }
+
+const OptionKeys<ClientOptions>& ClientOptions::uriKeys() {
+  static const OptionKeys<ClientOptions> keys = [] {
+    OptionKeys<ClientOptions> k;
+    k.count("db", SCALES_KNOB(database))
+        .count("resp", SCALES_KNOB(protocol))
+        .text("username", SCALES_KNOB(username))
+        .text("password", SCALES_KNOB(password));
+    return k;
+  }();
+  return keys;
+}
+#undef SCALES_KNOB
+
+void ClientOptions::validate() const {
+  if (protocol != 2 && protocol != 3) {
+    throw ConfigError("redis protocol " + std::to_string(protocol) + ": 2 (RESP2) or 3 (RESP3)");
+  }
+  if (database < 0) throw ConfigError("redis database must not be negative");
+}
+
+std::shared_ptr<Client> Client::make(std::string_view uri, ClientConfig config,
                                      ClientOptions options) {
-  auto uri = discovery::parseUri(uri_text);
-  options = takeOptions(uri, std::move(options));
-  // Keys shard across servers by consistent hashing unless the caller chose otherwise.
-  if (config.balancer == ClientConfig::kDefaultBalancer) config.balancer = "ring_hash";
-  applyUriOptions(uri, config);
-  return std::shared_ptr<Client>(new Client(uri, std::move(config), std::move(options)));
+  auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
+  setup.options.validate();
+  return std::shared_ptr<Client>(
+      new Client(setup.uri, std::move(setup.config), std::move(setup.options)));
 }
 
 Client::Client(const discovery::Uri& uri, ClientConfig config, ClientOptions options)
-    : channel_(uri, std::move(config), pools(options)) {}
+    : channel_(uri, std::move(config), protocolStack(options)) {}
 
 Request Client::request(std::initializer_list<std::string_view> args, bool idempotent) const {
   Request call;

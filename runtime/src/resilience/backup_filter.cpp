@@ -109,14 +109,20 @@ class BackupFilter final : public RpcFilter {
 
 }  // namespace
 
+void BackupOptions::validate() const {
+  if (percentile < 0 || percentile >= 100) {
+    throw ConfigError("backup percentile must be within [0, 100)");
+  }
+}
+
 std::unique_ptr<RpcService> backupFilter(std::unique_ptr<RpcService> next,
                                          const BackupOptions& options,
                                          std::shared_ptr<RetryBudget> budget,
                                          std::shared_ptr<AttemptCounters> counters,
                                          std::shared_ptr<LatencyWindow> latencies,
                                          asio::any_io_executor executor) {
+  options.validate();
   if (options.percentile <= 0) return next;
-  if (options.percentile >= 100) throw ConfigError("backup percentile must be below 100");
   return std::make_unique<BackupFilter>(std::move(next), options, std::move(budget),
                                         std::move(counters), std::move(latencies),
                                         std::move(executor));

@@ -5,12 +5,15 @@
 
 namespace scales::resilience {
 
-CircuitBreaker::CircuitBreaker(CircuitBreakerOptions options) : options_(std::move(options)) {
-  if (options_.max_failures < 0) throw ConfigError("breaker max_failures must not be negative");
-  if (enabled() &&
-      (options_.time_unit <= Duration::zero() || options_.reset_timeout <= Duration::zero())) {
+void CircuitBreakerOptions::validate() const {
+  if (max_failures < 0) throw ConfigError("breaker max_failures must not be negative");
+  if (max_failures > 0 && (time_unit <= Duration::zero() || reset_timeout <= Duration::zero())) {
     throw ConfigError("breaker time_unit and reset_timeout must be positive");
   }
+}
+
+CircuitBreaker::CircuitBreaker(CircuitBreakerOptions options) : options_(std::move(options)) {
+  options_.validate();
   failures_.reserve(static_cast<size_t>(options_.max_failures));
 }
 

@@ -8,13 +8,17 @@
 
 namespace scales::resilience {
 
-OutlierDetector::OutlierDetector(const OutlierOptions& options) : options_(options) {
-  if (options_.max_ejection_fraction < 0 || options_.max_ejection_fraction > 1) {
+void OutlierOptions::validate() const {
+  if (max_ejection_fraction < 0 || max_ejection_fraction > 1) {
     throw ConfigError("outlier max_ejection_fraction must be within [0, 1]");
   }
-  if (options_.failure_rate_margin < 0 || options_.latency_factor < 0) {
+  if (failure_rate_margin < 0 || latency_factor < 0) {
     throw ConfigError("outlier failure_rate_margin and latency_factor must not be negative");
   }
+}
+
+OutlierDetector::OutlierDetector(const OutlierOptions& options) : options_(options) {
+  options_.validate();
 }
 
 namespace {

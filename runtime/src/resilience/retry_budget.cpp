@@ -12,15 +12,20 @@ namespace {
 constexpr int64_t kScale = 1000;  // Finagle's: integer tokens with room for fractional percents
 }  // namespace
 
-RetryBudget::RetryBudget(RetryBudgetOptions options) : options_(std::move(options)) {
-  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options_.ttl).count();
+void RetryBudgetOptions::validate() const {
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(ttl).count();
   if (seconds < 1 || seconds > 60) {
     throw ConfigError("retry budget ttl must be between 1 and 60 seconds (got " +
                       std::to_string(seconds) + " s)");
   }
-  if (options_.min_retries_per_second < 0 || options_.percent_can_retry < 0) {
+  if (min_retries_per_second < 0 || percent_can_retry < 0) {
     throw ConfigError("retry budget rates must not be negative");
   }
+}
+
+RetryBudget::RetryBudget(RetryBudgetOptions options) : options_(std::move(options)) {
+  options_.validate();
+  auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options_.ttl).count();
   deposit_ = kScale;
   // With no percentage, a retry costs more than the window could ever hold in deposits, so only
   // the reserve pays for retries.

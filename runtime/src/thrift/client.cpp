@@ -5,6 +5,7 @@
 
 #include "scales/balancer/hash.h"
 #include "scales/client/stack.h"
+#include "scales/client/uri_options.h"
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
 #include "scales/thrift/codec.h"
@@ -15,55 +16,61 @@
 namespace scales::thrift {
 namespace asio = boost::asio;
 
-std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri_text, ClientConfig config) {
-  auto uri = discovery::parseUri(uri_text);
-  applyUriOptions(uri, config);
-  return std::shared_ptr<ThriftClient>(new ThriftClient(uri, std::move(config)));
+std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri, ClientConfig config,
+                                                 ThriftOptions options) {
+  auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
+  setup.options.validate();
+  return std::shared_ptr<ThriftClient>(
+      new ThriftClient(setup.uri, std::move(setup.config), std::move(setup.options)));
 }
 
-ThriftClient::ThriftClient(const discovery::Uri& uri, ClientConfig config)
-    : channel_(uri, std::move(config), poolFactory, retryableReply) {}
+ThriftClient::ThriftClient(const discovery::Uri& uri, ClientConfig config, ThriftOptions options)
+    : options_(std::move(options)), channel_(uri, std::move(config), protocolStack(options_)) {}
 
-client::PoolFactory ThriftClient::poolFactory(
-    const ClientConfig& config, std::shared_ptr<const client::ClientMetrics> metrics) {
-  if (config.thrift.pipelined && config.thrift.transport != Transport::kFramed) {
-    throw ConfigError("pipelined=true is for transport=framed (Mux multiplexes calls already)");
+client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) {
+  if (options.transport == Transport::kFramed && !options.pipelined) {
+    // One call per connection at a time (Finagle's framed client), from a watermark pool.
+    return {[options](const ClientConfig& config, auto) -> client::ConnectionsFor {
+              FramedConnectionOptions framed{config.connect_timeout, options.max_frame_bytes};
+              return [framed](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+                return framedConnectionFactory(endpoint, framed, ex);
+              };
+            },
+            retryableReply, "aperture", "watermark", false};
   }
-  if (config.thrift.transport == Transport::kFramed && config.thrift.pipelined) {
-    transport::PipelinedOptions pipelined;
-    pipelined.connect_timeout = config.connect_timeout;
-    pipelined.max_frame_bytes = config.thrift.max_frame_bytes;
-    pipelined.prefix_requests = true;
-    // Apache Thrift servers answer in order, but a reply is never trusted to be the oldest
-    // call's without its seqid saying so.
-    pipelined.correlation =
-        transport::PipelinedOptions::Correlation{appendFramedWithSeqid, seqidOf};
-    pool::SingletonPoolOptions singleton{config.pool.max_waiters};
-    return [pipelined, singleton](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-      return pool::pools::singleton(
-          singleton, transport::pipelinedConnectionFactory(endpoint, pipelined, ex), ex);
-    };
+  if (options.transport == Transport::kFramed) {
+    return {[options](const ClientConfig& config, auto) -> client::ConnectionsFor {
+              transport::PipelinedOptions pipelined;
+              pipelined.connect_timeout = config.connect_timeout;
+              pipelined.max_frame_bytes = options.max_frame_bytes;
+              pipelined.prefix_requests = true;
+              // Apache Thrift servers answer in order, but a reply is never trusted to be the
+              // oldest call's without its seqid saying so.
+              pipelined.correlation =
+                  transport::PipelinedOptions::Correlation{appendFramedWithSeqid, seqidOf};
+              return [pipelined](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+                return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
+              };
+            },
+            retryableReply, "aperture", "singleton", true};
   }
-  if (config.thrift.transport == Transport::kFramed) {
-    FramedConnectionOptions framed{config.connect_timeout, config.thrift.max_frame_bytes};
-    return [framed, pool = config.pool](const discovery::Endpoint& endpoint,
-                                        asio::any_io_executor ex) {
-      return pool::pools::watermark(pool, framedConnectionFactory(endpoint, framed, ex), ex);
-    };
-  }
-  mux::ClientOptions mux = config.mux;
-  mux.connect_timeout = config.connect_timeout;
-  mux.max_frame_bytes = config.thrift.max_frame_bytes;
-  pool::SingletonPoolOptions singleton{config.pool.max_waiters};
-  return [mux, singleton, metrics](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-    auto options = mux;
-    auto labels = metrics->labels;
-    labels.emplace_back("endpoint", endpoint.address());
-    options.metrics = {metrics->registry.counter("mux_pings", labels),
-                       metrics->registry.histogram("mux_ping_rtt_us", labels),
-                       metrics->registry.counter("mux_drains", labels)};
-    return pool::pools::singleton(singleton, mux::connectionFactory(endpoint, options, ex), ex);
-  };
+  return {
+      [options](const ClientConfig& config,
+                std::shared_ptr<const client::ClientMetrics> metrics) -> client::ConnectionsFor {
+        mux::ClientOptions mux = options.mux;
+        mux.connect_timeout = config.connect_timeout;
+        mux.max_frame_bytes = options.max_frame_bytes;
+        return [mux, metrics](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+          auto session = mux;
+          auto labels = metrics->labels;
+          labels.emplace_back("endpoint", endpoint.address());
+          session.metrics = {metrics->registry.counter("mux_pings", labels),
+                             metrics->registry.histogram("mux_ping_rtt_us", labels),
+                             metrics->registry.counter("mux_drains", labels)};
+          return mux::connectionFactory(endpoint, session, ex);
+        };
+      },
+      retryableReply, "aperture", "singleton", true};
 }
 
 void ThriftClient::applyMethodPolicies(std::string_view service,
@@ -124,13 +131,13 @@ void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
 
 void ThriftClient::checkHashField(std::string_view service,
                                   std::initializer_list<std::string_view> args) const {
-  if (config().hash_field.empty()) return;
+  if (options_.hash_field.empty()) return;
   std::string valid;
   for (auto arg : args) {
-    if (arg == config().hash_field) return;
+    if (arg == options_.hash_field) return;
     valid += (valid.empty() ? "" : ", ") + std::string(arg);
   }
-  throw ConfigError("hash_field '" + config().hash_field + "' is not an argument of any " +
+  throw ConfigError("hash_field '" + options_.hash_field + "' is not an argument of any " +
                     std::string(service) +
                     " function; arguments: " + (valid.empty() ? "(none)" : valid));
 }

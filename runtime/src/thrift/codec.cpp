@@ -159,18 +159,6 @@ void rethrowAsProtocolError(std::string_view what) {
 
 }  // namespace detail
 
-Protocol parseProtocol(std::string_view name) {
-  if (name == "binary") return Protocol::kBinary;
-  if (name == "compact") return Protocol::kCompact;
-  throw ConfigError("unknown thrift protocol '" + std::string(name) + "'; valid: binary, compact");
-}
-
-Transport parseTransport(std::string_view name) {
-  if (name == "mux") return Transport::kMux;
-  if (name == "framed") return Transport::kFramed;
-  throw ConfigError("unknown thrift transport '" + std::string(name) + "'; valid: framed, mux");
-}
-
 MessageHeader peekMessage(std::string_view bytes) {
   MessageHeader header;
   header.protocol = !bytes.empty() && static_cast<uint8_t>(bytes[0]) == 0x82 ? Protocol::kCompact

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Every built-in balancer, its options with their defaults, and the name -> constructor registry
 // behind ClientConfig::balancer and the URI's ?balancer= option. Adding a policy: one source file
-// in src/balancer/, one constructor here, one line in src/balancer/registry.cpp, and its test.
+// in src/balancer/, one constructor here, one line in src/balancer/registry.cpp, and its test
+// (docs/extending.md). Users outside the library call registerBalancer().
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "scales/balancer/balancer.h"
@@ -86,7 +88,11 @@ std::unique_ptr<Balancer> lastLive(const BalancerOptions& options);
 std::unique_ptr<Balancer> ringHash(const BalancerOptions& options);
 }  // namespace balancers
 
+// Every balancer by name: the built-ins and those users registered.
 const Registry<BalancerFactory>& balancerRegistry();
+// Adds a balancer for ClientConfig::balancer and ?balancer= (before creating the clients that
+// name it). Thread-safe; throws ConfigError when the name is taken.
+void registerBalancer(std::string name, BalancerFactory factory);
 std::unique_ptr<Balancer> makeBalancer(std::string_view name, const BalancerOptions& options = {});
 
 }  // namespace scales::balancer

@@ -9,32 +9,52 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "scales/client/client_metrics.h"
 #include "scales/client/config.h"
 #include "scales/client/stack.h"
 #include "scales/core/runtime.h"
 #include "scales/core/service.h"
+#include "scales/transport/connection.h"
 
 namespace scales::client {
 
-// Makes the protocol's per-endpoint pools; given the client's metrics for per-connection counts.
-using MakePools =
-    std::function<PoolFactory(const ClientConfig&, std::shared_ptr<const ClientMetrics>)>;
+// Opens the protocol's connections to one endpoint.
+using ConnectionsFor = std::function<std::shared_ptr<transport::ConnectionFactory>(
+    const discovery::Endpoint&, boost::asio::any_io_executor)>;
+// Makes that from the client's settings; given the client's metrics for per-connection counts.
+using MakeConnections =
+    std::function<ConnectionsFor(const ClientConfig&, std::shared_ptr<const ClientMetrics>)>;
+
+// What a protocol brings to the shared stack: its connections, and what it needs of the rest.
+struct ProtocolStack {
+  MakeConnections connections;
+  // Which of the protocol's replies are retryable failures (null: none).
+  ReplyClassifier classify = nullptr;
+  // Used when ClientConfig::balancer is empty.
+  std::string default_balancer = "aperture";
+  // Used when ClientConfig::pool_kind is empty; and whether the protocol's connections take
+  // concurrent calls (a pool that shares connections needs that).
+  std::string default_pool = "watermark";
+  bool concurrent_connections = false;
+};
 
 class Channel {
  public:
-  // Builds the stack for `uri` (query options already applied to `config`). Throws ConfigError
-  // naming the bad part.
-  Channel(const discovery::Uri& uri, ClientConfig config, const MakePools& pools,
-          ReplyClassifier classify = nullptr);
+  // Validates `config` (query options already applied) and builds the stack for `uri`. Throws
+  // ConfigError naming the bad part.
+  Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolStack& protocol);
   // Closes the stack on its executor, then stops the loop if the channel owns one.
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
 
   const ClientConfig& config() const { return config_; }
+  // The stack's layers, top-down in request order, user layers included.
+  std::vector<std::string> layers() const;
   const ClientMetrics& metrics() const { return *metrics_; }
   boost::asio::any_io_executor executor() const { return executor_; }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// ClientConfig: every knob of a client, with its default. The URI's query string may override the
-// knobs listed in applyUriOptions(); anything else there is a ConfigError.
+// ClientConfig: the client stack's settings, the same for every protocol (discovery, balancer,
+// pool, resilience, metrics), with their defaults. Each protocol's own options (Thrift, HTTP,
+// Redis, Kafka) live with that protocol. A URI's query may set both: parseClientUri()
+// (scales/client/uri_options.h); docs/configuration.md lists every knob and URI key.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -10,12 +12,12 @@
 #include <string>
 
 #include "scales/balancer/balancers.h"
+#include "scales/client/layers.h"
 #include "scales/core/deadline.h"
 #include "scales/core/method_policy.h"
 #include "scales/discovery/resolver.h"
 #include "scales/health/health_check.h"
 #include "scales/metrics/registry.h"
-#include "scales/mux/client.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/backup.h"
 #include "scales/resilience/circuit_breaker.h"
@@ -24,7 +26,6 @@
 #include "scales/resilience/outlier_detector.h"
 #include "scales/resilience/retry.h"
 #include "scales/resilience/retry_budget.h"
-#include "scales/thrift/options.h"
 
 namespace scales {
 
@@ -41,17 +42,18 @@ struct ClientConfig {
   Duration timeout = std::chrono::seconds(10);
   // Budget for opening one TCP connection (Finagle's default: 1 s).
   Duration connect_timeout = std::chrono::seconds(1);
-  // A name from the balancer registry (scales/balancer/balancers.h); aperture as in scales.
-  static constexpr const char* kDefaultBalancer = "aperture";
-  std::string balancer = kDefaultBalancer;
+  // A name from the balancer registry (scales/balancer/balancers.h); empty: the protocol's
+  // default (aperture, as in scales; ring_hash for Redis).
+  std::string balancer;
   balancer::BalancerOptions balancer_options;
-  // Ring hash: the argument whose value keys each call (integer, enum or string arguments); calls
-  // without it use an explicit scales::HashKeyScope, or a random key.
-  std::string hash_field;
   // Resolver knobs: ZooKeeper session timeout, first-resolution timeout, DNS refresh and servers.
   discovery::ResolverOptions discovery;
-  // Framed Thrift: exclusive connections per endpoint. (Mux uses one session per endpoint.)
+  // Exclusive connections per endpoint (framed Thrift, HTTP); multiplexed and pipelined
+  // protocols use one connection per endpoint and only read max_waiters.
   pool::WatermarkPoolOptions pool;
+  // A name from the pool registry (scales/pool/pool.h); empty: the protocol's default
+  // (singleton for Mux and pipelined connections, watermark for exclusive ones).
+  std::string pool_kind;
   // When an endpoint counts as dead, for how long, and how it comes back.
   resilience::FailureAccrualOptions failure_accrual;
   // A classic per-endpoint circuit breaker (default: off; accrual does the job).
@@ -71,15 +73,14 @@ struct ClientConfig {
   // Per-method policy over the IDL's annotations (scales.idempotent, scales.timeout_ms,
   // scales.retryable), keyed by method name.
   std::map<std::string, MethodOverride> methods;
-  thrift::ThriftOptions thrift;
-  mux::ClientOptions mux;  // connect_timeout and max_frame_bytes come from the fields above
+  // The user's layers, and changes to the built-in ones (scales/client/layers.h).
+  client::LayerEdits layers;
   // The executor the client runs on; empty: the client starts its own one-thread event loop.
   std::optional<boost::asio::any_io_executor> executor;
-};
 
-// Applies the URI's query options (README, "Configuration": one key per knob, e.g.
-// ?balancer=p2c_ewma&timeout_ms=200). Throws ConfigError naming an unknown key (and the valid
-// ones) or a bad value.
-void applyUriOptions(const discovery::Uri& uri, ClientConfig& config);
+  // Checks every setting at once (names in the registries, ranges, combinations); throws
+  // ConfigError naming the first bad one. Clients call it before building anything.
+  void validate() const;
+};
 
 }  // namespace scales

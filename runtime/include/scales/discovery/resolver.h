@@ -53,8 +53,12 @@ class Resolver {
 using ResolverFactory = std::function<std::unique_ptr<Resolver>(
     const Uri&, boost::asio::any_io_executor, const ResolverOptions&)>;
 
-// The scheme table (src/discovery/registry.cpp).
+// The scheme table: the built-ins (src/discovery/registry.cpp) and those users registered.
 const Registry<ResolverFactory>& resolverRegistry();
+// Adds a scheme (before creating the clients whose URIs use it). Thread-safe; throws ConfigError
+// when the scheme is taken. The factory validates the URI and throws ConfigError naming the bad
+// part; the resolver keeps the contract above.
+void registerResolver(std::string scheme, ResolverFactory factory);
 
 // Looks the scheme up and builds its resolver; throws ConfigError for unknown schemes.
 std::unique_ptr<Resolver> makeResolver(const Uri& uri, boost::asio::any_io_executor executor,

@@ -27,6 +27,8 @@ struct HealthCheckOptions {
   int healthy_threshold = 2;
   int unhealthy_threshold = 3;
   std::string http_path = "/health";  // for "http"
+  // Throws ConfigError: an unknown probe, a non-positive interval or timeout, a zero threshold.
+  void validate() const;
 };
 
 // Probes one endpoint once: completes with an empty string when healthy, else why not. The
@@ -34,8 +36,11 @@ struct HealthCheckOptions {
 using Probe = std::function<boost::asio::awaitable<std::string>(const discovery::Endpoint&,
                                                                 const HealthCheckOptions&)>;
 
-// "tcp", "http", "mux".
+// "tcp", "http", "mux", and those users registered.
 const Registry<Probe>& probeRegistry();
+// Adds a probe for HealthCheckOptions::probe and ?health_check= (before creating the clients that
+// name it). Thread-safe; throws ConfigError when the name is taken.
+void registerProbe(std::string name, Probe probe);
 // Throws ConfigError naming the valid probes.
 Probe makeProbe(const std::string& name);
 

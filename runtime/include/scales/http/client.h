@@ -13,21 +13,38 @@
 
 #include "scales/client/channel.h"
 #include "scales/client/invoke.h"
+#include "scales/core/option_keys.h"
 #include "scales/http/connection.h"
 #include "scales/http/message.h"
 
 namespace scales::http {
+
+// HTTP's own options (docs/configuration.md, "HTTP"); connect_timeout comes from ClientConfig.
+struct ClientOptions {
+  static constexpr std::string_view kProtocol = "http";
+  static const OptionKeys<ClientOptions>& uriKeys();  // max_body_bytes, max_header_bytes
+
+  // A larger response body is a ProtocolError (and closes the connection).
+  size_t max_body_bytes = 64 * 1024 * 1024;
+  // Status line and headers together.
+  size_t max_header_bytes = 64 * 1024;
+
+  void validate() const;  // throws ConfigError
+};
 
 // Maps the stack's reply to a Response; throws ProtocolError when it is not one.
 Response decodeReply(const scales::Response& reply);
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  // The URI names the servers (tcp://, zk://, dns://, ...). Throws ConfigError naming the bad
-  // part. `options.connect_timeout` comes from config.connect_timeout.
+  // The URI names the servers (tcp://, zk://, dns://, ...); its query may carry the stack's keys
+  // and HTTP's. Throws ConfigError naming the bad part.
   static std::shared_ptr<Client> make(std::string_view uri, ClientConfig config = {},
-                                      ConnectionOptions options = {});
+                                      ClientOptions options = {});
 
+  const ClientConfig& config() const { return channel_.config(); }
+  // The stack's layers, top-down (scales/client/layers.h).
+  std::vector<std::string> layers() const { return channel_.layers(); }
   const client::ClientMetrics& metrics() const { return channel_.metrics(); }
   boost::asio::any_io_executor executor() const { return channel_.executor(); }
 
@@ -56,7 +73,7 @@ class Client : public std::enable_shared_from_this<Client> {
   Response post(std::string_view target, std::string body, Headers headers = {});
 
  private:
-  Client(const discovery::Uri& uri, ClientConfig config, ConnectionOptions options);
+  Client(const discovery::Uri& uri, ClientConfig config, const ClientOptions& options);
   static scales::Request encode(const Request& request);
 
   client::Channel channel_;

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "scales/core/request.h"
 #include "scales/http/message.h"
 
 namespace scales::http {
@@ -17,6 +18,9 @@ std::string encodeRequest(const Request& request);
 
 // Inserts "Host: <host>" after the request line when the request has no Host header.
 void addHostIfMissing(std::string& wire, std::string_view host);
+// Adds the call's context (set by layers, e.g. an auth filter) as headers, after the request
+// line. Throws UsageError for a name that is not an HTTP token or a value with CR, LF or NUL.
+void addContextHeaders(std::string& wire, const scales::Context& context);
 
 // The connection's normalized form, and back: "<status> <reason>\r\n(<name>: <value>\r\n)*\r\n"
 // followed by the body.

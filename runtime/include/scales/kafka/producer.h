@@ -17,6 +17,7 @@
 
 #include "scales/client/config.h"
 #include "scales/core/errors.h"
+#include "scales/core/option_keys.h"
 #include "scales/kafka/wire.h"
 
 namespace scales::kafka {
@@ -27,6 +28,10 @@ enum class Partitioner {
 };
 
 struct ProducerOptions {
+  static constexpr std::string_view kProtocol = "kafka";
+  // acks, partitioner, broker_timeout_ms, max_attempts, metadata_backoff_ms, client_id
+  static const OptionKeys<ProducerOptions>& uriKeys();
+
   Partitioner partitioner = Partitioner::kLeastLoaded;
   // -1: every in-sync replica, 1: the leader, 0: no acknowledgement (puts complete once written,
   // with offset -1).
@@ -38,6 +43,8 @@ struct ProducerOptions {
   int max_attempts = 5;
   std::chrono::milliseconds retry_backoff{100};
   std::string client_id = "scales";
+
+  void validate() const;  // throws ConfigError
 };
 
 // Where a record was written.
@@ -62,7 +69,8 @@ class Producer {
   using PutHandler =
       boost::asio::any_completion_handler<void(std::exception_ptr, std::vector<Ack>)>;
 
-  // Throws ConfigError naming the bad part. Query options: ?acks=-1&partitioner=key_hash.
+  // Throws ConfigError naming the bad part. The query may carry the stack's keys and the
+  // producer's, e.g. ?acks=-1&partitioner=key_hash.
   static std::shared_ptr<Producer> make(std::string_view uri, ClientConfig config = {},
                                         ProducerOptions options = {});
   // Fails puts still in flight with UnavailableError.

@@ -4,9 +4,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "scales/core/deadline.h"
+#include "scales/core/registry.h"
 #include "scales/core/service.h"
 #include "scales/transport/connection.h"
 
@@ -52,5 +56,26 @@ std::unique_ptr<Pool> watermark(const WatermarkPoolOptions& options,
                                 std::shared_ptr<transport::ConnectionFactory> factory,
                                 boost::asio::any_io_executor executor);
 }  // namespace pools
+
+// A kind of pool, by name in the pool registry ("watermark", "singleton", and users' own).
+struct PoolKind {
+  // Makes one endpoint's pool over the factory's connections.
+  std::function<std::unique_ptr<Pool>(const WatermarkPoolOptions&,
+                                      std::shared_ptr<transport::ConnectionFactory>,
+                                      boost::asio::any_io_executor)>
+      make;
+  // Whether it lends one connection to many calls at once: only for connections that take
+  // concurrent calls (Mux sessions, pipelined connections), never for framed Thrift or HTTP.
+  bool shares_connections = false;
+};
+
+const Registry<PoolKind>& poolRegistry();
+// Adds a pool kind for ClientConfig::pool_kind and ?pool= (before creating the clients that name
+// it). Thread-safe; throws ConfigError when the name is taken.
+void registerPool(std::string name, PoolKind kind);
+// Throws ConfigError naming the valid kinds.
+std::unique_ptr<Pool> makePool(std::string_view kind, const WatermarkPoolOptions& options,
+                               std::shared_ptr<transport::ConnectionFactory> factory,
+                               boost::asio::any_io_executor executor);
 
 }  // namespace scales::pool

@@ -19,17 +19,23 @@
 
 #include "scales/client/channel.h"
 #include "scales/client/invoke.h"
+#include "scales/core/option_keys.h"
 #include "scales/redis/reply.h"
 
 namespace scales::redis {
 
 struct ClientOptions {
+  static constexpr std::string_view kProtocol = "redis";
+  static const OptionKeys<ClientOptions>& uriKeys();  // db, resp, username, password
+
   // Sent on every new connection: AUTH [username] password, SELECT database, HELLO 3.
   std::string username;
   std::string password;
   int database = 0;
   // 2: RESP2. 3: RESP3 (HELLO 3); replies then may carry RESP3 types (maps, doubles, booleans).
   int protocol = 2;
+
+  void validate() const;  // throws ConfigError
 };
 
 // The reply decoders behind the typed commands; each throws ServerError for an error reply and
@@ -48,11 +54,15 @@ std::vector<std::pair<std::string, std::string>> pairs(const Response& response)
 
 class Client : public std::enable_shared_from_this<Client> {
  public:
-  // The URI names the servers (tcp://, zk://, dns://, ...); its query may also carry the Redis
-  // options: ?db=2&resp=3&username=u&password=p. Throws ConfigError naming the bad part.
+  // The URI names the servers (tcp://, zk://, dns://, ...); its query may carry the stack's keys
+  // and the Redis options: ?db=2&resp=3&username=u&password=p. The default balancer is
+  // ring_hash (keys shard across servers). Throws ConfigError naming the bad part.
   static std::shared_ptr<Client> make(std::string_view uri, ClientConfig config = {},
                                       ClientOptions options = {});
 
+  const ClientConfig& config() const { return channel_.config(); }
+  // The stack's layers, top-down (scales/client/layers.h).
+  std::vector<std::string> layers() const { return channel_.layers(); }
   const client::ClientMetrics& metrics() const { return channel_.metrics(); }
   boost::asio::any_io_executor executor() const { return channel_.executor(); }
 

@@ -19,6 +19,7 @@ struct BackupOptions {
   double percentile = 0;                              // (0, 100): send backups; 0: off
   Duration min_delay = std::chrono::milliseconds(1);  // never sooner than this (Finagle: 1 ms)
   int64_t min_samples = 50;  // latencies the window needs before any backup is sent
+  void validate() const;     // throws ConfigError
 };
 
 // Returns `next` itself when backups are off.

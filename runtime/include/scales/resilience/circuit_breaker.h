@@ -18,6 +18,7 @@ struct CircuitBreakerOptions {
   Duration time_unit = std::chrono::seconds(10);
   Duration reset_timeout = std::chrono::seconds(30);
   std::function<Clock::time_point()> clock = [] { return Clock::now(); };
+  void validate() const;  // throws ConfigError
 };
 
 class CircuitBreaker {

@@ -23,6 +23,7 @@ struct OutlierOptions {
   double max_ejection_fraction = 0.34;   // of the endpoint set
   Duration base_ejection = std::chrono::seconds(30);
   Duration max_ejection = std::chrono::seconds(300);
+  void validate() const;  // throws ConfigError
 };
 
 // One endpoint's interval, as the detector sees it.

@@ -24,6 +24,7 @@ struct RetryBudgetOptions {
   double percent_can_retry = 0.2;  // 0: only the per-second floor
   // Coarse: deposits land in one-second slots.
   std::function<Clock::time_point()> clock = [] { return coarseNow(); };
+  void validate() const;  // throws ConfigError
 };
 
 // What the budget's users did: metrics "calls", "requeues", "retries", "backups" and

@@ -13,17 +13,22 @@
 #include <vector>
 
 #include "scales/client/channel.h"
+#include "scales/thrift/options.h"
 
 namespace scales::thrift {
 
 class ThriftClient {
  public:
-  // Parses the URI, applies its query options over `config`, and builds the stack.
-  // Throws ConfigError naming the bad part.
-  static std::shared_ptr<ThriftClient> make(std::string_view uri, ClientConfig config = {});
+  // Parses the URI, applies its query options over `config` (the stack's keys) and `options`
+  // (Thrift's), and builds the stack. Throws ConfigError naming the bad part.
+  static std::shared_ptr<ThriftClient> make(std::string_view uri, ClientConfig config = {},
+                                            ThriftOptions options = {});
 
-  Protocol protocol() const { return config().thrift.protocol; }
+  Protocol protocol() const { return options_.protocol; }
   const ClientConfig& config() const { return channel_.config(); }
+  const ThriftOptions& options() const { return options_; }
+  // The stack's layers, top-down (scales/client/layers.h).
+  std::vector<std::string> layers() const { return channel_.layers(); }
   // Calls, requeues, retries, backups and budget refusals so far.
   const resilience::AttemptCounters& attemptCounters() const { return *metrics().attempts; }
   // Everything the client records (scales/client/client_metrics.h).
@@ -41,7 +46,7 @@ class ThriftClient {
   // The policy calls to `method` follow; null when none was resolved.
   const MethodPolicy* methodPolicy(const std::string& method) const;
 
-  // Throws ConfigError when config().hash_field names none of the service's arguments.
+  // Throws ConfigError when options().hash_field names none of the service's arguments.
   void checkHashField(std::string_view service, std::initializer_list<std::string_view> args) const;
 
   // Sync calls block until the reply; doing that on the client's own event loop would deadlock.
@@ -49,10 +54,11 @@ class ThriftClient {
   void checkMayBlock(std::string_view method) const { channel_.checkMayBlock(method); }
 
  private:
-  ThriftClient(const discovery::Uri& uri, ClientConfig config);
-  static client::PoolFactory poolFactory(const ClientConfig& config,
-                                         std::shared_ptr<const client::ClientMetrics> metrics);
+  ThriftClient(const discovery::Uri& uri, ClientConfig config, ThriftOptions options);
+  // The transport's connections: Mux sessions, or framed connections (pipelined or exclusive).
+  static client::ProtocolStack protocolStack(const ThriftOptions& options);
 
+  ThriftOptions options_;
   client::Channel channel_;
   std::unordered_map<std::string, MethodPolicy> policies_;
   bool policies_matter_ = false;  // false: every policy is the default, so calls skip the lookup

@@ -17,7 +17,7 @@
 #include "scales/core/errors.h"
 #include "scales/core/request.h"
 #include "scales/thrift/message.h"
-#include "scales/thrift/options.h"
+#include "scales/thrift/protocol.h"
 
 namespace scales::thrift {
 

@@ -8,7 +8,7 @@
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"
-#include "scales/thrift/options.h"
+#include "scales/thrift/protocol.h"
 #include "scales/transport/connection.h"
 
 namespace scales::thrift {

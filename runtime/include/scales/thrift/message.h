@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "scales/thrift/options.h"
+#include "scales/thrift/protocol.h"
 
 namespace scales::thrift {
 

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
-// Thrift-specific client options: how calls are encoded and framed on the wire.
+// Thrift-specific client options: how calls are encoded, framed and routed on the wire. The URI
+// keys they own are in uriKeys() (docs/configuration.md, "Thrift").
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+
+#include "scales/core/option_keys.h"
+#include "scales/mux/client.h"
+#include "scales/thrift/protocol.h"
 
 namespace scales::thrift {
 
-enum class Protocol { kBinary, kCompact };
-enum class Transport { kMux, kFramed };
-
 struct ThriftOptions {
+  static constexpr std::string_view kProtocol = "thrift";
+  // protocol, transport, pipelined, max_frame_bytes, hash_field, ping_interval_ms, ...
+  static const OptionKeys<ThriftOptions>& uriKeys();
+
   Protocol protocol = Protocol::kBinary;  // TBinaryProtocol, strict write (Finagle's default)
   // ThriftMux (one multiplexed session per endpoint, Finagle's default); kFramed is
   // TFramedTransport, for stock Apache Thrift servers.
@@ -24,11 +31,15 @@ struct ThriftOptions {
   bool pipelined = false;
   // Largest frame accepted from a peer; a larger one is a ProtocolError that closes the connection.
   size_t max_frame_bytes = 16 * 1024 * 1024;
-};
+  // Ring hash: the argument whose value keys each call (integer, enum or string arguments); calls
+  // without it use an explicit scales::HashKeyScope, or a random key.
+  std::string hash_field;
+  // The Mux session's options (pings, client id, reassembly and unsent limits). Its
+  // connect_timeout comes from ClientConfig::connect_timeout and its max_frame_bytes from above.
+  mux::ClientOptions mux;
 
-// "binary" | "compact"; throws ConfigError listing the valid names.
-Protocol parseProtocol(std::string_view name);
-// "mux" | "framed"; throws ConfigError listing the valid names.
-Transport parseTransport(std::string_view name);
+  // Throws ConfigError for options that do not go together (pipelined Mux).
+  void validate() const;
+};
 
 }  // namespace scales::thrift

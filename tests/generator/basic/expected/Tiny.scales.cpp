@@ -295,9 +295,11 @@ const std::vector<::scales::IdlMethodPolicy>& policies() {
 }
 }  // namespace Tiny_scales
 
-TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config) {
+TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config,
+                            ::scales::thrift::ThriftOptions options) {
   if (config.name.empty()) config.name = "Tiny";
-  auto scales_client = ::scales::thrift::ThriftClient::make(uri, std::move(config));
+  auto scales_client =
+      ::scales::thrift::ThriftClient::make(uri, std::move(config), std::move(options));
   scales_client->checkHashField("Tiny", {"a", "b", "items", "data"});
   scales_client->applyMethodPolicies("Tiny", Tiny_scales::policies());
   return TinyClient(std::move(scales_client));

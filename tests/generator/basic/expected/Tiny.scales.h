@@ -54,8 +54,10 @@ struct note_decoder {
 class TinyClient {
  public:
   // A client for `uri` (e.g. "tcp://host:port,host:port"); the URI's query options override
-  // `config`. Throws scales::ConfigError naming a bad URI part or option.
-  static TinyClient make(std::string_view uri, ::scales::ClientConfig config = {});
+  // `config` (the stack) and `options` (Thrift's). Throws scales::ConfigError naming a bad URI
+  // part or option.
+  static TinyClient make(std::string_view uri, ::scales::ClientConfig config = {},
+                         ::scales::thrift::ThriftOptions options = {});
   explicit TinyClient(std::shared_ptr<::scales::thrift::ThriftClient> client)
       : scales_client_(std::move(client)) {}
 
@@ -69,7 +71,7 @@ class TinyClient {
   auto add(int32_t a, int64_t b, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<int64_t>(
         scales_client_,
-        Tiny_scales::encode_add(scales_client_->protocol(), scales_client_->config().hash_field, a,
+        Tiny_scales::encode_add(scales_client_->protocol(), scales_client_->options().hash_field, a,
                                 b),
         Tiny_scales::add_decoder{scales_client_->protocol()}, std::forward<CompletionToken>(token));
   }
@@ -79,7 +81,7 @@ class TinyClient {
   auto check(const std::vector<std::string>& items, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<void>(
         scales_client_,
-        Tiny_scales::encode_check(scales_client_->protocol(), scales_client_->config().hash_field,
+        Tiny_scales::encode_check(scales_client_->protocol(), scales_client_->options().hash_field,
                                   items),
         Tiny_scales::check_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));
@@ -90,7 +92,7 @@ class TinyClient {
   auto note(const std::string& data, CompletionToken&& token) {
     return ::scales::thrift::asyncInvoke<void>(
         scales_client_,
-        Tiny_scales::encode_note(scales_client_->protocol(), scales_client_->config().hash_field,
+        Tiny_scales::encode_note(scales_client_->protocol(), scales_client_->options().hash_field,
                                  data),
         Tiny_scales::note_decoder{scales_client_->protocol()},
         std::forward<CompletionToken>(token));

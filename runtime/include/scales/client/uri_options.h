@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+// parseClientUri: the one way every client turns its URI into the stack's settings and its
+// protocol's options. Each key of the query belongs to exactly one table: the stack's (every
+// client) or the protocol's own (Options::uriKeys()); a key neither knows is a ConfigError that
+// lists the keys valid for that protocol.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "scales/client/config.h"
+#include "scales/core/option_keys.h"
+#include "scales/discovery/uri.h"
+
+namespace scales::client {
+
+// The stack's keys: timeout_ms, balancer, max_retries, ... (docs/configuration.md).
+const OptionKeys<ClientConfig>& stackKeys();
+
+// A URI taken apart for one protocol's client.
+template <class Options>
+struct ClientSetup {
+  discovery::Uri uri;
+  ClientConfig config;
+  Options options;
+};
+
+namespace detail {
+[[noreturn]] void badValue(const discovery::Uri& uri, const std::string& key,
+                           const std::string& value, const ConfigError& why);
+[[noreturn]] void unknownKey(const discovery::Uri& uri, const std::string& key,
+                             std::string_view protocol, const std::vector<std::string>& keys);
+
+template <class Target>
+void set(const typename OptionKeys<Target>::Setter& setter, Target& target,
+         const discovery::Uri& uri, const std::string& key, const std::string& value) {
+  try {
+    setter(target, value);
+  } catch (const ConfigError& e) {
+    badValue(uri, key, value, e);
+  }
+}
+}  // namespace detail
+
+// Parses `uri` and applies its query over `config` and `options` (URI values win). `Options`
+// names its protocol (Options::kProtocol) and owns its keys (Options::uriKeys()). Throws
+// ConfigError naming the bad part. Validation of the result is the client's (validate()).
+template <class Options>
+ClientSetup<Options> parseClientUri(std::string_view uri, ClientConfig config, Options options) {
+  ClientSetup<Options> setup{discovery::parseUri(uri), std::move(config), std::move(options)};
+  for (const auto& [key, value] : setup.uri.query) {
+    if (const auto* setter = stackKeys().find(key)) {
+      detail::set(*setter, setup.config, setup.uri, key, value);
+    } else if (const auto* own = Options::uriKeys().find(key)) {
+      detail::set(*own, setup.options, setup.uri, key, value);
+    } else {
+      detail::unknownKey(setup.uri, key, Options::kProtocol, Options::uriKeys().list());
+    }
+  }
+  return setup;
+}
+
+}  // namespace scales::client

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+// `failure_accrual`: judges the endpoint by its calls' results. Repeated failures (or one that
+// says the endpoint is unreachable) take it out for a backoff; then it is on probation, and its
+// next result decides.
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "layers.h"
+#include "scales/core/call_memory.h"
+#include "scales/resilience/failure_accrual.h"
+#include "verdict.h"
+
+namespace scales::client::endpoint {
+namespace {
+namespace asio = boost::asio;
+
+constexpr const char* kName = "failure_accrual";
+
+class AccrualLayer final : public RpcFilter {
+ public:
+  AccrualLayer(std::unique_ptr<RpcService> next, const Parts& parts)
+      : RpcFilter(std::move(next)),
+        node_(parts.node),
+        accrual_(parts.config.failure_accrual),
+        revive_timer_(parts.executor) {}
+
+  void call(Request&& request, Handler&& handler) override {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    Deadline deadline = request.deadline;
+    next().call(std::move(request),
+                asio::bind_cancellation_slot(
+                    slot, withCallMemory([this, deadline, handler = std::move(handler)](
+                                             std::exception_ptr error, Response response) mutable {
+                      finished(error, deadline);
+                      handler(error, std::move(response));
+                    })));
+  }
+
+  void close() override {
+    revive_timer_.cancel();
+    RpcFilter::close();
+  }
+
+ private:
+  void finished(const std::exception_ptr& error, Deadline deadline) {
+    if (!error) {
+      if (accrual_.state() == resilience::FailureAccrual::State::kDead) revive_timer_.cancel();
+      accrual_.recordSuccess();
+      node_.putBack(kName);
+      return;
+    }
+    Verdict verdict = judge(error, deadline);
+    if (verdict == Verdict::kIgnore) return;
+    if (!accrual_.recordFailure(verdict == Verdict::kUnreachable)) return;
+    node_.takeOut(kName, messageOf(error));
+    revive_timer_.expires_after(accrual_.backoff());
+    revive_timer_.async_wait(
+        [this, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
+          if (ec || life.expired()) return;
+          accrual_.startProbing();
+          node_.putBack(kName);  // on probation: the next result decides
+        });
+  }
+
+  EndpointNode& node_;
+  resilience::FailureAccrual accrual_;
+  asio::steady_timer revive_timer_;
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // timers hold it weakly
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> failureAccrual(std::unique_ptr<RpcService> next, const Parts& parts) {
+  return std::make_unique<AccrualLayer>(std::move(next), parts);
+}
+
+}  // namespace scales::client::endpoint

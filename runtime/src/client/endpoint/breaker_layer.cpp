@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+// `circuit_breaker`: a classic breaker per endpoint (off unless breaker.max_failures > 0). While
+// open it keeps the endpoint out, and a call that reaches it anyway (every endpoint out) fails
+// fast; half-open, exactly one probe call goes through.
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "layers.h"
+#include "scales/core/call_memory.h"
+#include "scales/core/completion.h"
+#include "scales/resilience/circuit_breaker.h"
+#include "verdict.h"
+
+namespace scales::client::endpoint {
+namespace {
+namespace asio = boost::asio;
+
+constexpr const char* kName = "circuit_breaker";
+
+class BreakerLayer final : public RpcFilter {
+ public:
+  BreakerLayer(std::unique_ptr<RpcService> next, const Parts& parts)
+      : RpcFilter(std::move(next)),
+        node_(parts.node),
+        breaker_(parts.config.breaker),
+        executor_(parts.executor),
+        timer_(parts.executor) {}
+
+  void call(Request&& request, Handler&& handler) override {
+    if (!breaker_.tryAcquire()) {
+      completePost(
+          executor_, std::move(handler),
+          std::make_exception_ptr(UnavailableError("circuit breaker open for " + node_.address())),
+          Response{});
+      return;
+    }
+    sync();  // a half-open breaker's probe is out: no more calls until it ends
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    Deadline deadline = request.deadline;
+    next().call(std::move(request),
+                asio::bind_cancellation_slot(
+                    slot, withCallMemory([this, deadline, handler = std::move(handler)](
+                                             std::exception_ptr error, Response response) mutable {
+                      finished(error, deadline);
+                      handler(error, std::move(response));
+                    })));
+  }
+
+  void close() override {
+    timer_.cancel();
+    RpcFilter::close();
+  }
+
+ private:
+  void finished(const std::exception_ptr& error, Deadline deadline) {
+    if (!error) {
+      breaker_.recordSuccess();
+      return sync();
+    }
+    if (judge(error, deadline) == Verdict::kIgnore) {
+      if (breaker_.state() == resilience::CircuitBreaker::State::kHalfOpen) {
+        breaker_.releaseProbe();
+        sync();
+      }
+      return;
+    }
+    if (!breaker_.recordFailure()) return;
+    why_ = "circuit breaker opened after " + messageOf(error);
+    sync();
+    timer_.expires_at(breaker_.reopensAt());
+    timer_.async_wait([this, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
+      if (ec || life.expired()) return;
+      sync();  // half-open: the next call is the probe
+    });
+  }
+
+  void sync() {
+    if (breaker_.admitting()) {
+      node_.putBack(kName);
+    } else {
+      node_.takeOut(kName, why_);
+    }
+  }
+
+  EndpointNode& node_;
+  resilience::CircuitBreaker breaker_;
+  asio::any_io_executor executor_;
+  asio::steady_timer timer_;
+  std::string why_ = "circuit breaker open";
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // timers hold it weakly
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> circuitBreaker(std::unique_ptr<RpcService> next, const Parts& parts) {
+  if (parts.config.breaker.max_failures <= 0) return next;
+  return std::make_unique<BreakerLayer>(std::move(next), parts);
+}
+
+}  // namespace scales::client::endpoint

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// `health_gate`: active health checks of the endpoint (off unless health_check.probe is set).
+// Calls pass straight through; the probes' verdict keeps the endpoint out or lets it back in.
+#include "layers.h"
+#include "scales/health/health_check.h"
+
+namespace scales::client::endpoint {
+namespace {
+
+constexpr const char* kName = "health_gate";
+
+class HealthLayer final : public RpcFilter {
+ public:
+  HealthLayer(std::unique_ptr<RpcService> next, const Parts& parts)
+      : RpcFilter(std::move(next)), node_(parts.node) {
+    const auto& options = parts.config.health_check;
+    checker_ = std::make_shared<health::HealthChecker>(
+        node_.endpoint(), options, health::makeProbe(options.probe), parts.executor,
+        [this, life = std::weak_ptr<char>(life_)](bool healthy, const std::string& why) {
+          if (life.expired()) return;
+          if (healthy) {
+            node_.putBack(kName);
+          } else {
+            node_.takeOut(kName, why);
+          }
+        });
+    checker_->start();
+  }
+  ~HealthLayer() override { checker_->stop(); }
+
+  void call(Request&& request, Handler&& handler) override {
+    next().call(std::move(request), std::move(handler));
+  }
+
+  void close() override {
+    checker_->stop();
+    RpcFilter::close();
+  }
+
+ private:
+  EndpointNode& node_;
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // the checker holds it weakly
+  std::shared_ptr<health::HealthChecker> checker_;
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> healthGate(std::unique_ptr<RpcService> next, const Parts& parts) {
+  if (parts.config.health_check.probe.empty()) return next;
+  return std::make_unique<HealthLayer>(std::move(next), parts);
+}
+
+}  // namespace scales::client::endpoint

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// The built-in per-endpoint layers, one file each. Each wraps the layer below it and reports to
+// the endpoint's node; a layer whose feature is off returns `next` unchanged.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+
+#include "../endpoint_node.h"
+#include "scales/client/config.h"
+#include "scales/resilience/latency_window.h"
+
+namespace scales::client::endpoint {
+
+// What the built-in endpoint layers are made from.
+struct Parts {
+  const ClientConfig& config;
+  boost::asio::any_io_executor executor;
+  EndpointNode& node;
+  // The client's latency window: `stats` feeds it; backups and retries read it.
+  std::shared_ptr<resilience::LatencyWindow> latencies;
+};
+
+// Load for the balancer (calls out, peak-EWMA latency), the endpoint's metrics, the call's trace.
+std::unique_ptr<RpcService> stats(std::unique_ptr<RpcService> next, const Parts& parts);
+// Dead for a backoff after repeated failures (at once when unreachable), then on probation.
+std::unique_ptr<RpcService> failureAccrual(std::unique_ptr<RpcService> next, const Parts& parts);
+// Open for its reset timeout after too many failures, then one probe call (off by default).
+std::unique_ptr<RpcService> circuitBreaker(std::unique_ptr<RpcService> next, const Parts& parts);
+// Out while active probes fail (off unless a probe is configured).
+std::unique_ptr<RpcService> healthGate(std::unique_ptr<RpcService> next, const Parts& parts);
+// Counts for outlier ejection, which the balanced service decides (off unless an interval is
+// configured).
+std::unique_ptr<RpcService> outlierGate(std::unique_ptr<RpcService> next, const Parts& parts);
+
+}  // namespace scales::client::endpoint

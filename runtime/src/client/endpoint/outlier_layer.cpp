@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+// `outlier_gate`: counts each interval's calls, failures and latency for outlier ejection (off
+// unless outliers.interval is set). The balanced service compares every endpoint's interval with
+// its peers' and ejects the outliers through this gate, which keeps the endpoint out until the
+// ejection ends.
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "layers.h"
+#include "scales/core/call_memory.h"
+#include "verdict.h"
+
+namespace scales::client::endpoint {
+namespace {
+namespace asio = boost::asio;
+
+constexpr const char* kName = "outlier_gate";
+
+class OutlierLayer final : public RpcFilter, public OutlierGate {
+ public:
+  OutlierLayer(std::unique_ptr<RpcService> next, const Parts& parts)
+      : RpcFilter(std::move(next)), node_(parts.node), timer_(parts.executor) {
+    node_.setOutlierGate(this);
+  }
+  ~OutlierLayer() override { node_.setOutlierGate(nullptr); }
+
+  void call(Request&& request, Handler&& handler) override {
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    Deadline deadline = request.deadline;
+    auto started = Clock::now();
+    next().call(std::move(request),
+                asio::bind_cancellation_slot(
+                    slot, withCallMemory([this, deadline, started, handler = std::move(handler)](
+                                             std::exception_ptr error, Response response) mutable {
+                      Verdict verdict = judge(error, deadline);
+                      if (!error || verdict != Verdict::kIgnore) {
+                        ++interval_.requests;
+                        interval_latency_ += Clock::now() - started;
+                        if (error) ++interval_.failures;
+                      }
+                      handler(error, std::move(response));
+                    })));
+  }
+
+  void close() override {
+    timer_.cancel();
+    RpcFilter::close();
+  }
+
+  resilience::OutlierSample takeSample() override {
+    auto sample = interval_;
+    if (sample.requests > 0) sample.mean_latency = interval_latency_ / sample.requests;
+    sample.ejected = ejected_;
+    interval_ = {};
+    interval_latency_ = {};
+    return sample;
+  }
+
+  void eject(Duration how_long, int times) override {
+    ejected_ = true;
+    times_ejected_ = times;
+    node_.takeOut(kName, "ejected as an outlier");
+    timer_.expires_after(how_long);
+    timer_.async_wait([this, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
+      if (ec || life.expired()) return;
+      ejected_ = false;
+      node_.putBack(kName);
+    });
+  }
+
+  int timesEjected() const override { return times_ejected_; }
+
+ private:
+  EndpointNode& node_;
+  asio::steady_timer timer_;
+  resilience::OutlierSample interval_;
+  Duration interval_latency_{};
+  bool ejected_ = false;
+  int times_ejected_ = 0;
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // timers hold it weakly
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> outlierGate(std::unique_ptr<RpcService> next, const Parts& parts) {
+  if (parts.config.outliers.interval <= Duration::zero()) return next;
+  return std::make_unique<OutlierLayer>(std::move(next), parts);
+}
+
+}  // namespace scales::client::endpoint

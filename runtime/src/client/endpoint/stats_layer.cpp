@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// `stats`: the top of an endpoint's layers. Tells the node (so its balancer) when each call
+// starts and finishes and how long it took, records the endpoint's metrics and the call's
+// attempt in its trace, and feeds successful latencies to the client's window.
+#include <boost/asio/bind_cancellation_slot.hpp>
+
+#include "layers.h"
+#include "scales/core/call_memory.h"
+#include "scales/core/call_trace.h"
+
+namespace scales::client::endpoint {
+namespace {
+namespace asio = boost::asio;
+
+class StatsLayer final : public RpcFilter {
+ public:
+  StatsLayer(std::unique_ptr<RpcService> next, EndpointNode& node,
+             std::shared_ptr<resilience::LatencyWindow> latencies)
+      : RpcFilter(std::move(next)), node_(node), latencies_(std::move(latencies)) {}
+
+  void call(Request&& request, Handler&& handler) override {
+    node_.callStarted();
+    auto* metrics = node_.metrics();
+    if (metrics) {
+      metrics->requests->add();
+      metrics->pending->add(1);
+    }
+    auto started = Clock::now();
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    auto trace = std::move(request.trace);
+    size_t attempt = trace ? trace->start(node_.address(), request.attempt_kind) : 0;
+    next().call(std::move(request),
+                asio::bind_cancellation_slot(
+                    slot, withCallMemory([this, started, trace = std::move(trace), attempt,
+                                          handler = std::move(handler)](std::exception_ptr error,
+                                                                        Response response) mutable {
+                      auto now = Clock::now();  // one clock read per call, shared
+                      if (trace) trace->finish(attempt, error, now - started);
+                      finished(error, now, now - started);
+                      handler(error, std::move(response));
+                    })));
+  }
+
+ private:
+  // The node outlives its layers' calls (EndpointNode::call keeps it).
+  void finished(const std::exception_ptr& error, Clock::time_point now, Duration took) {
+    node_.callFinished(now, took);
+    if (!error && latencies_) latencies_->record(took, now);
+    auto* metrics = node_.metrics();
+    if (!metrics) return;
+    metrics->pending->add(-1);
+    if (const auto* pool = node_.pool()) {
+      metrics->connections->set(static_cast<int64_t>(pool->size()));
+      metrics->pool_waiters->set(static_cast<int64_t>(pool->waiters()));
+    }
+    if (error) {
+      metrics->failed(errorTypeName(error));
+    } else {
+      metrics->successes->add();
+      metrics->latency->record(took);
+    }
+  }
+
+  EndpointNode& node_;
+  std::shared_ptr<resilience::LatencyWindow> latencies_;
+};
+
+}  // namespace
+
+std::unique_ptr<RpcService> stats(std::unique_ptr<RpcService> next, const Parts& parts) {
+  return std::make_unique<StatsLayer>(std::move(next), parts.node, parts.latencies);
+}
+
+}  // namespace scales::client::endpoint

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "endpoint_node.h"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+
+#include "scales/core/call_memory.h"
+
+namespace scales::client {
+namespace asio = boost::asio;
+
+EndpointNode::EndpointNode(discovery::Endpoint endpoint, Duration ewma_decay,
+                           const std::shared_ptr<const ClientMetrics>& metrics)
+    : Node(std::move(endpoint), ewma_decay),
+      address_(this->endpoint().address()),
+      metrics_(metrics ? metrics->endpoint(address_) : nullptr) {}
+
+void EndpointNode::call(Request&& request, Handler&& handler) {
+  auto slot = asio::get_associated_cancellation_slot(handler);
+  top_->call(std::move(request),
+             asio::bind_cancellation_slot(
+                 slot, withCallMemory([self = shared_from_this(), handler = std::move(handler)](
+                                          std::exception_ptr error, Response response) mutable {
+                   handler(error, std::move(response));
+                 })));
+}
+
+void EndpointNode::close() { top_->close(); }
+
+void EndpointNode::takeOut(const std::string& gate, std::string why) {
+  last_failure_ = why;
+  out_[gate] = std::move(why);
+  refresh();
+}
+
+void EndpointNode::putBack(const std::string& gate) {
+  if (out_.erase(gate) != 0) refresh();
+}
+
+void EndpointNode::refresh() {
+  bool available = out_.empty();
+  if (available == this->available()) return;
+  setAvailable(available);
+  if (metrics_) {
+    metrics_->state_changes->add();
+    metrics_->available->set(available ? 1 : 0);
+  }
+}
+
+}  // namespace scales::client

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+// EndpointNode: one endpoint of the client stack, as the balancer sees it (a balancer::Node) and
+// as the balanced service calls it (the top of the endpoint's layers). The layers below report to
+// it: `stats` the load of each call, and each gate (failure accrual, circuit breaker, health
+// checks, outlier ejection) whether it keeps the endpoint out of the balancer's live set. The
+// endpoint is available while no gate keeps it out.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "scales/balancer/node.h"
+#include "scales/client/client_metrics.h"
+#include "scales/core/service.h"
+#include "scales/pool/pool.h"
+#include "scales/resilience/outlier_detector.h"
+
+namespace scales::client {
+
+// What the balanced service needs of an endpoint's outlier gate.
+class OutlierGate {
+ public:
+  virtual ~OutlierGate() = default;
+  // The interval's counts, starting a fresh interval.
+  virtual resilience::OutlierSample takeSample() = 0;
+  virtual void eject(Duration how_long, int times) = 0;
+  virtual int timesEjected() const = 0;
+};
+
+class EndpointNode final : public balancer::Node,
+                           public RpcService,
+                           public std::enable_shared_from_this<EndpointNode> {
+ public:
+  EndpointNode(discovery::Endpoint endpoint, Duration ewma_decay,
+               const std::shared_ptr<const ClientMetrics>& metrics);
+
+  // The endpoint's layers, top first (set once, right after construction).
+  void setLayers(std::unique_ptr<RpcService> top) { top_ = std::move(top); }
+  // Set by the layers that have them.
+  void setPool(const pool::Pool* pool) { pool_ = pool; }
+  void setOutlierGate(OutlierGate* gate) { outlier_gate_ = gate; }
+
+  // The call keeps the node (and so its layers) alive until it completes: discovery may drop
+  // the node while calls are still out.
+  void call(Request&& request, Handler&& handler) override;
+  void close() override;
+
+  size_t connections() const override { return pool_ ? pool_->size() : 0; }
+  const pool::Pool* pool() const { return pool_; }
+  OutlierGate* outlierGate() const { return outlier_gate_; }
+  EndpointMetrics* metrics() const { return metrics_.get(); }
+  const std::string& address() const { return address_; }
+
+  // A gate keeps the endpoint out (saying why), or lets it back in.
+  void takeOut(const std::string& gate, std::string why);
+  void putBack(const std::string& gate);
+  // Why the endpoint was last taken out (for errors when every endpoint is out).
+  const std::string& lastFailure() const { return last_failure_; }
+
+ private:
+  void refresh();
+
+  std::string address_;
+  std::unique_ptr<EndpointMetrics> metrics_;
+  std::unique_ptr<RpcService> top_;
+  const pool::Pool* pool_ = nullptr;
+  OutlierGate* outlier_gate_ = nullptr;
+  std::map<std::string, std::string> out_;  // gate -> why
+  std::string last_failure_;
+};
+
+}  // namespace scales::client
