@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // One user layer on two protocols: the auth filter of auth_filter.h on an ExampleService client
 // (ThriftMux) and on an HTTP client.
-//   auth_client THRIFT_URI HTTP_URI TOKEN    e.g. auth_client tcp://127.0.0.1:9090 \
-//                                                  tcp://127.0.0.1:8080 s3cret
+//   auth_client THRIFT_URI HTTP_URI TOKEN
+// e.g. auth_client tcp://127.0.0.1:9090 tcp://127.0.0.1:8080 s3cret
 #include <iostream>
 
 #include "ExampleService.scales.h"

@@ -20,7 +20,7 @@ namespace examples {
 class AuthFilter final : public scales::RpcFilter {
  public:
   AuthFilter(std::unique_ptr<scales::RpcService> next, std::function<std::string()> token)
-      : RpcFilter(std::move(next)), token_(std::move(token)) {}
+      : scales::RpcFilter(std::move(next)), token_(std::move(token)) {}
 
   void call(scales::Request&& request, Handler&& handler) override {
     request.context.emplace_back("authorization", "Bearer " + token_());

@@ -3,7 +3,7 @@
 // classes the client stack runs, on a simulated clock) against simulated backends with
 // heterogeneous and changing latency. Prints, per policy, client-observed p50/p99/p999 latency and
 // how the load spread over the backends. `--check` exits non-zero unless p2c_ewma and aperture
-// beat round robin on p99 while one backend is slow (the claim the README makes).
+// beat round robin on p99 while one backend is slow (the claim docs/balancing.md makes).
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>

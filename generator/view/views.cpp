@@ -47,8 +47,8 @@ data fieldView(const idl::Model& model, const std::string& program, const idl::F
   return d;
 }
 
-// The scales.* annotations (README, "Policy in the IDL"): anything else under scales. is a typo
-// that would silently do nothing, so it is an error.
+// The scales.* annotations (docs/resilience.md, "Policy in the IDL"): anything else under scales.
+// is a typo that would silently do nothing, so it is an error.
 bool booleanAnnotation(const std::map<std::string, std::string>& annotations,
                        const std::string& key, const std::string& where) {
   auto it = annotations.find(key);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Encoders and decoders of wire.h, written from the specs (Thrift's binary protocol, MUX.md) so
-// that the attackers do not share the runtime's code paths.
+// Encoders and decoders of wire.h, written from the specs (Thrift's binary protocol,
+// docs/architecture.md's Mux wire notes) so that the attackers do not share the runtime's code
+// paths.
 #include "wire.h"
 
 #include <chrono>

@@ -44,7 +44,8 @@ struct ThriftReply {
 };
 std::optional<ThriftReply> parseThriftReply(std::string_view message);
 
-// Mux (MUX.md §2). A frame: size:4 type:1 tag:3 body. `tag` may carry the fragment bit.
+// Mux (docs/architecture.md, "Mux wire notes"). A frame: size:4 type:1 tag:3 body. `tag` may carry
+// the fragment bit.
 std::string muxFrame(int8_t type, uint32_t tag, std::string_view body);
 // A Tdispatch frame with the given contexts and a Flaky call body.
 using Contexts = std::vector<std::pair<std::string, std::string>>;

@@ -32,8 +32,8 @@
 #include "scales/core/errors.h"
 #include "scales/core/method_policy.h"
 #include "scales/core/request.h"
+#include "scales/server/thrift_codec.h"
 #include "scales/thrift/codec.h"
-#include "scales/thrift/server_codec.h"
 #include "scales/thrift/wire.h"
 
 namespace {
@@ -319,7 +319,7 @@ std::string encode_get_result(const MessageHeader& scales_header, std::exception
     } catch (const Overloaded& scales_e) {
       scales_result.busy = scales_e;
     } catch (...) {
-      return scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
+      return scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
   } else {
     scales_result.success = std::move(*scales_value);
@@ -336,7 +336,7 @@ std::string encode_put_result(const MessageHeader& scales_header, std::exception
     } catch (const Overloaded& scales_e) {
       scales_result.busy = scales_e;
     } catch (...) {
-      return scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
+      return scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
   }
   return scales::thrift::encodeMessage(scales_header.protocol, scales_header.name, tp::T_REPLY,
@@ -350,7 +350,7 @@ std::string encode_check_result(const MessageHeader& scales_header, std::excepti
     try {
       std::rethrow_exception(scales_error);
     } catch (...) {
-      return scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
+      return scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
   } else {
     scales_result.success = std::move(*scales_value);
@@ -499,7 +499,7 @@ void dispatchTo(const MessageHeader& call, const std::string& message, Encode en
   std::vector<std::string> replies;
   auto respond = [&](std::string reply) { replies.push_back(std::move(reply)); };
   Args args;
-  if (!scales::thrift::decodeArgs(call, message, args, respond)) {
+  if (!scales::server::decodeArgs(call, message, args, respond)) {
     check(replies.size() == 1);
     if (typeOf(call) == tp::T_ONEWAY) return check(replies[0].empty());
     return checkApplicationException(replies[0], call, ApplicationError::Type::kProtocolError);
@@ -517,7 +517,7 @@ void serve(const std::string& message) {
   }
 
   std::vector<std::string> replies;
-  auto header = scales::thrift::readCallHeader(
+  auto header = scales::server::readCallHeader(
       message, [&](std::string reply) { replies.push_back(std::move(reply)); });
   if (!peeked) {
     check(!header && replies.size() == 1);
@@ -566,7 +566,7 @@ void serve(const std::string& message) {
         },
         [](const MessageHeader&, const ss::touch_args&) {});
   } else {
-    scales::thrift::respondUnknownMethod(
+    scales::server::respondUnknownMethod(
         call, [&](std::string reply) { replies.push_back(std::move(reply)); });
     check(replies.size() == 1);
     if (typeOf(call) == tp::T_ONEWAY) return check(replies[0].empty());

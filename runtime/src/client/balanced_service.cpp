@@ -3,7 +3,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
-#include "scales/core/completion.h"
+#include "core/completion.h"
 #include "scales/core/errors.h"
 
 namespace scales::client {

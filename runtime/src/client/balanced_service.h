@@ -9,10 +9,10 @@
 #include <map>
 #include <memory>
 
+#include "core/waiters.h"
 #include "endpoint_node.h"
 #include "scales/balancer/balancer.h"
 #include "scales/client/stack.h"
-#include "scales/core/waiters.h"
 #include "scales/discovery/resolver.h"
 #include "scales/resilience/outlier_detector.h"
 

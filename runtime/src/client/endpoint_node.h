@@ -37,8 +37,9 @@ class EndpointNode final : public balancer::Node,
 
   // The endpoint's layers, top first (set once, right after construction).
   void setLayers(std::unique_ptr<RpcService> top) { top_ = std::move(top); }
-  // Set by the layers that have them.
-  void setPool(const pool::Pool* pool) { pool_ = pool; }
+  // The endpoint's pool, shared with the bottom of its layers (a user's layer above may drop
+  // it); the outlier gate, when the built-in one is in the stack.
+  void setPool(std::shared_ptr<const pool::Pool> pool) { pool_ = std::move(pool); }
   void setOutlierGate(OutlierGate* gate) { outlier_gate_ = gate; }
 
   // The call keeps the node (and so its layers) alive until it completes: discovery may drop
@@ -47,7 +48,7 @@ class EndpointNode final : public balancer::Node,
   void close() override;
 
   size_t connections() const override { return pool_ ? pool_->size() : 0; }
-  const pool::Pool* pool() const { return pool_; }
+  const pool::Pool* pool() const { return pool_.get(); }
   OutlierGate* outlierGate() const { return outlier_gate_; }
   EndpointMetrics* metrics() const { return metrics_.get(); }
   const std::string& address() const { return address_; }
@@ -64,7 +65,7 @@ class EndpointNode final : public balancer::Node,
   std::string address_;
   std::unique_ptr<EndpointMetrics> metrics_;
   std::unique_ptr<RpcService> top_;
-  const pool::Pool* pool_ = nullptr;
+  std::shared_ptr<const pool::Pool> pool_;
   OutlierGate* outlier_gate_ = nullptr;
   std::map<std::string, std::string> out_;  // gate -> why
   std::string last_failure_;

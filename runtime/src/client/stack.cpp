@@ -124,6 +124,19 @@ const std::map<std::string, EndpointLayer>& endpointLayers() {
   return layers;
 }
 
+// The bottom of an endpoint's layers: its pool, which the node reads for connection counts.
+class SharedPool final : public RpcService {
+ public:
+  explicit SharedPool(std::shared_ptr<pool::Pool> pool) : pool_(std::move(pool)) {}
+  void call(Request&& request, Handler&& handler) override {
+    pool_->call(std::move(request), std::move(handler));
+  }
+  void close() override { pool_->close(); }
+
+ private:
+  std::shared_ptr<pool::Pool> pool_;
+};
+
 // A user's layer: never null.
 std::unique_ptr<RpcService> userLayer(const PlannedLayer& layer, std::unique_ptr<RpcService> next,
                                       const LayerContext& context) {
@@ -140,9 +153,9 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
   std::unique_ptr<RpcService> service;
   for (auto layer = s.endpoint_layers.rbegin(); layer != s.endpoint_layers.rend(); ++layer) {
     if (layer->name == "pool") {
-      auto pool = s.pools(at, s.executor);
-      node->setPool(pool.get());
-      service = std::move(pool);
+      std::shared_ptr<pool::Pool> pool = s.pools(at, s.executor);
+      node->setPool(pool);
+      service = std::make_unique<SharedPool>(std::move(pool));
     } else if (layer->user) {
       service = userLayer(*layer, std::move(service), context);
     } else {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "scales/core/waiters.h"
+#include "core/waiters.h"
 
-#include "scales/core/completion.h"
+#include "core/completion.h"
 #include "scales/core/errors.h"
 
 namespace scales {

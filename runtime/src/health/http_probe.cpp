@@ -13,8 +13,7 @@ namespace scales::health::probes {
 namespace asio = boost::asio;
 namespace http_ = boost::beast::http;
 
-asio::awaitable<std::string> http(const discovery::Endpoint& endpoint,
-                                  const HealthCheckOptions& options) {
+asio::awaitable<std::string> http(discovery::Endpoint endpoint, HealthCheckOptions options) {
   try {
     auto socket = co_await connect(endpoint);
     http_::request<http_::empty_body> request(http_::verb::get, options.http_path, 11);

@@ -11,8 +11,7 @@
 namespace scales::health::probes {
 namespace asio = boost::asio;
 
-asio::awaitable<std::string> mux(const discovery::Endpoint& endpoint,
-                                 const HealthCheckOptions& /*options*/) {
+asio::awaitable<std::string> mux(discovery::Endpoint endpoint, HealthCheckOptions /*options*/) {
   try {
     auto socket = co_await connect(endpoint);
     std::string ping;

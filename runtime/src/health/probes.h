@@ -8,12 +8,9 @@
 
 namespace scales::health::probes {
 
-boost::asio::awaitable<std::string> tcp(const discovery::Endpoint& endpoint,
-                                        const HealthCheckOptions& options);
-boost::asio::awaitable<std::string> http(const discovery::Endpoint& endpoint,
-                                         const HealthCheckOptions& options);
-boost::asio::awaitable<std::string> mux(const discovery::Endpoint& endpoint,
-                                        const HealthCheckOptions& options);
+boost::asio::awaitable<std::string> tcp(discovery::Endpoint endpoint, HealthCheckOptions options);
+boost::asio::awaitable<std::string> http(discovery::Endpoint endpoint, HealthCheckOptions options);
+boost::asio::awaitable<std::string> mux(discovery::Endpoint endpoint, HealthCheckOptions options);
 
 // Connects to the endpoint (resolving its host); throws boost::system::system_error.
 boost::asio::awaitable<boost::asio::ip::tcp::socket> connect(const discovery::Endpoint& endpoint);

@@ -20,8 +20,7 @@ asio::awaitable<tcp::socket> connect(const discovery::Endpoint& endpoint) {
   co_return socket;
 }
 
-asio::awaitable<std::string> tcp(const discovery::Endpoint& endpoint,
-                                 const HealthCheckOptions& /*options*/) {
+asio::awaitable<std::string> tcp(discovery::Endpoint endpoint, HealthCheckOptions /*options*/) {
   try {
     auto socket = co_await connect(endpoint);
   } catch (const boost::system::system_error& e) {

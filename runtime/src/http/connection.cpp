@@ -16,8 +16,8 @@
 
 #include "scales/core/errors.h"
 #include "scales/http/codec.h"
-#include "scales/transport/exclusive_connection.h"
-#include "scales/transport/tcp.h"
+#include "transport/exclusive_connection.h"
+#include "transport/tcp.h"
 
 namespace scales::http {
 namespace {

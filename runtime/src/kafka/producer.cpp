@@ -18,11 +18,11 @@
 #include <optional>
 #include <set>
 
+#include "core/completion.h"
 #include "scales/client/channel.h"
 #include "scales/client/uri_options.h"
-#include "scales/core/completion.h"
 #include "scales/pool/pool.h"
-#include "scales/transport/pipelined.h"
+#include "transport/pipelined.h"
 
 namespace scales::kafka {
 namespace asio = boost::asio;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Mux client session (shared/MUX.md §2.3-2.7): tags smallest-free-first, thousands of calls
-// in flight answered in any order, Tdiscarded on cancellation (the tag stays reserved until the
-// server answers), pings with RTT, Tdrain and Tlease honoured, anything unexpected ends the
-// session.
+// The Mux client session (docs/architecture.md, "Mux wire notes"): tags smallest-free-first,
+// thousands of calls in flight answered in any order, Tdiscarded on cancellation (the tag stays
+// reserved until the server answers), pings with RTT, Tdrain and Tlease honoured, anything
+// unexpected ends the session.
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -10,13 +10,13 @@
 #include <random>
 #include <unordered_map>
 
+#include "core/completion.h"
 #include "scales/core/coarse_clock.h"
-#include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
 #include "scales/mux/frame.h"
 #include "scales/transport/frame_stream.h"
-#include "scales/transport/tcp.h"
+#include "transport/tcp.h"
 
 namespace scales::mux {
 namespace {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The singleton pool: one multiplexed session per endpoint (Finagle's and scales' choice for Mux).
-#include "scales/core/completion.h"
+#include "core/completion.h"
+#include "core/waiters.h"
 #include "scales/core/errors.h"
-#include "scales/core/waiters.h"
 #include "scales/pool/pool.h"
 #include "shared_handle.h"
 

@@ -6,9 +6,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <unordered_map>
 
-#include "scales/core/completion.h"
+#include "core/completion.h"
+#include "core/waiters.h"
 #include "scales/core/errors.h"
-#include "scales/core/waiters.h"
 #include "scales/pool/pool.h"
 #include "shared_handle.h"
 

@@ -3,12 +3,12 @@
 
 #include <algorithm>
 
+#include "core/completion.h"
 #include "scales/balancer/hash.h"
 #include "scales/client/uri_options.h"
-#include "scales/core/completion.h"
 #include "scales/pool/pool.h"
 #include "scales/redis/resp.h"
-#include "scales/transport/pipelined.h"
+#include "transport/pipelined.h"
 
 namespace scales::redis {
 namespace asio = boost::asio;

@@ -3,9 +3,9 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
-#include "scales/core/completion.h"
+#include "core/completion.h"
+#include "core/waiters.h"
 #include "scales/core/errors.h"
-#include "scales/core/waiters.h"
 
 namespace scales::resilience {
 namespace {

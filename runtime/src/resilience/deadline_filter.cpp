@@ -3,9 +3,9 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 
+#include "core/completion.h"
 #include "deadline_queue.h"
 #include "scales/core/call_memory.h"
-#include "scales/core/completion.h"
 #include "scales/core/errors.h"
 #include "scales/resilience/timeout.h"
 

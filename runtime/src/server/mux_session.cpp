@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Mux on the server (shared/MUX.md §2.6-2.8): echoes the "tinit check" marker and answers Tinit,
-// runs Tdispatch calls concurrently, answers pings, honours Tdiscarded (Rdiscarded now, a queued
-// handler skipped, the late reply dropped), and drains on request: Tdrain, then close once Rdrain
-// came and nothing is in flight. Calls that arrive while draining or over a limit are NACKed so
-// the client sends them elsewhere; fragments only start on free tags, within bounds; a negotiated
-// client that goes silent is pinged.
+// Mux on the server (docs/architecture.md, "Handshake" and "Session semantics"): echoes the "tinit
+// check" marker and answers Tinit, runs Tdispatch calls concurrently, answers pings, honours
+// Tdiscarded (Rdiscarded now, a queued handler skipped, the late reply dropped), and drains on
+// request: Tdrain, then close once Rdrain came and nothing is in flight. Calls that arrive while
+// draining or over a limit are NACKed so the client sends them elsewhere; fragments only start on
+// free tags, within bounds; a negotiated client that goes silent is pinged.
 #include <boost/asio/dispatch.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <limits>

@@ -138,8 +138,8 @@ class ThriftServer::Impl {
     });
   }
 
-  // Reads the first frame header to tell Mux from framed Thrift (MUX.md "Server downgrade"),
-  // within handshake_timeout.
+  // Reads the first frame header to tell Mux from framed Thrift (docs/architecture.md, "Server
+  // downgrade"), within handshake_timeout.
   void sniff(tcp::socket socket) {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);

@@ -9,9 +9,9 @@
 #include "scales/core/errors.h"
 #include "scales/mux/client.h"
 #include "scales/thrift/codec.h"
-#include "scales/thrift/framed.h"
 #include "scales/thrift/seqid.h"
-#include "scales/transport/pipelined.h"
+#include "thrift/framed.h"
+#include "transport/pipelined.h"
 
 namespace scales::thrift {
 namespace asio = boost::asio;

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "scales/core/errors.h"
-#include "scales/thrift/framed.h"
-#include "scales/transport/exclusive_connection.h"
-#include "scales/transport/tcp.h"
+#include "thrift/framed.h"
+#include "transport/exclusive_connection.h"
+#include "transport/tcp.h"
 
 namespace scales::thrift {
 namespace {

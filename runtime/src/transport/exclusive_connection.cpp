@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "scales/transport/exclusive_connection.h"
+#include "transport/exclusive_connection.h"
 
 #include <sys/socket.h>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
-#include "scales/core/completion.h"
+#include "core/completion.h"
 #include "scales/core/errors.h"
 
 namespace scales::transport {

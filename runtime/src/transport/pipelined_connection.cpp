@@ -3,10 +3,10 @@
 #include <deque>
 #include <optional>
 
-#include "scales/core/completion.h"
+#include "core/completion.h"
 #include "scales/core/errors.h"
-#include "scales/transport/pipelined.h"
-#include "scales/transport/tcp.h"
+#include "transport/pipelined.h"
+#include "transport/tcp.h"
 
 namespace scales::transport {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "scales/transport/tcp.h"
+#include "transport/tcp.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>

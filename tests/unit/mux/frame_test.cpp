@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Every Mux message type against bytes computed by hand from shared/MUX.md, and the decoder's
-// handling of fragments, aliases and malformed input.
+// Every Mux message type against bytes computed by hand from docs/architecture.md's Mux wire notes,
+// and the decoder's handling of fragments, aliases and malformed input.
 #include "scales/mux/frame.h"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // A Node is one endpoint as a balancer sees it: its load (calls in flight, peak-EWMA latency,
 // open connections) and its availability. Whoever runs calls on the node (the client stack, the
 // simulator, a test) reports each call's start and finish; the node tells its balancer, so
-// balancers never poll (DESIGN.md).
+// balancers never poll (docs/architecture.md).
 #pragma once
 
 #include <cmath>

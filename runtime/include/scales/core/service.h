@@ -26,7 +26,9 @@ class Service {
 
   virtual ~Service() = default;
   virtual void call(Req&& request, Handler&& handler) = 0;
-  // Stops taking calls and releases connections; in-flight calls fail with UnavailableError.
+  // Stops taking calls and releases connections. Every call still held fails: those queued with
+  // UnavailableError, those already on a connection with the error its closing gives
+  // (ConnectionError or CancelledError).
   virtual void close() {}
 };
 

@@ -22,7 +22,7 @@ struct ResolverUpdate {
   std::string detail;  // with an empty set: why it is empty (named in "no endpoints" errors)
 };
 
-// Knobs of the resolvers that talk to a server (README, "Service discovery").
+// Knobs of the resolvers that talk to a server (docs/discovery.md).
 struct ResolverOptions {
   // zk://: the ZooKeeper session timeout (Finagle's serverset default: 10 s).
   Duration zk_session_timeout = std::chrono::seconds(10);

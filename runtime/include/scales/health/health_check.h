@@ -32,9 +32,10 @@ struct HealthCheckOptions {
 };
 
 // Probes one endpoint once: completes with an empty string when healthy, else why not. The
-// checker bounds it by the timeout (cancelling it), so a probe need not.
-using Probe = std::function<boost::asio::awaitable<std::string>(const discovery::Endpoint&,
-                                                                const HealthCheckOptions&)>;
+// checker bounds it by the timeout (cancelling it), so a probe need not. Arguments by value: a
+// probe is a coroutine, whose frame must own what it reads after its first suspension.
+using Probe =
+    std::function<boost::asio::awaitable<std::string>(discovery::Endpoint, HealthCheckOptions)>;
 
 // "tcp", "http", "mux", and those users registered.
 const Registry<Probe>& probeRegistry();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The Mux wire format (shared/MUX.md §2): pure functions from messages to bytes and back. No I/O,
-// no state; sessions (client and server) build on these.
+// The Mux wire format (docs/architecture.md, "Mux wire notes"): pure functions from messages to
+// bytes and back. No I/O, no state; sessions (client and server) build on these.
 #pragma once
 
 #include <cstddef>
@@ -173,11 +173,12 @@ FrameStatus readFrame(std::string_view buffer, size_t max_frame, Frame& frame, s
 // is malformed. Unknown types decode to Unknown.
 Message decode(int8_t type, uint32_t tag, std::string_view body);
 
-// Joins fragmented messages (MUX.md §2.3). Feed it every frame payload (type, tag, body; no
-// length prefix); whole messages come out through `on_message(type, tag, body)`. What it holds is
-// bounded: `max_bytes` for all messages in reassembly together, `max_messages` of them at once,
-// and a new message may start only on a tag `may_fragment(type, tag)` accepts (a client: a tag
-// with a call waiting for its reply), so a peer cannot park fragments on tags of its choosing.
+// Joins fragmented messages (docs/architecture.md, "Fragmentation"). Feed it every frame payload
+// (type, tag, body; no length prefix); whole messages come out through `on_message(type, tag,
+// body)`. What it holds is bounded: `max_bytes` for all messages in reassembly together,
+// `max_messages` of them at once, and a new message may start only on a tag `may_fragment(type,
+// tag)` accepts (a client: a tag with a call waiting for its reply), so a peer cannot park
+// fragments on tags of its choosing.
 class Reassembler {
  public:
   explicit Reassembler(size_t max_bytes, size_t max_messages = SIZE_MAX)
@@ -246,10 +247,10 @@ std::optional<size_t> parseFramerHeader(std::string_view value);
 inline constexpr size_t kMaxInitBytes = 64 * 1024;
 inline constexpr size_t kMaxInitHeaders = 128;
 
-// The handshake marker: Rerr on the control tag with this text (MUX.md §2.6).
+// The handshake marker: Rerr on the control tag with this text (docs/architecture.md, "Handshake").
 inline constexpr std::string_view kTinitCheck = "tinit check";
 
-// Broadcast context keys (MUX.md §2.5).
+// Broadcast context keys (docs/architecture.md, "Tdispatch and Rdispatch").
 inline constexpr std::string_view kDeadlineKey = "com.twitter.finagle.Deadline";
 inline constexpr std::string_view kTraceKey = "com.twitter.finagle.tracing.TraceContext";
 inline constexpr std::string_view kRetriesKey = "com.twitter.finagle.Retries";

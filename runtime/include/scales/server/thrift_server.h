@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Thrift server: ThriftMux by default and, like Finagle's ThriftMux server, framed Thrift on
 // the same port for clients that do not speak Mux (detected from each connection's first frame,
-// MUX.md "Server downgrade"), so stock Apache Thrift clients can call it. Each message goes to a
-// Dispatcher (generated per service). stop() drains: Mux clients are told (Tdrain) and every call
-// in flight finishes before connections close.
+// docs/architecture.md, "Server downgrade"), so stock Apache Thrift clients can call it. Each
+// message goes to a Dispatcher (generated per service). stop() drains: Mux clients are told
+// (Tdrain) and every call in flight finishes before connections close.
 #pragma once
 
 #include <chrono>
@@ -37,8 +37,8 @@ struct ServerOptions {
   metrics::Registry* metrics = nullptr;
   std::string name = "thrift";
 
-  // Limits: every byte from the network is assumed hostile. README "Limits and hardening" says
-  // what a peer sees at each; the defaults follow nginx, Envoy and Finagle where they agree.
+  // Limits: every byte from the network is assumed hostile. docs/server.md, "Limits and hardening",
+  // says what a peer sees at each; the defaults follow nginx, Envoy and Finagle where they agree.
   //
   // Open connections (sniffing included). At the cap, accepting pauses until one closes; when
   // the process runs out of descriptors (EMFILE/ENFILE) it backs off instead of spinning.

@@ -3,7 +3,7 @@
 // (framed Thrift, Mux, Kafka), or whatever a Framer finds (Redis' RESP). Reads drain every complete
 // frame in the buffer per wake-up; what handling them produces is held until the read is handled
 // (or a few KiB are queued), and writes queued while one is in flight leave together in the next
-// one. This batching is where throughput comes from (DESIGN.md §3).
+// one. This batching is where throughput comes from (docs/architecture.md, "Threading model").
 //
 // Memory follows bytes received, never what a header claims: the read buffer starts small and
 // grows as data arrives (to at most one frame), and is given back once a large frame is handled.

@@ -5,9 +5,9 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "core/completion.h"
 #include "layers.h"
 #include "scales/core/call_memory.h"
-#include "scales/core/completion.h"
 #include "scales/resilience/circuit_breaker.h"
 #include "verdict.h"
 

@@ -8,9 +8,9 @@
 #include <optional>
 #include <unordered_map>
 
+#include "scales/server/thrift_codec.h"
 #include "scales/thrift/codec.h"
 #include "scales/thrift/hash_argument.h"
-#include "scales/thrift/server_codec.h"
 #include "scales/thrift/wire.h"
 
 namespace golden {
@@ -219,7 +219,7 @@ std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_head
     try {
       std::rethrow_exception(scales_error);
     } catch (...) {
-      return ::scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
+      return ::scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
   } else {
     scales_result.success = std::move(*scales_value);
@@ -259,7 +259,7 @@ std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_he
     } catch (const ::golden::Nope& scales_e) {
       scales_result.nope = scales_e;
     } catch (...) {
-      return ::scales::thrift::encodeHandlerFailure(scales_header, std::current_exception());
+      return ::scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
   }
   return ::scales::thrift::encodeMessage(scales_header.protocol, scales_header.name,
@@ -335,10 +335,10 @@ void TinyDispatcher::dispatch(const ::scales::server::CallContext& context, std:
       {"check", &TinyDispatcher::dispatch_check},
       {"note", &TinyDispatcher::dispatch_note},
   };
-  auto header = ::scales::thrift::readCallHeader(message, respond);
+  auto header = ::scales::server::readCallHeader(message, respond);
   if (!header) return;
   auto it = methods.find(header->name);
-  if (it == methods.end()) return ::scales::thrift::respondUnknownMethod(*header, respond);
+  if (it == methods.end()) return ::scales::server::respondUnknownMethod(*header, respond);
   (this->*(it->second))(context, std::move(*header), std::move(message), std::move(respond));
 }
 
@@ -347,7 +347,7 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
                                   std::string scales_message, Responder scales_respond) {
   // Async handlers read the arguments during the call only; sync ones get them on another thread.
   Tiny_scales::add_args scales_decoded;
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
+  if (!::scales::server::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
 
   auto scales_complete = [scales_header = std::move(scales_header),
@@ -394,7 +394,7 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
                                     std::string scales_message, Responder scales_respond) {
   // Async handlers read the arguments during the call only; sync ones get them on another thread.
   Tiny_scales::check_args scales_decoded;
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
+  if (!::scales::server::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
 
   auto scales_complete = [scales_header = std::move(scales_header),
@@ -441,7 +441,7 @@ void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_c
                                    std::string scales_message, Responder scales_respond) {
   // Async handlers read the arguments during the call only; sync ones get them on another thread.
   Tiny_scales::note_args scales_decoded;
-  if (!::scales::thrift::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
+  if (!::scales::server::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
   // Oneway: nothing goes back whatever the handler does, but the (empty) answer waits for the
   // handler, so the server counts the call as in flight while it queues or runs.
