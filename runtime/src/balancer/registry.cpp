@@ -15,6 +15,7 @@ Registry<BalancerFactory>& registry() {
     table->add("heap", balancers::heap);
     table->add("last_live", balancers::lastLive);
     table->add("least_connections", balancers::leastConnections);
+    table->add("least_loaded_of_k", balancers::leastLoadedOfK);
     table->add("p2c", balancers::p2c);
     table->add("p2c_ewma", balancers::p2cEwma);
     table->add("priority_weighted", balancers::priorityWeighted);

@@ -44,6 +44,8 @@ struct BalancerOptions {
   DeterministicApertureOptions deterministic;
   // Ring hash: points on the ring per unit of endpoint weight.
   size_t ring_points = 160;
+  // least_loaded_of_k: the nodes sampled per pick, 2 to 16 (2 is p2c).
+  size_t least_loaded_choices = 3;
   // Seed of every random choice (0: a random seed); tests and the simulator fix it.
   uint64_t seed = 0;
   // The clock the load-band and EWMA math read (coarse: they smooth over seconds and run on
@@ -75,6 +77,8 @@ std::unique_ptr<Balancer> deterministicAperture(const BalancerOptions& options);
 std::unique_ptr<Balancer> p2c(const BalancerOptions& options);
 // P2C by peak-EWMA latency x (outstanding + 1). O(1).
 std::unique_ptr<Balancer> p2cEwma(const BalancerOptions& options);
+// The fewest calls out among least_loaded_choices distinct random available nodes. O(k).
+std::unique_ptr<Balancer> leastLoadedOfK(const BalancerOptions& options);
 // Smooth weighted round robin (nginx): weights 5:2:3 interleave rather than bunch. O(n) pick.
 std::unique_ptr<Balancer> weightedRoundRobin(const BalancerOptions& options);
 // Only the lowest priority value with a live node gets calls, split by weight (SRV semantics).
