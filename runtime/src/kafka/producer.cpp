@@ -452,7 +452,6 @@ void ProducerOptions::validate() const {
 std::shared_ptr<Producer> Producer::make(std::string_view uri, ClientConfig config,
                                          ProducerOptions options) {
   auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
-  setup.options.validate();
   return std::shared_ptr<Producer>(new Producer(
       std::make_shared<Engine>(setup.uri, std::move(setup.config), std::move(setup.options))));
 }

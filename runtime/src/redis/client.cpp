@@ -174,7 +174,6 @@ void ClientOptions::validate() const {
 std::shared_ptr<Client> Client::make(std::string_view uri, ClientConfig config,
                                      ClientOptions options) {
   auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
-  setup.options.validate();
   return std::shared_ptr<Client>(
       new Client(setup.uri, std::move(setup.config), std::move(setup.options)));
 }

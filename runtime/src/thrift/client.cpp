@@ -19,7 +19,6 @@ namespace asio = boost::asio;
 std::shared_ptr<ThriftClient> ThriftClient::make(std::string_view uri, ClientConfig config,
                                                  ThriftOptions options) {
   auto setup = client::parseClientUri(uri, std::move(config), std::move(options));
-  setup.options.validate();
   return std::shared_ptr<ThriftClient>(
       new ThriftClient(setup.uri, std::move(setup.config), std::move(setup.options)));
 }

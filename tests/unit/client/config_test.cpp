@@ -131,6 +131,11 @@ TEST(ClientConfig, PipelinedIsAFlag) {
   ThriftOptions mux;
   mux.pipelined = true;
   EXPECT_THROW(mux.validate(), ConfigError);  // Mux multiplexes already
+  // Parsing validates the protocol's options as they end up.
+  auto pipelined_mux =
+      errorOf([] { parseClientUri("tcp://h:1?pipelined=true", ClientConfig{}, ThriftOptions{}); });
+  EXPECT_NE(pipelined_mux.find("pipelined=true is for transport=framed"), std::string::npos)
+      << pipelined_mux;
 }
 
 TEST(ClientConfig, UnknownKeyListsTheKeysValidForThatProtocol) {

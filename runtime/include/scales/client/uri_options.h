@@ -44,9 +44,10 @@ void set(const typename OptionKeys<Target>::Setter& setter, Target& target,
 }
 }  // namespace detail
 
-// Parses `uri` and applies its query over `config` and `options` (URI values win). `Options`
-// names its protocol (Options::kProtocol) and owns its keys (Options::uriKeys()). Throws
-// ConfigError naming the bad part. Validation of the result is the client's (validate()).
+// Parses `uri`, applies its query over `config` and `options` (URI values win) and validates the
+// protocol's options. `Options` names its protocol (Options::kProtocol), owns its keys
+// (Options::uriKeys()) and checks itself (validate()); the stack's settings are validated with
+// the protocol's defaults filled in (client::Channel). Throws ConfigError naming the bad part.
 template <class Options>
 ClientSetup<Options> parseClientUri(std::string_view uri, ClientConfig config, Options options) {
   ClientSetup<Options> setup{discovery::parseUri(uri), std::move(config), std::move(options)};
@@ -59,6 +60,7 @@ ClientSetup<Options> parseClientUri(std::string_view uri, ClientConfig config, O
       detail::unknownKey(setup.uri, key, Options::kProtocol, Options::uriKeys().list());
     }
   }
+  setup.options.validate();
   return setup;
 }
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The ring-hash key of a call argument that ClientConfig::hash_field names: integers, enums and
+// The ring-hash key of a call argument that ThriftOptions::hash_field names: integers, enums and
 // strings/binaries hash by value (scales::hashKey); other types give no key (a random pick).
 #pragma once
 

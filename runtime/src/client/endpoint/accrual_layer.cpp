@@ -2,11 +2,9 @@
 // `failure_accrual`: judges the endpoint by its calls' results. Repeated failures (or one that
 // says the endpoint is unreachable) take it out for a backoff; then it is on probation, and its
 // next result decides.
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "layers.h"
-#include "scales/core/call_memory.h"
 #include "scales/resilience/failure_accrual.h"
 #include "verdict.h"
 
@@ -25,15 +23,9 @@ class AccrualLayer final : public RpcFilter {
         revive_timer_(parts.executor) {}
 
   void call(Request&& request, Handler&& handler) override {
-    auto slot = asio::get_associated_cancellation_slot(handler);
     Deadline deadline = request.deadline;
-    next().call(std::move(request),
-                asio::bind_cancellation_slot(
-                    slot, withCallMemory([this, deadline, handler = std::move(handler)](
-                                             std::exception_ptr error, Response response) mutable {
-                      finished(error, deadline);
-                      handler(error, std::move(response));
-                    })));
+    callObserved(next(), std::move(request), std::move(handler),
+                 [this, deadline](const std::exception_ptr& error) { finished(error, deadline); });
   }
 
   void close() override {

@@ -2,12 +2,10 @@
 // `circuit_breaker`: a classic breaker per endpoint (off unless breaker.max_failures > 0). While
 // open it keeps the endpoint out, and a call that reaches it anyway (every endpoint out) fails
 // fast; half-open, exactly one probe call goes through.
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/completion.h"
 #include "layers.h"
-#include "scales/core/call_memory.h"
 #include "scales/resilience/circuit_breaker.h"
 #include "verdict.h"
 
@@ -35,15 +33,9 @@ class BreakerLayer final : public RpcFilter {
       return;
     }
     sync();  // a half-open breaker's probe is out: no more calls until it ends
-    auto slot = asio::get_associated_cancellation_slot(handler);
     Deadline deadline = request.deadline;
-    next().call(std::move(request),
-                asio::bind_cancellation_slot(
-                    slot, withCallMemory([this, deadline, handler = std::move(handler)](
-                                             std::exception_ptr error, Response response) mutable {
-                      finished(error, deadline);
-                      handler(error, std::move(response));
-                    })));
+    callObserved(next(), std::move(request), std::move(handler),
+                 [this, deadline](const std::exception_ptr& error) { finished(error, deadline); });
   }
 
   void close() override {

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <memory>
 
 #include "../endpoint_node.h"
 #include "scales/client/config.h"
+#include "scales/core/call_memory.h"
 #include "scales/resilience/latency_window.h"
 
 namespace scales::client::endpoint {
@@ -20,6 +22,22 @@ struct Parts {
   // The client's latency window: `stats` feeds it; backups and retries read it.
   std::shared_ptr<resilience::LatencyWindow> latencies;
 };
+
+// Sends the call on to `next` and runs `observe(error)` when it completes, just before the
+// caller's handler: how the layers that watch results (stats and the gates) see them. The
+// caller's cancellation slot stays bound to the call.
+template <class Observe>
+void callObserved(RpcService& next, Request&& request, RpcService::Handler&& handler,
+                  Observe observe) {
+  auto slot = boost::asio::get_associated_cancellation_slot(handler);
+  next.call(std::move(request),
+            boost::asio::bind_cancellation_slot(
+                slot, withCallMemory([observe = std::move(observe), handler = std::move(handler)](
+                                         std::exception_ptr error, Response response) mutable {
+                  observe(error);
+                  handler(error, std::move(response));
+                })));
+}
 
 // Load for the balancer (calls out, peak-EWMA latency), the endpoint's metrics, the call's trace.
 std::unique_ptr<RpcService> stats(std::unique_ptr<RpcService> next, const Parts& parts);

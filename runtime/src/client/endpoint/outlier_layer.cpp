@@ -3,11 +3,9 @@
 // unless outliers.interval is set). The balanced service compares every endpoint's interval with
 // its peers' and ejects the outliers through this gate, which keeps the endpoint out until the
 // ejection ends.
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "layers.h"
-#include "scales/core/call_memory.h"
 #include "verdict.h"
 
 namespace scales::client::endpoint {
@@ -25,21 +23,15 @@ class OutlierLayer final : public RpcFilter, public OutlierGate {
   ~OutlierLayer() override { node_.setOutlierGate(nullptr); }
 
   void call(Request&& request, Handler&& handler) override {
-    auto slot = asio::get_associated_cancellation_slot(handler);
     Deadline deadline = request.deadline;
     auto started = Clock::now();
-    next().call(std::move(request),
-                asio::bind_cancellation_slot(
-                    slot, withCallMemory([this, deadline, started, handler = std::move(handler)](
-                                             std::exception_ptr error, Response response) mutable {
-                      Verdict verdict = judge(error, deadline);
-                      if (!error || verdict != Verdict::kIgnore) {
-                        ++interval_.requests;
-                        interval_latency_ += Clock::now() - started;
-                        if (error) ++interval_.failures;
-                      }
-                      handler(error, std::move(response));
-                    })));
+    callObserved(next(), std::move(request), std::move(handler),
+                 [this, deadline, started](const std::exception_ptr& error) {
+                   if (error && judge(error, deadline) == Verdict::kIgnore) return;
+                   ++interval_.requests;
+                   interval_latency_ += Clock::now() - started;
+                   if (error) ++interval_.failures;
+                 });
   }
 
   void close() override {

@@ -2,15 +2,11 @@
 // `stats`: the top of an endpoint's layers. Tells the node (so its balancer) when each call
 // starts and finishes and how long it took, records the endpoint's metrics and the call's
 // attempt in its trace, and feeds successful latencies to the client's window.
-#include <boost/asio/bind_cancellation_slot.hpp>
-
 #include "layers.h"
-#include "scales/core/call_memory.h"
 #include "scales/core/call_trace.h"
 
 namespace scales::client::endpoint {
 namespace {
-namespace asio = boost::asio;
 
 class StatsLayer final : public RpcFilter {
  public:
@@ -26,19 +22,15 @@ class StatsLayer final : public RpcFilter {
       metrics->pending->add(1);
     }
     auto started = Clock::now();
-    auto slot = asio::get_associated_cancellation_slot(handler);
     auto trace = std::move(request.trace);
     size_t attempt = trace ? trace->start(node_.address(), request.attempt_kind) : 0;
-    next().call(std::move(request),
-                asio::bind_cancellation_slot(
-                    slot, withCallMemory([this, started, trace = std::move(trace), attempt,
-                                          handler = std::move(handler)](std::exception_ptr error,
-                                                                        Response response) mutable {
-                      auto now = Clock::now();  // one clock read per call, shared
-                      if (trace) trace->finish(attempt, error, now - started);
-                      finished(error, now, now - started);
-                      handler(error, std::move(response));
-                    })));
+    callObserved(
+        next(), std::move(request), std::move(handler),
+        [this, started, trace = std::move(trace), attempt](const std::exception_ptr& error) {
+          auto now = Clock::now();  // one clock read per call, shared
+          if (trace) trace->finish(attempt, error, now - started);
+          finished(error, now, now - started);
+        });
   }
 
  private:
