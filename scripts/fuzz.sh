@@ -106,5 +106,5 @@ printf '\0\0HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n
   printf 'HTTP/1.0 404 Not Found\r\nServer: x\r\n\r\nto eof'
 } > "$c/head_then_eof"
 run_target thrift_message_fuzz "$short" -fno-sanitize=enum -I"$gen" runtime/src/thrift/codec.cpp \
-  runtime/src/thrift/server_codec.cpp "$gen/fuzz_types.cpp" -lthrift
+  runtime/src/server/thrift_codec.cpp "$gen/fuzz_types.cpp" -lthrift
 run_target http_response_fuzz "$short" runtime/src/http/codec.cpp
