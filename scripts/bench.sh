@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The ThriftMux benchmark: echo of 32 B and 1 KiB payloads at concurrency 1, 16, 64 and 256 for
-# scales ThriftMux, the scales framed client (one call per connection, and pipelined) against a
+# scales ThriftMux (plaintext, and over TLS 1.3 from the first byte), the scales framed client (one call per connection, and pipelined) against a
 # stock TNonblockingServer, Apache Thrift's
 # sync and ConcurrentClient against that server, gRPC C++ async on one channel, and a raw Asio
 # floor. Server pinned to core 1, client to core 0; each cell is the median of REPEATS runs, and
@@ -24,10 +24,23 @@ cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCALES_BUILD_BEN
 cmake --build build-bench -j 2 --target scales-loadgen > /dev/null
 gen=build-bench/bench/scales-loadgen
 results=$(mktemp)
+# Certificates for the TLS row, made here with openssl: a CA and a server certificate for
+# 127.0.0.1 (P-256, as a modern deployment would use).
+tls_dir=$(mktemp -d)
+trap 'rm -rf "$tls_dir"' EXIT
+(cd "$tls_dir" &&
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout ca.key \
+   -out ca.crt -subj /CN=bench-ca -addext basicConstraints=critical,CA:TRUE 2> /dev/null &&
+ openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+   -out server.csr -subj /CN=bench 2> /dev/null &&
+ printf 'subjectAltName=IP:127.0.0.1\n' > server.ext &&
+ openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+   -extfile server.ext -out server.crt 2> /dev/null)
 
 server_for() {
   case $1 in
     scales-mux) echo scales ;;
+    scales-mux-tls) echo scales-tls ;;
     scales-framed|scales-pipelined|thrift-sync|thrift-concurrent) echo thrift-nb ;;
     grpc) echo grpc ;;
     raw) echo raw ;;
@@ -36,13 +49,13 @@ server_for() {
 
 run_once() {  # run_once PEER PAYLOAD CONCURRENCY
   local out; out=$(mktemp)
-  taskset -c 1 "$gen" server "$(server_for "$1")" > "$out" 2>/dev/null &
+  taskset -c 1 "$gen" server "$(server_for "$1")" --tls-dir "$tls_dir" > "$out" 2>/dev/null &
   local pid=$!
   for _ in $(seq 200); do grep -q '^PORT' "$out" && break; sleep 0.05; done
   local port; port=$(awk '/^PORT/ {print $2}' "$out")
   local line
   line=$(taskset -c 0 "$gen" client "$1" --port "$port" --payload "$2" --concurrency "$3" \
-         --seconds "$seconds") || line='{"errors":-1}'
+         --seconds "$seconds" --tls-dir "$tls_dir") || line='{"errors":-1}'
   kill -TERM "$pid"; wait "$pid" || true
   local cpu; cpu=$(awk '/^CPU_US/ {print $2}' "$out")
   echo "${line%\}},\"server_cpu_total_us\":${cpu:-0}}" >> "$results"
@@ -51,14 +64,14 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
 
 for payload in ${PAYLOADS:-32 1024}; do
   for concurrency in ${CONCURRENCY:-1 16 64 256}; do
-    for peer in ${PEERS:-scales-mux scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}; do
+    for peer in ${PEERS:-scales-mux scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}; do
       for _ in $(seq "$repeats"); do run_once "$peer" "$payload" "$concurrency"; done
     done
   done
 done
 
 PAYLOADS="${PAYLOADS:-32 1024}" CONCURRENCY="${CONCURRENCY:-1 16 64 256}" \
-PEERS="${PEERS:-scales-mux scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
+PEERS="${PEERS:-scales-mux scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
 python3 - "$results" <<'PY'
 import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -36,3 +36,20 @@ echo; echo "== future_client (8 calls in flight)"
 "$bin/future_client" "$uri" 8
 echo; echo "== coroutine_client"
 "$bin/coroutine_client" "$uri"
+
+# Mutual TLS: a throwaway CA and certificates, a server that requires client certificates, a
+# client that presents one (the reply names it), and one that does not (refused).
+pki=$(mktemp -d)
+scripts/make_test_certs.sh "$pki" > /dev/null
+out=$(mktemp)
+"$bin/example_server" 0 delta --tls-cert "$pki/server.crt" --tls-key "$pki/server.key" \
+  --tls-ca "$pki/ca.crt" > "$out" &
+pids+=($!)
+for _ in $(seq 100); do grep -q "listening on" "$out" && break; sleep 0.05; done
+tls_port=$(awk '/listening on/ {print $3}' "$out")
+tls_uri="tcp://127.0.0.1:$tls_port?tls=true&tls_ca=$pki/ca.crt"
+echo; echo "== sync_client over mutual TLS (server delta requires a client certificate)"
+"$bin/sync_client" "$tls_uri&tls_cert=$pki/client.crt&tls_key=$pki/client.key" 2
+echo; echo "== sync_client over TLS without a client certificate (refused)"
+"$bin/sync_client" "$tls_uri&timeout_ms=2000" 1 || echo "(refused, as it should be)"
+rm -rf "$pki"

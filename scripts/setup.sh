@@ -18,6 +18,7 @@ packages=(
   nginx-light                            # HTTP client tests (its echo module); wrk for the bench row
   wrk
   librdkafka-dev                         # Kafka tests: the mock cluster and a consumer; bench peer
+  libssl-dev openssl                     # TLS (Asio's ssl over OpenSSL 3); test certificates
 )
 
 missing=()

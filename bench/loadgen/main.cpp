@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-loadgen: one binary, every peer of the benchmark, as a server or a client.
-//   scales-loadgen server {scales|thrift-nb|grpc|raw}
-//   scales-loadgen client {scales-mux|scales-framed|scales-pipelined|thrift-sync|
-//                          thrift-concurrent|grpc|raw}
-//                  --port P --concurrency C --payload BYTES --seconds S
+//   scales-loadgen server {scales|scales-tls|thrift-nb|grpc|raw} [--tls-dir D]
+//   scales-loadgen client {scales-mux|scales-mux-tls|scales-framed|scales-pipelined|
+//                          thrift-sync|thrift-concurrent|grpc|raw}
+//                  --port P --concurrency C --payload BYTES --seconds S [--tls-dir D]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -15,7 +15,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string server_kind;
   auto* server = app.add_subcommand("server", "serve echo until SIGTERM; prints PORT, then CPU_US");
-  server->add_option("kind", server_kind, "scales | thrift-nb | grpc | raw")->required();
+  server->add_option("kind", server_kind, "scales | scales-tls | thrift-nb | grpc | raw")
+      ->required();
+  std::string server_tls_dir;
+  server->add_option("--tls-dir", server_tls_dir, "scales-tls: holds server.crt, server.key");
   LoadSpec spec;
   auto* client = app.add_subcommand("client", "run closed-loop echo load; prints one JSON line");
   client
@@ -27,20 +30,23 @@ int main(int argc, char** argv) {
   client->add_option("--concurrency", spec.concurrency)->check(CLI::Range(1, 4096));
   client->add_option("--payload", spec.payload)->check(CLI::Range(1, 1 << 20));
   client->add_option("--seconds", spec.seconds)->check(CLI::Range(0.1, 60.0));
+  client->add_option("--tls-dir", spec.tls_dir, "scales-mux-tls: holds ca.crt");
   CLI11_PARSE(app, argc, argv);
 
   if (*server) {
     blockStopSignals();
-    if (server_kind == "scales") return runScalesServer();
+    if (server_kind == "scales") return runScalesServer("");
+    if (server_kind == "scales-tls") return runScalesServer(server_tls_dir);
     if (server_kind == "thrift-nb") return runThriftNonblockingServer();
     if (server_kind == "grpc") return runGrpcServer();
     if (server_kind == "raw") return runRawServer();
     std::cerr << "unknown server kind " << server_kind << "\n";
     return 2;
   }
+  if (spec.kind != "scales-mux-tls") spec.tls_dir.clear();  // the script passes it to every peer
   LatencyLog log;
   LoadResult result;
-  if (spec.kind == "scales-mux") {
+  if (spec.kind == "scales-mux" || spec.kind == "scales-mux-tls") {
     result = runScalesClient(spec, ScalesTransport::kMux, log);
   } else if (spec.kind == "scales-framed") {
     result = runScalesClient(spec, ScalesTransport::kFramed, log);

@@ -16,6 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 struct LoadSpec {
   std::string kind;
+  std::string tls_dir;  // scales-mux-tls: where ca.crt is
   uint16_t port = 0;
   int concurrency = 1;
   size_t payload = 32;
@@ -67,7 +68,10 @@ void report(const LoadSpec& spec, LoadResult result, LatencyLog& latencies);
 std::string makePayload(size_t size);
 
 // Peers: each runs a server until SIGTERM (printing "PORT n" when ready), or a client run.
-int runScalesServer();
+// `tls_dir`: empty for plaintext, else a directory holding ca.crt, server.crt and server.key
+// (scripts/bench.sh makes them with openssl): the server is TLS-only and the client uses TLS from
+// the first byte.
+int runScalesServer(const std::string& tls_dir);
 // Mux; framed with one call per connection (a connection per call in flight); framed with every
 // call pipelined on one connection.
 enum class ScalesTransport { kMux, kFramed, kFramedPipelined };

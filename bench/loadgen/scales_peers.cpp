@@ -23,9 +23,13 @@ class Echo : public bench_scales::BenchAsyncHandler {
 
 }  // namespace
 
-int runScalesServer() {
+int runScalesServer(const std::string& tls_dir) {
   server::ServerOptions options;
   options.io_threads = 1;
+  if (!tls_dir.empty()) {
+    options.tls.cert = tls_dir + "/server.crt";
+    options.tls.key = tls_dir + "/server.key";
+  }
   server::ThriftServer server(
       std::make_shared<bench_scales::BenchDispatcher>(
           std::shared_ptr<bench_scales::BenchAsyncHandler>(std::make_shared<Echo>())),
@@ -44,6 +48,7 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
   } else if (transport == ScalesTransport::kFramedPipelined) {
     uri += "&transport=framed&pipelined=true";
   }
+  if (!spec.tls_dir.empty()) uri += "&tls=true&tls_ca=" + spec.tls_dir + "/ca.crt";
   auto client = bench_scales::BenchClient::make(uri);
   const std::string payload = makePayload(spec.payload);
   client.echo(payload);  // connected before the clock starts

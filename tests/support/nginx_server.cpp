@@ -15,6 +15,16 @@ using namespace std::chrono_literals;
 NginxServer::NginxServer(int endpoints)
     : dir_(fs::temp_directory_path() / ("scales-nginx-" + std::to_string(::getpid()) + "-" +
                                         std::to_string(freeLoopbackPort()))) {
+  start(endpoints, nullptr);
+}
+
+NginxServer::NginxServer(int endpoints, const NginxTls& tls)
+    : dir_(fs::temp_directory_path() / ("scales-nginx-" + std::to_string(::getpid()) + "-" +
+                                        std::to_string(freeLoopbackPort()))) {
+  start(endpoints, &tls);
+}
+
+void NginxServer::start(int endpoints, const NginxTls* tls) {
   fs::create_directories(dir_ / "www" / "static");
   fs::create_directories(dir_ / "tmp");
   std::ofstream conf(dir_ / "nginx.conf");
@@ -30,8 +40,20 @@ NginxServer::NginxServer(int endpoints)
   }
   for (int i = 0; i < endpoints; ++i) {
     ports_.push_back(freeLoopbackPort());
-    conf << "  server {\n    listen 127.0.0.1:" << ports_.back() << ";\n"
-         << "    root " << (dir_ / "www").string() << ";\n"
+    conf << "  server {\n    listen 127.0.0.1:" << ports_.back() << (tls ? " ssl" : "") << ";\n";
+    if (tls) {
+      conf << "    ssl_certificate " << tls->cert << ";\n"
+           << "    ssl_certificate_key " << tls->key << ";\n"
+           << "    ssl_protocols " << tls->protocols << ";\n";
+      if (!tls->client_ca.empty()) {
+        conf << "    ssl_client_certificate " << tls->client_ca << ";\n"
+             << "    ssl_verify_client on;\n";
+      }
+      conf << "    location = /whoami { return 200 \"$ssl_client_verify $ssl_client_s_dn\"; }\n"
+           << "    location = /reused { return 200 \"$ssl_session_reused\"; }\n"
+           << "    location = /close { keepalive_timeout 0; return 200 \"closing\"; }\n";
+    }
+    conf << "    root " << (dir_ / "www").string() << ";\n"
          << "    location = /who { add_header X-Server " << i << "; return 200 \"server-" << i
          << "\"; }\n"
          << "    location = /echo { echo_read_request_body; echo_request_body; }\n"

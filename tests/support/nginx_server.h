@@ -7,6 +7,11 @@
 //   /created      201 for any method
 //   /conn         the serial number of the connection it came on
 //   /static/...   files written into its root by the test
+// With NginxTls, every server block listens with TLS instead, and also serves
+//   /whoami       "<$ssl_client_verify> <$ssl_client_s_dn>", e.g. "SUCCESS O=scales-test,CN=client"
+//                 or "NONE " (what nginx made of the client's certificate)
+//   /reused       "r" when the connection's TLS session was resumed, else "."
+//   /close        200 "closing", and the connection closes (Connection: close)
 #pragma once
 
 #include <filesystem>
@@ -18,17 +23,31 @@
 
 namespace scales::testing {
 
+// Serve HTTPS: the server's certificate and key (PEM files), and optionally the CA that signs
+// clients' certificates, which makes every client present one (ssl_verify_client on; nginx
+// answers a request without one, or with one it does not trust, with a 400).
+struct NginxTls {
+  std::string cert;
+  std::string key;
+  std::string client_ca;
+  // ssl_protocols (nginx 1.22's default leaves TLS 1.3 out).
+  std::string protocols = "TLSv1.2 TLSv1.3";
+};
+
 class NginxServer {
  public:
   explicit NginxServer(int endpoints = 1);
+  NginxServer(int endpoints, const NginxTls& tls);
   ~NginxServer();
-  // "127.0.0.1:p1,127.0.0.1:p2,...", for tcp:// URIs.
+  // "127.0.0.1:p1,127.0.0.1:p2,...", for tcp:// URIs (add ?tls=true... for an HTTPS server).
   std::string addresses() const;
   std::string address(int i) const { return "127.0.0.1:" + std::to_string(ports_.at(i)); }
   // Writes a file served at /static/<name>.
   void writeStatic(const std::string& name, const std::string& content);
 
  private:
+  void start(int endpoints, const NginxTls* tls);
+
   std::vector<uint16_t> ports_;
   std::filesystem::path dir_;
   std::unique_ptr<ChildProcess> process_;

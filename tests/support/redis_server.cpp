@@ -13,6 +13,11 @@ RedisServer::RedisServer(std::vector<std::string> extra)
   start();
 }
 
+RedisServer::RedisServer(std::vector<std::string> extra, RedisTls tls)
+    : port_(freeLoopbackPort()), extra_(std::move(extra)), tls_(std::move(tls)) {
+  start();
+}
+
 RedisServer::~RedisServer() { kill(); }
 
 void RedisServer::kill() { process_.reset(); }
@@ -20,7 +25,7 @@ void RedisServer::kill() { process_.reset(); }
 void RedisServer::start() {
   std::vector<std::string> argv{"/usr/bin/redis-server",
                                 "--port",
-                                std::to_string(port_),
+                                tls_ ? std::string("0") : std::to_string(port_),
                                 "--bind",
                                 "127.0.0.1",
                                 "--save",
@@ -33,6 +38,11 @@ void RedisServer::start() {
                                 "warning",
                                 "--dir",
                                 "/tmp"};
+  if (tls_) {
+    argv.insert(argv.end(), {"--tls-port", std::to_string(port_), "--tls-cert-file", tls_->cert,
+                             "--tls-key-file", tls_->key, "--tls-ca-cert-file", tls_->ca,
+                             "--tls-auth-clients", tls_->auth_clients ? "yes" : "no"});
+  }
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   process_ = std::make_unique<ChildProcess>(argv);
   waitUntilListening(port_, 10s, "redis-server");

@@ -19,6 +19,7 @@ void ClientConfig::validate() const {
   outliers.validate();
   backup.validate();
   retry_budget.validate();
+  tls.validate();
   client::planLayers(layers);
 }
 
@@ -119,7 +120,25 @@ OptionKeys<ClientConfig> makeStackKeys() {
       .millis("resolve_timeout_ms", SCALES_KNOB(discovery.resolve_timeout))
       .millis("dns_min_refresh_ms", SCALES_KNOB(discovery.dns_min_refresh))
       .millis("dns_max_refresh_ms", SCALES_KNOB(discovery.dns_max_refresh))
-      .text("dns_servers", SCALES_KNOB(discovery.dns_servers));
+      .text("dns_servers", SCALES_KNOB(discovery.dns_servers))
+      // TLS
+      .flag("tls", SCALES_KNOB(tls.enabled))
+      .text("tls_ca", SCALES_KNOB(tls.ca))
+      .text("tls_cert", SCALES_KNOB(tls.cert))
+      .text("tls_key", SCALES_KNOB(tls.key))
+      .text("tls_server_name", SCALES_KNOB(tls.server_name))
+      .flag("tls_verify", SCALES_KNOB(tls.verify))
+      .add("tls_peer",
+           [](ClientConfig& c, const std::string& v) {
+             // Comma-separated: any of them will do.
+             size_t start = 0;
+             while (start <= v.size()) {
+               size_t comma = std::min(v.find(',', start), v.size());
+               if (comma > start) c.tls.peer_identities.push_back(v.substr(start, comma - start));
+               start = comma + 1;
+             }
+           })
+      .millis("tls_handshake_timeout_ms", SCALES_KNOB(tls.handshake_timeout));
   return keys;
 }
 #undef SCALES_KNOB

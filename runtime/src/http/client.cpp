@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/http/client.h"
 
+#include "scales/client/client_metrics.h"
 #include "scales/client/uri_options.h"
 #include "scales/core/errors.h"
 #include "scales/http/codec.h"
 #include "scales/pool/pool.h"
+#include "transport/tls_context.h"
 
 namespace scales::http {
 namespace asio = boost::asio;
@@ -23,15 +25,19 @@ bool idempotent(std::string_view method) {
 
 client::ProtocolStack protocolStack(const ClientOptions& options) {
   // Keep-alive connections, one call at a time each, from a watermark pool.
-  return {[options](const ClientConfig& config, auto) -> client::ConnectionsFor {
-    ConnectionOptions connection;
-    connection.connect_timeout = config.connect_timeout;
-    connection.max_body_bytes = options.max_body_bytes;
-    connection.max_header_bytes = options.max_header_bytes;
-    return [connection](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-      return connectionFactory(endpoint, connection, ex);
-    };
-  }};
+  return {
+      [options](const ClientConfig& config,
+                std::shared_ptr<const client::ClientMetrics> metrics) -> client::ConnectionsFor {
+        ConnectionOptions connection;
+        connection.connect_timeout = config.connect_timeout;
+        connection.tls =
+            transport::clientTlsFor(config.tls, {"http/1.1"}, metrics->registry, metrics->labels);
+        connection.max_body_bytes = options.max_body_bytes;
+        connection.max_header_bytes = options.max_header_bytes;
+        return [connection](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+          return connectionFactory(endpoint, connection, ex);
+        };
+      }};
 }
 
 }  // namespace

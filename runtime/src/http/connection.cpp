@@ -28,8 +28,8 @@ using boost::system::error_code;
 
 class HttpConnection final : public transport::ExclusiveConnection {
  public:
-  HttpConnection(tcp::socket socket, std::string address, const ConnectionOptions& options)
-      : ExclusiveConnection(std::move(socket), std::move(address)), options_(options) {}
+  HttpConnection(transport::Stream stream, std::string address, const ConnectionOptions& options)
+      : ExclusiveConnection(std::move(stream), std::move(address)), options_(options) {}
 
  private:
   // Beast's string_body reserves what Content-Length claims before a byte of the body arrives;
@@ -69,13 +69,13 @@ class HttpConnection final : public transport::ExclusiveConnection {
       addContextHeaders(request().payload, request().context);
     } catch (const UsageError&) {
       // Never complete inside call(): the error reaches the caller from the loop.
-      asio::post(socket().get_executor(),
+      asio::post(stream().get_executor(),
                  [this, self = shared_from_this(), error = std::current_exception()] {
                    finish(error, scales::Response{});
                  });
       return;
     }
-    asio::async_write(socket(), asio::buffer(request().payload),
+    asio::async_write(stream(), asio::buffer(request().payload),
                       [this, self = shared_from_this()](error_code ec, size_t) {
                         if (ec) return failed(ec, "write to");
                         readResponse();
@@ -88,7 +88,7 @@ class HttpConnection final : public transport::ExclusiveConnection {
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
     // A response to HEAD announces a body it does not send.
     if (request().method == "HEAD") parser_->skip(true);
-    beast::http::async_read(socket(), buffer_, *parser_,
+    beast::http::async_read(stream(), buffer_, *parser_,
                             [this, self = shared_from_this()](error_code ec, size_t) {
                               if (ec) return failed(ec, "read from");
                               received();
@@ -147,9 +147,10 @@ std::shared_ptr<transport::ConnectionFactory> connectionFactory(const discovery:
                                                                 const ConnectionOptions& options,
                                                                 asio::any_io_executor executor) {
   return transport::tcpConnectionFactory(
-      endpoint, options.connect_timeout, std::move(executor),
-      [options](const std::string& address, tcp::socket socket, transport::ConnectHandler done) {
-        done(nullptr, std::make_shared<HttpConnection>(std::move(socket), address, options));
+      endpoint, options.connect_timeout, options.tls, std::move(executor),
+      [options](const std::string& address, transport::Stream stream,
+                transport::ConnectHandler done) {
+        done(nullptr, std::make_shared<HttpConnection>(std::move(stream), address, options));
       });
 }
 

@@ -20,9 +20,11 @@
 
 #include "core/completion.h"
 #include "scales/client/channel.h"
+#include "scales/client/client_metrics.h"
 #include "scales/client/uri_options.h"
 #include "scales/pool/pool.h"
 #include "transport/pipelined.h"
+#include "transport/tls_context.h"
 
 namespace scales::kafka {
 namespace asio = boost::asio;
@@ -58,9 +60,12 @@ struct InFlight {
 
 // Requests to a broker are pipelined over one connection.
 client::ProtocolStack pipelined() {
-  auto connections = [](const ClientConfig& config, auto) -> client::ConnectionsFor {
+  auto connections =
+      [](const ClientConfig& config,
+         std::shared_ptr<const client::ClientMetrics> metrics) -> client::ConnectionsFor {
     transport::PipelinedOptions options;  // Kafka frames: a 4-byte size prefix
     options.connect_timeout = config.connect_timeout;
+    options.tls = transport::clientTlsFor(config.tls, {}, metrics->registry, metrics->labels);
     return [options](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
       return transport::pipelinedConnectionFactory(endpoint, options, ex);
     };

@@ -17,6 +17,7 @@
 #include "scales/mux/frame.h"
 #include "scales/transport/frame_stream.h"
 #include "transport/tcp.h"
+#include "transport/tls_context.h"
 
 namespace scales::mux {
 namespace {
@@ -34,9 +35,12 @@ class ClientSession final : public transport::Connection,
  public:
   using Ready = std::function<void(std::exception_ptr)>;
 
-  ClientSession(tcp::socket socket, std::string address, const ClientOptions& options)
-      : stream_(std::move(socket), options.max_frame_bytes),
-        address_(std::move(address)),
+  ClientSession(transport::Stream stream, const discovery::Endpoint& endpoint,
+                const ClientOptions& options)
+      : stream_(std::move(stream), options.max_frame_bytes),
+        address_(endpoint.address()),
+        host_(endpoint.host),
+        port_(endpoint.port),
         options_(options),
         executor_(stream_.socket().get_executor()),
         handshake_timer_(executor_),
@@ -273,10 +277,11 @@ class ClientSession final : public transport::Connection,
   void onCheckReply(Message message) {
     if (auto* rerr = std::get_if<Rerr>(&message);
         rerr && rerr->tag == kControlTag && rerr->why == kTinitCheck) {
-      // The server negotiates: offer our frame limit, no TLS.
+      // The server negotiates: offer our frame limit and our opportunistic TLS level.
       encode(Tinit{kControlTag,
                    1,
-                   {{"mux-framer", framerHeader(options_.max_frame_bytes)}, {"tls", "off"}}},
+                   {{"mux-framer", framerHeader(options_.max_frame_bytes)},
+                    {"tls", tlsLevelName(options_.opportunistic_tls)}}},
              stream_.outbox());
       stream_.flush();
       state_ = State::kInit;
@@ -284,6 +289,11 @@ class ClientSession final : public transport::Connection,
     }
     // Any other answer: an old server without negotiation; the session runs version 1 with
     // defaults, and this message is an ordinary one. It may still end the session.
+    if (options_.opportunistic_tls == TlsLevel::kRequired) {
+      return fault(std::make_exception_ptr(ConnectFailedError(
+          "mux server " + address_ +
+          " does not negotiate, so cannot offer TLS (opportunistic_tls=required)")));
+    }
     state_ = State::kOpen;
     onSessionMessage(std::move(message));
     if (state_ == State::kOpen) open();
@@ -303,14 +313,43 @@ class ClientSession final : public transport::Connection,
       return fault(
           protocolError("Rinit with " + std::to_string(rinit->headers.size()) + " headers"));
     }
+    // A missing or unknown `tls` header counts as off (Finagle's negotiation matrix).
+    TlsLevel server = TlsLevel::kOff;
     for (const auto& [key, value] : rinit->headers) {
       if (key == "mux-framer") {
         send_fragment_limit_ = parseFramerHeader(value);
-      } else if (key == "tls" && value == "required") {
-        return fault(protocolError("server requires TLS, which this client does not offer"));
+      } else if (key == "tls") {
+        server = parseTlsLevel(value).value_or(TlsLevel::kOff);
       }
     }
-    open();
+    TlsLevel client = options_.opportunistic_tls;
+    if (client == TlsLevel::kOff || server == TlsLevel::kOff) {
+      if (client == TlsLevel::kOff && server == TlsLevel::kRequired) {
+        return fault(std::make_exception_ptr(ConnectFailedError(
+            "mux server " + address_ +
+            " requires TLS (set opportunistic_tls=desired, or tls=true for TLS from the first "
+            "byte)")));
+      }
+      if (client == TlsLevel::kRequired) {
+        return fault(std::make_exception_ptr(ConnectFailedError(
+            "mux server " + address_ + " does not offer TLS (opportunistic_tls=required)")));
+      }
+      return open();
+    }
+    // Both sides want it: this connection becomes TLS, right after the Rinit.
+    stream_.upgradeAfterThisFrame(
+        [this, self = shared_from_this()](transport::Stream& s,
+                                          std::function<void(std::exception_ptr)> done) {
+          options_.tls->handshake(s, host_, port_,
+                                  [this, self, done = std::move(done)](std::exception_ptr e) {
+                                    if (e) {
+                                      fault(e);
+                                      return done(e);
+                                    }
+                                    open();
+                                    done(nullptr);
+                                  });
+        });
   }
 
   void open() {
@@ -444,7 +483,7 @@ class ClientSession final : public transport::Connection,
     } catch (const std::exception& e) {
       text = e.what();
     }
-    if (ready_) {
+    if (ready_ && !stream_.stream().secure()) {
       text +=
           " during the Mux handshake (a server without Mux, such as a stock Apache Thrift "
           "server, needs ?transport=framed)";
@@ -469,6 +508,8 @@ class ClientSession final : public transport::Connection,
 
   transport::FrameStream stream_;
   std::string address_;
+  std::string host_;
+  uint16_t port_;
   ClientOptions options_;
   asio::any_io_executor executor_;
   asio::steady_timer handshake_timer_;
@@ -499,23 +540,44 @@ class Factory final : public transport::ConnectionFactory {
     auto started = Clock::now();
     transport::asyncTcpConnect(
         executor_, endpoint_.host, endpoint_.port, budget,
-        [address = endpoint_.address(), options = options_, budget, started,
-         handler = std::move(handler)](std::exception_ptr error, tcp::socket socket) mutable {
+        [endpoint = endpoint_, options = options_, budget, started, handler = std::move(handler)](
+            std::exception_ptr error, tcp::socket socket) mutable {
           if (error) return handler(error, nullptr);
-          auto session = std::make_shared<ClientSession>(std::move(socket), address, options);
-          auto left = budget - (Clock::now() - started);
-          // Ready is a std::function (copyable); the move-only handler rides in a shared_ptr.
+          // The move-only handler rides in a shared_ptr through the std::function callbacks.
           auto shared = std::make_shared<transport::ConnectHandler>(std::move(handler));
-          session->start(left, [weak = std::weak_ptr<ClientSession>(session),
-                                shared](std::exception_ptr failed) {
-            auto h = std::move(*shared);
-            if (failed) return h(failed, nullptr);
-            h(nullptr, weak.lock());
-          });
+          if (!options.tls || !options.tls->options().enabled ||
+              options.opportunistic_tls != TlsLevel::kOff) {
+            return startSession(transport::Stream(std::move(socket)), endpoint, options,
+                                budget - (Clock::now() - started), shared);
+          }
+          // TLS from the first byte, then the Mux handshake inside it.
+          auto stream = std::make_shared<transport::Stream>(std::move(socket));
+          options.tls->handshake(
+              *stream, endpoint.host, endpoint.port,
+              [stream, endpoint, options, budget, started, shared](std::exception_ptr e) {
+                if (e) {
+                  auto h = std::move(*shared);
+                  return h(e, nullptr);
+                }
+                startSession(std::move(*stream), endpoint, options,
+                             budget - (Clock::now() - started), shared);
+              });
         });
   }
 
  private:
+  static void startSession(transport::Stream stream, const discovery::Endpoint& endpoint,
+                           const ClientOptions& options, Duration left,
+                           std::shared_ptr<transport::ConnectHandler> handler) {
+    auto session = std::make_shared<ClientSession>(std::move(stream), endpoint, options);
+    session->start(
+        left, [weak = std::weak_ptr<ClientSession>(session), handler](std::exception_ptr failed) {
+          auto h = std::move(*handler);
+          if (failed) return h(failed, nullptr);
+          h(nullptr, weak.lock());
+        });
+  }
+
   discovery::Endpoint endpoint_;
   ClientOptions options_;
   asio::any_io_executor executor_;

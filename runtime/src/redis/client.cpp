@@ -5,10 +5,12 @@
 
 #include "core/completion.h"
 #include "scales/balancer/hash.h"
+#include "scales/client/client_metrics.h"
 #include "scales/client/uri_options.h"
 #include "scales/pool/pool.h"
 #include "scales/redis/resp.h"
 #include "transport/pipelined.h"
+#include "transport/tls_context.h"
 
 namespace scales::redis {
 namespace asio = boost::asio;
@@ -122,9 +124,12 @@ std::vector<std::string> handshake(const ClientOptions& options) {
 // Commands to one server are pipelined over one connection; keys shard across servers by
 // consistent hashing unless the config names another balancer.
 client::ProtocolStack protocolStack(const ClientOptions& options) {
-  auto connections = [options](const ClientConfig& config, auto) -> client::ConnectionsFor {
+  auto connections =
+      [options](const ClientConfig& config,
+                std::shared_ptr<const client::ClientMetrics> metrics) -> client::ConnectionsFor {
     transport::PipelinedOptions pipelined;
     pipelined.connect_timeout = config.connect_timeout;
+    pipelined.tls = transport::clientTlsFor(config.tls, {}, metrics->registry, metrics->labels);
     pipelined.framer = frameReply;
     pipelined.handshake = handshake(options);
     pipelined.check_handshake = [](size_t, std::string_view reply) {

@@ -7,9 +7,19 @@
 namespace scales::server {
 namespace {
 thread_local Deadline current_deadline;
+thread_local std::shared_ptr<const transport::PeerIdentity> current_peer;
 }  // namespace
 
 Deadline callDeadline() { return current_deadline; }
+
+std::shared_ptr<const transport::PeerIdentity> peerIdentity() { return current_peer; }
+
+detail::CallScope::CallScope(const CallContext& context)
+    : deadline_(context.deadline), previous_peer_(std::move(current_peer)) {
+  current_peer = context.peer;
+}
+
+detail::CallScope::~CallScope() { current_peer = std::move(previous_peer_); }
 
 detail::DeadlineScope::DeadlineScope(Deadline deadline) : previous_(current_deadline) {
   current_deadline = deadline;

@@ -18,8 +18,8 @@ namespace asio = boost::asio;
 class FramedSession final : public GuardedSession,
                             public std::enable_shared_from_this<FramedSession> {
  public:
-  FramedSession(asio::ip::tcp::socket socket, SessionSetup setup)
-      : GuardedSession(std::move(socket), std::move(setup)) {}
+  FramedSession(transport::Stream stream, SessionSetup setup)
+      : GuardedSession(std::move(stream), std::move(setup)) {}
 
   void start(std::string already_read) override {
     startGuarded(shared_from_this(), std::move(already_read));
@@ -58,7 +58,8 @@ class FramedSession final : public GuardedSession,
     std::string message(payload);  // before admit(): if this copy fails, nothing is owed back
     if (const char* why = shared().admit(payload.size())) return refuse(seq, payload, why);
     auto ex = stream_.socket().get_executor();
-    CallContext context{setup_.blocking_executor, Deadline::infinite(), nullptr};
+    CallContext context{setup_.blocking_executor, Deadline::infinite(), nullptr,
+                        stream_.stream().peer()};
     setup_.dispatcher->dispatch(context, std::move(message),
                                 [weak = weak_from_this(), ex, seq, shared = setup_.shared,
                                  bytes = payload.size()](std::string reply) {
@@ -132,8 +133,8 @@ class FramedSession final : public GuardedSession,
 
 }  // namespace
 
-std::shared_ptr<Session> makeFramedSession(asio::ip::tcp::socket socket, SessionSetup setup) {
-  return std::make_shared<FramedSession>(std::move(socket), std::move(setup));
+std::shared_ptr<Session> makeFramedSession(transport::Stream stream, SessionSetup setup) {
+  return std::make_shared<FramedSession>(std::move(stream), std::move(setup));
 }
 
 }  // namespace scales::server::detail

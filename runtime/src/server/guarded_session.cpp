@@ -27,9 +27,9 @@ bool over(Clock::time_point now, Clock::time_point since, Duration limit) {
 }
 }  // namespace
 
-GuardedSession::GuardedSession(asio::ip::tcp::socket socket, SessionSetup setup)
+GuardedSession::GuardedSession(transport::Stream stream, SessionSetup setup)
     : setup_(std::move(setup)),
-      stream_(std::move(socket), setup_.shared->options.max_frame_bytes),
+      stream_(std::move(stream), setup_.shared->options.max_frame_bytes),
       tick_(stream_.socket().get_executor()),
       tick_every_(tickInterval(options())),
       started_(coarseNow()),

@@ -21,7 +21,7 @@ class GuardedSession : public Session {
   void close() override { stream_.close(); }
 
  protected:
-  GuardedSession(boost::asio::ip::tcp::socket socket, SessionSetup setup);
+  GuardedSession(transport::Stream stream, SessionSetup setup);
 
   // Starts reading and ticking. `self` is this session: I/O and the tick keep it alive.
   void startGuarded(std::shared_ptr<GuardedSession> self, std::string already_read);

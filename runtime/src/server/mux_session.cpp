@@ -14,6 +14,7 @@
 #include "scales/core/call_memory.h"
 #include "scales/core/errors.h"
 #include "scales/mux/frame.h"
+#include "transport/tls_context.h"
 
 namespace scales::server::detail {
 namespace {
@@ -43,8 +44,8 @@ Deadline deadlineOf(std::string_view contexts) {
 
 class MuxSession final : public GuardedSession, public std::enable_shared_from_this<MuxSession> {
  public:
-  MuxSession(asio::ip::tcp::socket socket, SessionSetup setup)
-      : GuardedSession(std::move(socket), std::move(setup)),
+  MuxSession(transport::Stream stream, SessionSetup setup)
+      : GuardedSession(std::move(stream), std::move(setup)),
         fragments_(options().max_message_bytes, options().max_reassembling_messages) {}
 
   ~MuxSession() override {
@@ -186,8 +187,27 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
       if (key == "mux-framer") send_fragment_limit_ = parseFramerHeader(value);
     }
     negotiated_ = true;
+    // Opportunistic TLS (Finagle's matrix): a missing or unknown client level counts as off.
+    // Already under TLS from the first byte, there is nothing to negotiate.
+    std::string client = "off";
+    for (const auto& [key, value] : init.headers) {
+      if (key == "tls" && (value == "desired" || value == "required")) client = value;
+    }
+    std::string server = stream_.stream().secure() ? "off" : shared().muxTlsLevel();
     send(Rinit{
-        init.tag, 1, {{"mux-framer", framerHeader(options().max_frame_bytes)}, {"tls", "off"}}});
+        init.tag, 1, {{"mux-framer", framerHeader(options().max_frame_bytes)}, {"tls", server}}});
+    if (client == "off" || server == "off") {
+      // Incompatible pairs (off with required) fail on the client, which closes; a call sent
+      // anyway on a TLS-only server is refused in onDispatch.
+      if (client == "required" && server == "off") stream_.closeAfterFlush();
+      return;
+    }
+    // The Rinit leaves in plaintext; then this connection becomes TLS.
+    stream_.upgradeAfterThisFrame([tls = shared().tls, timeout = options().handshake_timeout](
+                                      transport::Stream& s,
+                                      std::function<void(std::exception_ptr)> done) {
+      tls->handshake(s, {}, timeout, [done = std::move(done)](std::exception_ptr e) { done(e); });
+    });
   }
 
   void onDispatch(uint32_t tag, const TdispatchView& view) {
@@ -204,6 +224,13 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
       message.assign(view.body);  // before admit(): if this copy fails, nothing is owed back
       refused = shared().admit(view.body.size());
     }
+    if (!refused && shared().tls && !options().tls.allow_plaintext && !stream_.stream().secure()) {
+      // A TLS-only server heard a call in plaintext: a client that ignored Rinit's
+      // tls=required, or one that never negotiates (the Python scales client).
+      shared().counters.plaintext_refused->add();
+      send(Rerr{tag, "server requires TLS"});
+      return stream_.closeAfterFlush();
+    }
     if (refused) {
       // NACK: nothing was run, so Finagle and scales clients retry elsewhere.
       shared().counters.calls_refused->add();
@@ -215,7 +242,8 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
                                                      shared().counters.deadline_expired.get());
     in_flight_.emplace(tag, InFlight{serial, control});
     callStarted();
-    CallContext call{setup_.blocking_executor, deadlineOf(view.contexts), std::move(control)};
+    CallContext call{setup_.blocking_executor, deadlineOf(view.contexts), std::move(control),
+                     stream_.stream().peer()};
     struct Scope {
       MuxSession* outer = dispatching;
       explicit Scope(MuxSession* session) { dispatching = session; }
@@ -303,8 +331,8 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
 
 }  // namespace
 
-std::shared_ptr<Session> makeMuxSession(asio::ip::tcp::socket socket, SessionSetup setup) {
-  return std::make_shared<MuxSession>(std::move(socket), std::move(setup));
+std::shared_ptr<Session> makeMuxSession(transport::Stream stream, SessionSetup setup) {
+  return std::make_shared<MuxSession>(std::move(stream), std::move(setup));
 }
 
 bool looksLikeMux(std::string_view first) {

@@ -14,6 +14,11 @@
 #include "scales/server/dispatcher.h"
 #include "scales/server/thrift_server.h"
 #include "scales/transport/frame_stream.h"
+#include "scales/transport/stream.h"
+
+namespace scales::transport {
+class ServerTls;
+}
 
 namespace scales::server::detail {
 
@@ -35,7 +40,9 @@ namespace scales::server::detail {
   X(backpressure_pauses)          \
   X(memory_pauses)                \
   X(protocol_errors)              \
-  X(handler_errors)
+  X(handler_errors)               \
+  X(plaintext_refused)            \
+  X(peers_refused)
 
 struct Counters {
 #define SCALES_DECLARE(name) \
@@ -61,6 +68,14 @@ struct ServerShared {
 
   const ServerOptions options;
   Counters counters;
+  // The server's TLS (certificate, key, client CA); null: plaintext only.
+  std::shared_ptr<transport::ServerTls> tls;
+  // What Rinit answers a client's `tls` header with: off without TLS, desired when plaintext is
+  // allowed too, else required.
+  const char* muxTlsLevel() const {
+    if (!tls) return "off";
+    return options.tls.allow_plaintext ? "desired" : "required";
+  }
   // max_buffered_bytes in two halves, so that neither can starve the other: request bytes of
   // calls in flight, and bytes still arriving (read buffers grown for large frames, Mux
   // reassembly). Unfinished frames cannot lock every call out.
@@ -105,8 +120,8 @@ class Session {
   virtual void close() = 0;
 };
 
-std::shared_ptr<Session> makeMuxSession(boost::asio::ip::tcp::socket socket, SessionSetup setup);
-std::shared_ptr<Session> makeFramedSession(boost::asio::ip::tcp::socket socket, SessionSetup setup);
+std::shared_ptr<Session> makeMuxSession(transport::Stream stream, SessionSetup setup);
+std::shared_ptr<Session> makeFramedSession(transport::Stream stream, SessionSetup setup);
 
 // True when the connection's first bytes (at least 8) are a Mux frame rather than framed Thrift.
 bool looksLikeMux(std::string_view first_bytes);

@@ -13,9 +13,11 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "peer_allowlist.h"
 #include "scales/core/errors.h"
 #include "scales/core/runtime.h"
 #include "session.h"
+#include "transport/tls_context.h"
 
 namespace scales::server {
 namespace asio = boost::asio;
@@ -33,6 +35,7 @@ class ThriftServer::Impl {
         accept_backoff_(acceptor_.get_executor()) {}
 
   void start() {
+    options().tls.validate();
     error_code ec;
     auto address = asio::ip::make_address(options().host, ec);
     if (ec) throw ConfigError("server host '" + options().host + "' is not an IP address");
@@ -46,10 +49,16 @@ class ThriftServer::Impl {
                             std::to_string(options().port) + ": " + ec.message());
     }
     port_ = acceptor_.local_endpoint().port();
-    if (options().metrics) {
-      shared_->counters.exportTo(*options().metrics,
-                                 {{"server", options().name}, {"port", std::to_string(port_)}});
+    metrics::Labels labels{{"server", options().name}, {"port", std::to_string(port_)}};
+    if (options().metrics) shared_->counters.exportTo(*options().metrics, labels);
+    if (options().tls.enabled()) {
+      // Bad files fail here, before a connection is taken.
+      shared_->tls = transport::ServerTls::make(
+          options().tls, options().metrics
+                             ? transport::HandshakeCounters::in(*options().metrics, labels)
+                             : transport::HandshakeCounters::standalone());
     }
+    dispatcher_ = detail::guardPeers(dispatcher_, options().tls, shared_->counters.peers_refused);
     asio::dispatch(acceptor_.get_executor(), [this] { accept(); });
   }
 
@@ -86,6 +95,13 @@ class ThriftServer::Impl {
     SCALES_SERVER_COUNTERS(SCALES_READ)
 #undef SCALES_READ
     stats.open_connections = connections_.load();
+    if (shared_->tls) {
+      const auto& h = shared_->tls->counters();
+      stats.tls_handshakes = static_cast<uint64_t>(h.ok->value() + h.resumed->value());
+      stats.tls_handshake_failures =
+          static_cast<uint64_t>(h.timeout->value() + h.verify_failed->value() +
+                                h.identity_refused->value() + h.closed->value() + h.error->value());
+    }
     return stats;
   }
 
@@ -138,8 +154,8 @@ class ThriftServer::Impl {
     });
   }
 
-  // Reads the first frame header to tell Mux from framed Thrift (docs/architecture.md, "Server
-  // downgrade"), within handshake_timeout.
+  // Reads the first bytes to tell TLS from plaintext, then Mux from framed Thrift (inside TLS,
+  // once it is up; docs/architecture.md, "Server downgrade"), all within handshake_timeout.
   void sniff(tcp::socket socket) {
     error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
@@ -150,22 +166,64 @@ class ThriftServer::Impl {
         if (ec || s->done) return;
         shared_->counters.handshake_timeouts->add();
         error_code closing;
-        s->socket.close(closing);  // the read below ends with an error and releases the slot
+        s->stream.socket().close(closing);  // the read below ends with an error, freeing the slot
       });
     }
-    asio::async_read(s->socket, asio::buffer(s->first), [this, s](error_code ec, size_t) {
+    readFirst(s);
+  }
+
+  struct Sniffing {
+    explicit Sniffing(tcp::socket s) : stream(std::move(s)), timer(stream.get_executor()) {}
+    transport::Stream stream;
+    asio::steady_timer timer;
+    std::string first = std::string(8, '\0');
+    bool done = false;
+  };
+
+  void refuse(const std::shared_ptr<Sniffing>& s, metrics::Counter& counter) {
+    counter.add();
+    s->done = true;
+    s->timer.cancel();
+    s->stream.close();
+    released();
+  }
+
+  void readFirst(std::shared_ptr<Sniffing> s) {
+    asio::async_read(s->stream, asio::buffer(s->first), [this, s](error_code ec, size_t) {
+      if (ec || stopped_) {
+        s->done = true;
+        s->timer.cancel();
+        return released();
+      }
+      bool secure = s->stream.secure();
+      if (!secure && transport::looksLikeTls(s->first)) {
+        // TLS to a server without it: a handshake record is no frame this server can read.
+        if (!shared_->tls) return refuse(s, *shared_->counters.protocol_errors);
+        auto hello = std::exchange(s->first, std::string(8, '\0'));
+        return shared_->tls->handshake(s->stream, std::move(hello), Duration::max(),
+                                       [this, s](std::exception_ptr failed) {
+                                         if (!failed && !stopped_) return readFirst(s);
+                                         s->done = true;
+                                         s->timer.cancel();
+                                         released();
+                                       });
+      }
+      bool mux = detail::looksLikeMux(s->first);
+      // A TLS-only server still reads a plaintext Mux handshake: Rinit tells the client that TLS
+      // is required (opportunistic TLS), and calls are refused until it upgrades.
+      if (!secure && shared_->tls && !options().tls.allow_plaintext && !mux) {
+        return refuse(s, *shared_->counters.plaintext_refused);
+      }
       s->done = true;
       s->timer.cancel();
-      if (ec || stopped_) return released();
       shared_->counters.connects->add();
-      bool mux = detail::looksLikeMux(s->first);
       if (!mux) shared_->counters.downgraded_connects->add();
       uint64_t id = next_id_++;
       detail::SessionSetup setup{dispatcher_, handlers_.get_executor(), shared_,
                                  [this, id] { forget(id); }};
-      auto executor = s->socket.get_executor();
-      auto session = mux ? detail::makeMuxSession(std::move(s->socket), std::move(setup))
-                         : detail::makeFramedSession(std::move(s->socket), std::move(setup));
+      auto executor = s->stream.get_executor();
+      auto session = mux ? detail::makeMuxSession(std::move(s->stream), std::move(setup))
+                         : detail::makeFramedSession(std::move(s->stream), std::move(setup));
       {
         std::lock_guard lock(mutex_);
         sessions_.emplace(id, SessionEntry{session, executor});
@@ -173,14 +231,6 @@ class ThriftServer::Impl {
       session->start(std::move(s->first));
     });
   }
-
-  struct Sniffing {
-    explicit Sniffing(tcp::socket s) : socket(std::move(s)), timer(socket.get_executor()) {}
-    tcp::socket socket;
-    asio::steady_timer timer;
-    std::string first = std::string(8, '\0');
-    bool done = false;
-  };
 
   void forget(uint64_t id) {
     {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "scales/balancer/hash.h"
+#include "scales/client/client_metrics.h"
 #include "scales/client/stack.h"
 #include "scales/client/uri_options.h"
 #include "scales/core/errors.h"
@@ -12,6 +13,7 @@
 #include "scales/thrift/seqid.h"
 #include "thrift/framed.h"
 #include "transport/pipelined.h"
+#include "transport/tls_context.h"
 
 namespace scales::thrift {
 namespace asio = boost::asio;
@@ -29,29 +31,37 @@ ThriftClient::ThriftClient(const discovery::Uri& uri, ClientConfig config, Thrif
 client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) {
   if (options.transport == Transport::kFramed && !options.pipelined) {
     // One call per connection at a time (Finagle's framed client), from a watermark pool.
-    return {[options](const ClientConfig& config, auto) -> client::ConnectionsFor {
-              FramedConnectionOptions framed{config.connect_timeout, options.max_frame_bytes};
-              return [framed](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-                return framedConnectionFactory(endpoint, framed, ex);
-              };
-            },
-            retryableReply, "aperture", "watermark", false};
+    return {
+        [options](const ClientConfig& config,
+                  std::shared_ptr<const client::ClientMetrics> metrics) -> client::ConnectionsFor {
+          FramedConnectionOptions framed{
+              config.connect_timeout, options.max_frame_bytes,
+              transport::clientTlsFor(config.tls, {}, metrics->registry, metrics->labels)};
+          return [framed](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+            return framedConnectionFactory(endpoint, framed, ex);
+          };
+        },
+        retryableReply, "aperture", "watermark", false};
   }
   if (options.transport == Transport::kFramed) {
-    return {[options](const ClientConfig& config, auto) -> client::ConnectionsFor {
-              transport::PipelinedOptions pipelined;
-              pipelined.connect_timeout = config.connect_timeout;
-              pipelined.max_frame_bytes = options.max_frame_bytes;
-              pipelined.prefix_requests = true;
-              // Apache Thrift servers answer in order, but a reply is never trusted to be the
-              // oldest call's without its seqid saying so.
-              pipelined.correlation =
-                  transport::PipelinedOptions::Correlation{appendFramedWithSeqid, seqidOf};
-              return [pipelined](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
-                return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
-              };
-            },
-            retryableReply, "aperture", "singleton", true};
+    return {
+        [options](const ClientConfig& config,
+                  std::shared_ptr<const client::ClientMetrics> metrics) -> client::ConnectionsFor {
+          transport::PipelinedOptions pipelined;
+          pipelined.connect_timeout = config.connect_timeout;
+          pipelined.tls =
+              transport::clientTlsFor(config.tls, {}, metrics->registry, metrics->labels);
+          pipelined.max_frame_bytes = options.max_frame_bytes;
+          pipelined.prefix_requests = true;
+          // Apache Thrift servers answer in order, but a reply is never trusted to be the
+          // oldest call's without its seqid saying so.
+          pipelined.correlation =
+              transport::PipelinedOptions::Correlation{appendFramedWithSeqid, seqidOf};
+          return [pipelined](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
+            return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
+          };
+        },
+        retryableReply, "aperture", "singleton", true};
   }
   return {
       [options](const ClientConfig& config,
@@ -59,6 +69,8 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
         mux::ClientOptions mux = options.mux;
         mux.connect_timeout = config.connect_timeout;
         mux.max_frame_bytes = options.max_frame_bytes;
+        mux.tls = transport::clientTlsFor(config.tls, {}, metrics->registry, metrics->labels,
+                                          mux.opportunistic_tls != mux::TlsLevel::kOff);
         return [mux, metrics](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
           auto session = mux;
           auto labels = metrics->labels;

@@ -10,12 +10,14 @@
 #include "scales/discovery/endpoint.h"
 #include "scales/thrift/protocol.h"
 #include "scales/transport/connection.h"
+#include "scales/transport/tls.h"
 
 namespace scales::thrift {
 
 struct FramedConnectionOptions {
   Duration connect_timeout = std::chrono::seconds(1);
   size_t max_frame_bytes = 16 * 1024 * 1024;
+  std::shared_ptr<transport::ClientTls> tls;  // null: plaintext
 };
 
 std::shared_ptr<transport::ConnectionFactory> framedConnectionFactory(

@@ -20,15 +20,15 @@ using boost::system::error_code;
 
 class FramedConnection final : public transport::ExclusiveConnection {
  public:
-  FramedConnection(tcp::socket socket, std::string address, size_t max_frame)
-      : ExclusiveConnection(std::move(socket), std::move(address)), max_frame_(max_frame) {}
+  FramedConnection(transport::Stream stream, std::string address, size_t max_frame)
+      : ExclusiveConnection(std::move(stream), std::move(address)), max_frame_(max_frame) {}
 
  private:
   void exchange() override {
     boost::endian::store_big_u32(header_.data(), static_cast<uint32_t>(request().payload.size()));
     std::array<asio::const_buffer, 2> buffers{asio::buffer(header_),
                                               asio::buffer(request().payload)};
-    asio::async_write(socket(), buffers, [this, self = shared_from_this()](error_code ec, size_t) {
+    asio::async_write(stream(), buffers, [this, self = shared_from_this()](error_code ec, size_t) {
       if (ec) return fail(ec, "write");
       if (request().oneway) return finish(nullptr, Response{});
       readHeader();
@@ -36,7 +36,7 @@ class FramedConnection final : public transport::ExclusiveConnection {
   }
 
   void readHeader() {
-    asio::async_read(socket(), asio::buffer(header_),
+    asio::async_read(stream(), asio::buffer(header_),
                      [this, self = shared_from_this()](error_code ec, size_t) {
                        if (ec) return fail(ec, "read");
                        readBody(boost::endian::load_big_u32(header_.data()));
@@ -52,7 +52,7 @@ class FramedConnection final : public transport::ExclusiveConnection {
                     Response{});
     }
     reply_.payload.resize(size);
-    asio::async_read(socket(), asio::buffer(reply_.payload),
+    asio::async_read(stream(), asio::buffer(reply_.payload),
                      [this, self = shared_from_this()](error_code ec, size_t) {
                        if (ec) return fail(ec, "read");
                        finish(nullptr, std::exchange(reply_, Response{}));
@@ -70,10 +70,10 @@ std::shared_ptr<transport::ConnectionFactory> framedConnectionFactory(
     const discovery::Endpoint& endpoint, const FramedConnectionOptions& options,
     asio::any_io_executor executor) {
   return transport::tcpConnectionFactory(
-      endpoint, options.connect_timeout, std::move(executor),
-      [max_frame = options.max_frame_bytes](const std::string& address, tcp::socket socket,
+      endpoint, options.connect_timeout, options.tls, std::move(executor),
+      [max_frame = options.max_frame_bytes](const std::string& address, transport::Stream stream,
                                             transport::ConnectHandler done) {
-        done(nullptr, std::make_shared<FramedConnection>(std::move(socket), address, max_frame));
+        done(nullptr, std::make_shared<FramedConnection>(std::move(stream), address, max_frame));
       });
 }
 

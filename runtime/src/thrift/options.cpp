@@ -31,7 +31,15 @@ const OptionKeys<ThriftOptions>& ThriftOptions::uriKeys() {
         .text("hash_field", SCALES_KNOB(hash_field))
         .millis("ping_interval_ms", SCALES_KNOB(mux.ping_interval))
         .millis("ping_timeout_ms", SCALES_KNOB(mux.ping_timeout))
-        .text("client_id", SCALES_KNOB(mux.client_id));
+        .text("client_id", SCALES_KNOB(mux.client_id))
+        .add("opportunistic_tls", [](ThriftOptions& o, const std::string& v) {
+          auto level = mux::parseTlsLevel(v);
+          if (!level) {
+            throw ConfigError("unknown opportunistic_tls '" + v +
+                              "'; valid: off, desired, required");
+          }
+          o.mux.opportunistic_tls = *level;
+        });
     return k;
   }();
   return keys;
@@ -43,6 +51,9 @@ void ThriftOptions::validate() const {
     throw ConfigError("pipelined=true is for transport=framed (Mux multiplexes calls already)");
   }
   if (max_frame_bytes == 0) throw ConfigError("thrift max_frame_bytes must be positive");
+  if (mux.opportunistic_tls != mux::TlsLevel::kOff && transport != Transport::kMux) {
+    throw ConfigError("opportunistic_tls is negotiated by Mux; framed Thrift takes tls=true");
+  }
 }
 
 }  // namespace scales::thrift

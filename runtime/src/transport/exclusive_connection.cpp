@@ -11,29 +11,31 @@
 namespace scales::transport {
 namespace asio = boost::asio;
 
-ExclusiveConnection::ExclusiveConnection(asio::ip::tcp::socket socket, std::string address)
-    : socket_(std::move(socket)), address_(std::move(address)) {}
+ExclusiveConnection::ExclusiveConnection(Stream stream, std::string address)
+    : stream_(std::move(stream)), address_(std::move(address)) {}
 
 bool ExclusiveConnection::isOpen() const {
   if (!open_) return false;
   // An idle connection has no read pending, so a peer's close shows only when we look: a
-  // zero-byte peek means EOF, and any byte at all means the stream is out of step.
+  // zero-byte peek means EOF, and any byte at all means the stream is out of step. Except under
+  // TLS, where records come unasked (TLS 1.3 session tickets, key updates): the next read sorts
+  // them out, and fails the call if they were anything else.
   char byte;
-  auto n = ::recv(const_cast<asio::ip::tcp::socket&>(socket_).native_handle(), &byte, 1,
+  auto n = ::recv(const_cast<Stream&>(stream_).socket().native_handle(), &byte, 1,
                   MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0 && stream_.secure()) return true;
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 void ExclusiveConnection::close() {
   open_ = false;
-  boost::system::error_code ignored;
-  socket_.close(ignored);
+  stream_.close();
 }
 
 void ExclusiveConnection::call(Request&& request, Handler&& handler) {
   if (!open_ || handler_) {
     return completePost(
-        socket_.get_executor(), std::move(handler),
+        stream_.get_executor(), std::move(handler),
         std::make_exception_ptr(ConnectionError("connection to " + address_ + " is not usable")),
         Response{});
   }

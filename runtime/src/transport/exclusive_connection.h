@@ -12,13 +12,14 @@
 #include <string>
 
 #include "scales/transport/connection.h"
+#include "scales/transport/stream.h"
 
 namespace scales::transport {
 
 class ExclusiveConnection : public Connection,
                             public std::enable_shared_from_this<ExclusiveConnection> {
  public:
-  ExclusiveConnection(boost::asio::ip::tcp::socket socket, std::string address);
+  ExclusiveConnection(Stream stream, std::string address);
 
   bool isOpen() const override;
   void close() override;
@@ -30,7 +31,7 @@ class ExclusiveConnection : public Connection,
   virtual void exchange() = 0;
 
   Request& request() { return request_; }
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
+  Stream& stream() { return stream_; }
   const std::string& address() const { return address_; }
   // Closes the socket; the caller gets CancelledError if the call was cancelled, else a
   // ConnectionError naming `what` ("read from", "write to") and the cause.
@@ -39,7 +40,7 @@ class ExclusiveConnection : public Connection,
   bool cancelled() const { return cancelled_; }
 
  private:
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
   std::string address_;
   bool open_ = true;
   bool cancelled_ = false;

@@ -34,8 +34,8 @@ void appendLengthPrefixed(std::string& out, std::string_view payload) {
   out.append(payload);
 }
 
-FrameStream::FrameStream(asio::ip::tcp::socket socket, size_t max_frame, Framer framer)
-    : socket_(std::move(socket)), max_frame_(max_frame), framer_(framer) {}
+FrameStream::FrameStream(Stream stream, size_t max_frame, Framer framer)
+    : stream_(std::move(stream)), max_frame_(max_frame), framer_(framer) {}
 
 FrameStream::~FrameStream() {
   if (budget_ && charged_ > 0) budget_->release(charged_);
@@ -64,7 +64,30 @@ void FrameStream::start(std::shared_ptr<void> owner, OnFrame on_frame, OnClose o
   if (open_) read();
 }
 
+void FrameStream::upgradeAfterThisFrame(Upgrade handshake) { upgrade_ = std::move(handshake); }
+
+void FrameStream::beginUpgrade() {
+  if (upgrade_running_ || !open_) return;
+  if (write_in_flight_ || !outbox_.empty()) return flush();  // the write's end comes back here
+  if (in_used_ > 0) {
+    return fail(std::make_exception_ptr(
+        ProtocolError("plaintext bytes arrived where the TLS handshake should begin")));
+  }
+  auto keep = owner_.lock();
+  if (!keep) return;
+  upgrade_running_ = true;
+  upgrade_(stream_, [this, keep](std::exception_ptr error) {
+    upgrade_running_ = false;
+    upgrade_ = nullptr;
+    if (!open_) return;
+    if (error) return fail(error);
+    flush();
+    read();
+  });
+}
+
 void FrameStream::read() {
+  if (upgrade_) return beginUpgrade();
   if (reading_ || !open_) return;
   if (holdForOutput()) return;
   output_paused_ = false;
@@ -77,7 +100,7 @@ void FrameStream::read() {
   auto keep = owner_.lock();
   if (!keep) return;
   reading_ = true;
-  socket_.async_read_some(
+  stream_.async_read_some(
       asio::buffer(in_.data() + in_used_, in_.size() - in_used_),
       [this, keep = std::move(keep)](error_code ec, size_t n) {
         reading_ = false;
@@ -188,7 +211,7 @@ void FrameStream::processBuffer() {
 
 void FrameStream::processPrefixed(size_t& pos) {
   frame_needed_ = 0;
-  while (open_ && in_used_ - pos >= 4 && !holdForOutput()) {
+  while (open_ && !upgrade_ && in_used_ - pos >= 4 && !holdForOutput()) {
     uint32_t size = loadBig32(in_.data() + pos);
     if (size > max_frame_) {
       return fail(std::make_exception_ptr(ProtocolError("frame of " + std::to_string(size) +
@@ -208,7 +231,7 @@ void FrameStream::processPrefixed(size_t& pos) {
 void FrameStream::processFramed() {
   size_t pos = 0;
   try {
-    while (open_ && pos < in_used_ && !holdForOutput()) {
+    while (open_ && !upgrade_ && pos < in_used_ && !holdForOutput()) {
       auto frame = framer_(std::string_view(in_.data() + pos, in_used_ - pos), max_frame_);
       if (!frame) {
         if (in_used_ - pos > max_frame_) {
@@ -236,16 +259,17 @@ void FrameStream::flush() {
     flush_held_ = true;
     return;
   }
-  if (write_in_flight_ || outbox_.empty() || !open_) return;
+  if (write_in_flight_ || outbox_.empty() || !open_ || upgrade_running_) return;
   auto keep = owner_.lock();
   if (!keep) return;
   write_in_flight_ = true;
   writing_.swap(outbox_);
-  asio::async_write(socket_, asio::buffer(writing_), [this, keep](error_code ec, size_t) {
+  asio::async_write(stream_, asio::buffer(writing_), [this, keep](error_code ec, size_t) {
     write_in_flight_ = false;
     writing_.clear();
     if (ec) return fail(std::make_exception_ptr(ConnectionError(ec.message())));
     if (close_after_flush_ && outbox_.empty()) return close();
+    if (upgrade_ && outbox_.empty()) return beginUpgrade();
     flush();
     resumeIfDrained();
   });
@@ -260,9 +284,7 @@ void FrameStream::closeAfterFlush() {
 void FrameStream::close() {
   if (!open_) return;
   open_ = false;
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
   if (!closed_notified_) {
     closed_notified_ = true;
     auto on_close = std::move(on_close_);
@@ -275,7 +297,7 @@ void FrameStream::fail(std::exception_ptr why) {
   closed_notified_ = true;
   open_ = false;
   error_code ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
   auto on_close = std::move(on_close_);
   if (on_close) on_close(why);
 }

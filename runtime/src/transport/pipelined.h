@@ -23,6 +23,7 @@ namespace scales::transport {
 
 struct PipelinedOptions {
   Duration connect_timeout = std::chrono::seconds(1);
+  std::shared_ptr<ClientTls> tls;  // null: plaintext
   // The largest reply accepted; a larger one is a ProtocolError that closes the connection.
   size_t max_frame_bytes = 64 * 1024 * 1024;
   // How replies are delimited (null: 4-byte big-endian length prefix).

@@ -17,9 +17,9 @@ using RpcHandler = RpcService::Handler;
 class PipelinedConnection final : public Connection,
                                   public std::enable_shared_from_this<PipelinedConnection> {
  public:
-  PipelinedConnection(tcp::socket socket, std::string address, const PipelinedOptions& options)
-      : executor_(socket.get_executor()),
-        stream_(std::move(socket), options.max_frame_bytes, options.framer),
+  PipelinedConnection(Stream stream, std::string address, const PipelinedOptions& options)
+      : executor_(stream.get_executor()),
+        stream_(std::move(stream), options.max_frame_bytes, options.framer),
         address_(std::move(address)),
         max_pending_(options.max_pending),
         max_unsent_(options.max_unsent_bytes),
@@ -213,10 +213,10 @@ std::shared_ptr<ConnectionFactory> pipelinedConnectionFactory(const discovery::E
                                                               asio::any_io_executor executor) {
   auto shared = std::make_shared<const PipelinedOptions>(std::move(options));
   return tcpConnectionFactory(
-      endpoint, shared->connect_timeout, std::move(executor),
-      [options = shared](const std::string& address, tcp::socket socket, ConnectHandler done) {
+      endpoint, shared->connect_timeout, shared->tls, std::move(executor),
+      [options = shared](const std::string& address, Stream stream, ConnectHandler done) {
         auto connection =
-            std::make_shared<PipelinedConnection>(std::move(socket), address, *options);
+            std::make_shared<PipelinedConnection>(std::move(stream), address, *options);
         connection->start();
         if (options->handshake.empty()) return done(nullptr, std::move(connection));
         auto handler = std::make_shared<ConnectHandler>(std::move(done));

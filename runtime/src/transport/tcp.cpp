@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "scales/core/errors.h"
+#include "transport/tls_context.h"
 
 namespace scales::transport {
 namespace asio = boost::asio;
@@ -102,25 +103,36 @@ namespace {
 class TcpConnectionFactory final : public ConnectionFactory {
  public:
   TcpConnectionFactory(discovery::Endpoint endpoint, Duration connect_timeout,
-                       asio::any_io_executor executor, WrapSocket wrap)
+                       std::shared_ptr<ClientTls> tls, asio::any_io_executor executor,
+                       WrapSocket wrap)
       : endpoint_(std::move(endpoint)),
         connect_timeout_(connect_timeout),
+        tls_(std::move(tls)),
         executor_(std::move(executor)),
         wrap_(std::move(wrap)) {}
 
   void connect(Deadline deadline, ConnectHandler handler) override {
-    asyncTcpConnect(executor_, endpoint_.host, endpoint_.port,
-                    std::min(connect_timeout_, deadline.remaining()),
-                    [address = endpoint_.address(), wrap = wrap_, handler = std::move(handler)](
-                        std::exception_ptr error, tcp::socket socket) mutable {
-                      if (error) return handler(error, nullptr);
-                      wrap(address, std::move(socket), std::move(handler));
-                    });
+    asyncTcpConnect(
+        executor_, endpoint_.host, endpoint_.port, std::min(connect_timeout_, deadline.remaining()),
+        [endpoint = endpoint_, tls = tls_, wrap = wrap_, handler = std::move(handler)](
+            std::exception_ptr error, tcp::socket socket) mutable {
+          if (error) return handler(error, nullptr);
+          if (!tls) return wrap(endpoint.address(), Stream(std::move(socket)), std::move(handler));
+          // The stream lives on the heap while the handshake runs.
+          auto stream = std::make_shared<Stream>(std::move(socket));
+          tls->handshake(*stream, endpoint.host, endpoint.port,
+                         [stream, endpoint, wrap = std::move(wrap),
+                          handler = std::move(handler)](std::exception_ptr e) mutable {
+                           if (e) return handler(e, nullptr);
+                           wrap(endpoint.address(), std::move(*stream), std::move(handler));
+                         });
+        });
   }
 
  private:
   discovery::Endpoint endpoint_;
   Duration connect_timeout_;
+  std::shared_ptr<ClientTls> tls_;
   asio::any_io_executor executor_;
   WrapSocket wrap_;
 };
@@ -128,10 +140,11 @@ class TcpConnectionFactory final : public ConnectionFactory {
 
 std::shared_ptr<ConnectionFactory> tcpConnectionFactory(discovery::Endpoint endpoint,
                                                         Duration connect_timeout,
+                                                        std::shared_ptr<ClientTls> tls,
                                                         asio::any_io_executor executor,
                                                         WrapSocket wrap) {
-  return std::make_shared<TcpConnectionFactory>(std::move(endpoint), connect_timeout,
-                                                std::move(executor), std::move(wrap));
+  return std::make_shared<TcpConnectionFactory>(
+      std::move(endpoint), connect_timeout, std::move(tls), std::move(executor), std::move(wrap));
 }
 
 }  // namespace scales::transport

@@ -12,6 +12,7 @@
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"
 #include "scales/transport/connection.h"
+#include "scales/transport/stream.h"
 
 namespace scales::transport {
 
@@ -23,15 +24,19 @@ using TcpConnectHandler =
 void asyncTcpConnect(boost::asio::any_io_executor executor, const std::string& host, uint16_t port,
                      Duration timeout, TcpConnectHandler handler);
 
-// Makes a protocol's Connection from a connected socket to `address`, and completes `done` with
+// Makes a protocol's Connection from a connected stream to `address`, and completes `done` with
 // it (possibly after a handshake), or with the error that refused it.
-using WrapSocket = std::function<void(const std::string& address,
-                                      boost::asio::ip::tcp::socket socket, ConnectHandler done)>;
+using WrapSocket =
+    std::function<void(const std::string& address, Stream stream, ConnectHandler done)>;
+
+class ClientTls;
 
 // A ConnectionFactory for `endpoint`: connects within the lesser of `connect_timeout` and the
-// call's deadline, then lets `wrap` make the connection.
+// call's deadline, does the TLS handshake when `tls` is set, then lets `wrap` make the
+// connection.
 std::shared_ptr<ConnectionFactory> tcpConnectionFactory(discovery::Endpoint endpoint,
                                                         Duration connect_timeout,
+                                                        std::shared_ptr<ClientTls> tls,
                                                         boost::asio::any_io_executor executor,
                                                         WrapSocket wrap);
 

@@ -26,6 +26,7 @@
 #include "scales/resilience/outlier_detector.h"
 #include "scales/resilience/retry.h"
 #include "scales/resilience/retry_budget.h"
+#include "scales/transport/tls.h"
 
 namespace scales {
 
@@ -42,6 +43,9 @@ struct ClientConfig {
   Duration timeout = std::chrono::seconds(10);
   // Budget for opening one TCP connection (Finagle's default: 1 s).
   Duration connect_timeout = std::chrono::seconds(1);
+  // TLS to every endpoint (?tls=true and the tls_* keys): CA, client certificate for mutual
+  // TLS, server name, verification, pinned server identities. Default: plaintext.
+  transport::TlsClientOptions tls{};
   // A name from the balancer registry (scales/balancer/balancers.h); empty: the protocol's
   // default (aperture, as in scales; ring_hash for Redis).
   std::string balancer;

@@ -9,6 +9,7 @@
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"
 #include "scales/transport/connection.h"
+#include "scales/transport/tls.h"
 
 namespace scales::http {
 
@@ -18,6 +19,7 @@ struct ConnectionOptions {
   size_t max_body_bytes = 64 * 1024 * 1024;
   // Status line and headers together.
   size_t max_header_bytes = 64 * 1024;
+  std::shared_ptr<transport::ClientTls> tls;  // null: plaintext
 };
 
 std::shared_ptr<transport::ConnectionFactory> connectionFactory(

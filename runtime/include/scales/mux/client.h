@@ -9,11 +9,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"
 #include "scales/metrics/metric.h"
 #include "scales/transport/connection.h"
+#include "scales/transport/tls.h"
 
 namespace scales::mux {
 
@@ -23,6 +25,14 @@ struct SessionMetrics {
   std::shared_ptr<metrics::Histogram> ping_rtt;
   std::shared_ptr<metrics::Counter> drains;
 };
+
+// Finagle's opportunistic TLS, negotiated in Tinit/Rinit (the `tls` header): off + off or
+// desired stays plaintext, off + required (either way round) fails, any other pair upgrades
+// the connection to TLS right after Rinit.
+enum class TlsLevel { kOff, kDesired, kRequired };
+const char* tlsLevelName(TlsLevel level);
+// "off", "desired" or "required"; nullopt for anything else.
+std::optional<TlsLevel> parseTlsLevel(std::string_view text);
 
 struct ClientOptions {
   Duration connect_timeout = std::chrono::seconds(1);  // TCP connect plus the Mux handshake
@@ -41,6 +51,10 @@ struct ClientOptions {
   // Sent as com.twitter.finagle.thrift.ClientIdContext when not empty.
   std::string client_id;
   SessionMetrics metrics;
+  // The client's TLS material (ClientConfig::tls); null: none. With opportunistic_tls off, TLS
+  // begins at the first byte; otherwise the session negotiates it at that level.
+  std::shared_ptr<transport::ClientTls> tls;
+  TlsLevel opportunistic_tls = TlsLevel::kOff;
 };
 
 // What a session reports about itself (tests, metrics, health checks).

@@ -13,6 +13,7 @@
 
 #include "scales/core/deadline.h"
 #include "scales/metrics/metric.h"
+#include "scales/transport/tls.h"
 
 namespace scales::server {
 
@@ -41,6 +42,9 @@ struct CallContext {
   Deadline deadline;
   // Null when the protocol cannot say that a caller gave up (framed Thrift).
   std::shared_ptr<CallControl> control;
+  // Who the caller's verified TLS certificate names; null in plaintext or without a client
+  // certificate. Handlers read it through scales::server::peerIdentity().
+  std::shared_ptr<const transport::PeerIdentity> peer{};
 };
 
 namespace detail {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "scales/server/dispatcher.h"
+#include "scales/transport/tls.h"
 
 namespace scales::metrics {
 class Registry;
@@ -72,27 +73,35 @@ struct ServerOptions {
   // (read buffers grown past 64 KiB for large frames, Mux reassembly: over it, connections
   // waiting to grow a read buffer are not read until memory frees or read_timeout closes them).
   size_t max_buffered_bytes = 256 * 1024 * 1024;
+
+  // TLS (docs/tls.md): certificate and key, an optional client CA (mutual TLS), plaintext on the
+  // same port or not, and the identities allowed to call. Default: plaintext only.
+  transport::TlsServerOptions tls{};
 };
 
 // Counters since start (Finagle's names in comments), including every refusal.
 struct ServerStats {
-  uint64_t connects = 0;             // thriftmux/connects
-  uint64_t downgraded_connects = 0;  // thriftmux/downgraded_connects: framed Thrift clients
-  uint64_t discarded = 0;            // Tdiscarded for a call in flight
-  uint64_t orphaned_discards = 0;    // orphaned_tdiscard: Tdiscarded for an unknown tag
-  uint64_t accept_pauses = 0;        // accepting paused at max_connections (new ones wait)
-  uint64_t accept_errors = 0;        // accept() failures (EMFILE, ENFILE, ...): backed off
-  uint64_t handshake_timeouts = 0;   // no first frame within handshake_timeout
-  uint64_t read_timeouts = 0;        // a started frame not complete within read_timeout
-  uint64_t idle_timeouts = 0;        // closed or drained after idle_timeout
-  uint64_t ping_timeouts = 0;        // no answer within ping_timeout of a server Tping
-  uint64_t calls_refused = 0;        // max_calls_per_connection, max_pending_calls, memory
-  uint64_t deadline_expired = 0;     // answered without running the handler: deadline passed
-  uint64_t backpressure_pauses = 0;  // reading paused over max_unsent_bytes
-  uint64_t memory_pauses = 0;        // reading paused waiting for max_buffered_bytes
-  uint64_t protocol_errors = 0;      // connections closed for breaking the protocol
-  uint64_t handler_errors = 0;       // connections ended by an error of our own (logged)
-  uint64_t open_connections = 0;     // now, sniffing included
+  uint64_t connects = 0;                // thriftmux/connects
+  uint64_t downgraded_connects = 0;     // thriftmux/downgraded_connects: framed Thrift clients
+  uint64_t discarded = 0;               // Tdiscarded for a call in flight
+  uint64_t orphaned_discards = 0;       // orphaned_tdiscard: Tdiscarded for an unknown tag
+  uint64_t accept_pauses = 0;           // accepting paused at max_connections (new ones wait)
+  uint64_t accept_errors = 0;           // accept() failures (EMFILE, ENFILE, ...): backed off
+  uint64_t handshake_timeouts = 0;      // no first frame within handshake_timeout
+  uint64_t read_timeouts = 0;           // a started frame not complete within read_timeout
+  uint64_t idle_timeouts = 0;           // closed or drained after idle_timeout
+  uint64_t ping_timeouts = 0;           // no answer within ping_timeout of a server Tping
+  uint64_t calls_refused = 0;           // max_calls_per_connection, max_pending_calls, memory
+  uint64_t deadline_expired = 0;        // answered without running the handler: deadline passed
+  uint64_t backpressure_pauses = 0;     // reading paused over max_unsent_bytes
+  uint64_t memory_pauses = 0;           // reading paused waiting for max_buffered_bytes
+  uint64_t protocol_errors = 0;         // connections closed for breaking the protocol
+  uint64_t handler_errors = 0;          // connections ended by an error of our own (logged)
+  uint64_t plaintext_refused = 0;       // plaintext connections or calls to a TLS-only server
+  uint64_t peers_refused = 0;           // calls from identities not allowed (TlsServerOptions)
+  uint64_t tls_handshakes = 0;          // TLS handshakes completed
+  uint64_t tls_handshake_failures = 0;  // failed: timeout, verify, closed, error
+  uint64_t open_connections = 0;        // now, sniffing included
 };
 
 class ThriftServer {

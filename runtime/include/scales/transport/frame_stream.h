@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "scales/core/deadline.h"
+#include "scales/transport/stream.h"
 
 namespace scales::transport {
 
@@ -65,7 +66,7 @@ class FrameStream {
   using OnClose = std::function<void(std::exception_ptr why)>;
 
   // A null `framer` reads 4-byte big-endian length-prefixed frames.
-  FrameStream(boost::asio::ip::tcp::socket socket, size_t max_frame, Framer framer = nullptr);
+  FrameStream(Stream stream, size_t max_frame, Framer framer = nullptr);
   ~FrameStream();
   FrameStream(const FrameStream&) = delete;
   FrameStream& operator=(const FrameStream&) = delete;
@@ -80,13 +81,22 @@ class FrameStream {
   // the replies (or next calls) they produce leave in a few writes, not one each.
   std::string& outbox() { return outbox_; }
   void flush();
+  // Begins TLS on this connection once the frame being handled returns and everything queued is
+  // written (Mux's opportunistic TLS: the Rinit goes out in plaintext, then both sides upgrade).
+  // `handshake` runs the TLS handshake on the stream and calls back; until then no frame is
+  // read or written. Plaintext bytes after the frame are a ProtocolError. Call from on_frame.
+  using Upgrade = std::function<void(Stream& stream, std::function<void(std::exception_ptr)>)>;
+  void upgradeAfterThisFrame(Upgrade handshake);
+  bool upgrading() const { return static_cast<bool>(upgrade_); }
+
   // Closes the socket; pending reads and writes end and on_close runs (with "").
   void close();
   // Closes once everything queued so far has been written.
   void closeAfterFlush();
 
   bool open() const { return open_; }
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
+  boost::asio::ip::tcp::socket& socket() { return stream_.socket(); }
+  Stream& stream() { return stream_; }
   size_t bufferedBytes() const { return outbox_.size() + writing_.size(); }
 
   // Backpressure (servers): while more than `max_unsent` bytes wait to be sent, no frame is
@@ -134,8 +144,10 @@ class FrameStream {
   void processFramed();
   void processPrefixed(size_t& pos);
   void fail(std::exception_ptr why);
+  // Runs the pending upgrade once nothing is being read or written.
+  void beginUpgrade();
 
-  boost::asio::ip::tcp::socket socket_;
+  Stream stream_;
   size_t max_frame_;
   Framer framer_;
   // Weak: the owner holds this stream, so a strong reference would keep both alive forever.
@@ -165,6 +177,8 @@ class FrameStream {
   bool close_after_flush_ = false;
   bool open_ = true;
   bool closed_notified_ = false;
+  Upgrade upgrade_;
+  bool upgrade_running_ = false;
 };
 
 // Appends a 4-byte big-endian length followed by `payload`.

@@ -365,7 +365,7 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
           if (auto scales_skip = ::scales::server::detail::skipHandler(scales_context)) {
             return scales_complete(scales_skip, nullptr);
           }
-          ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+          ::scales::server::detail::CallScope scales_scope(scales_context);
           try {
             auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
             scales_complete(nullptr, &scales_value);
@@ -380,7 +380,7 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
     }
     ::scales::server::Reply<int64_t> scales_reply(std::move(scales_complete));
     auto scales_guard = scales_reply.guard();
-    ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+    ::scales::server::detail::CallScope scales_scope(scales_context);
     try {
       scales_async_->add(scales_args->a, scales_args->b, std::move(scales_reply));
     } catch (...) {
@@ -412,7 +412,7 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
           if (auto scales_skip = ::scales::server::detail::skipHandler(scales_context)) {
             return scales_complete(scales_skip);
           }
-          ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+          ::scales::server::detail::CallScope scales_scope(scales_context);
           try {
             scales_handler->check(scales_args->items);
             scales_complete(nullptr);
@@ -427,7 +427,7 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
     }
     ::scales::server::Reply<void> scales_reply(std::move(scales_complete));
     auto scales_guard = scales_reply.guard();
-    ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+    ::scales::server::detail::CallScope scales_scope(scales_context);
     try {
       scales_async_->check(scales_args->items, std::move(scales_reply));
     } catch (...) {
@@ -447,23 +447,22 @@ void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_c
   // handler, so the server counts the call as in flight while it queues or runs.
   if (scales_sync_) {
     auto scales_args = std::make_shared<Tiny_scales::note_args>(std::move(scales_decoded));
-    boost::asio::post(
-        scales_context.blocking_executor,
-        [scales_handler = scales_sync_, scales_args, scales_context,
-         scales_respond = std::move(scales_respond)] {
-          if (!::scales::server::detail::skipHandler(scales_context)) {
-            ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
-            try {
-              scales_handler->note(scales_args->data);
-            } catch (...) {
-            }
-          }
-          scales_respond(std::string());
-        });
+    boost::asio::post(scales_context.blocking_executor,
+                      [scales_handler = scales_sync_, scales_args, scales_context,
+                       scales_respond = std::move(scales_respond)] {
+                        if (!::scales::server::detail::skipHandler(scales_context)) {
+                          ::scales::server::detail::CallScope scales_scope(scales_context);
+                          try {
+                            scales_handler->note(scales_args->data);
+                          } catch (...) {
+                          }
+                        }
+                        scales_respond(std::string());
+                      });
   } else {
     [[maybe_unused]] const auto* scales_args = &scales_decoded;
     if (!::scales::server::detail::skipHandler(scales_context)) {
-      ::scales::server::detail::DeadlineScope scales_scope(scales_context.deadline);
+      ::scales::server::detail::CallScope scales_scope(scales_context);
       try {
         scales_async_->note(scales_args->data);
       } catch (...) {
