@@ -315,6 +315,24 @@ TEST_F(TlsMux, MissingOrMismatchedFilesAreConfigErrors) {
                ConfigError);
 }
 
+// ---- health checks ----
+
+TEST_F(TlsMux, HealthProbesSpeakTlsAsTheCallsDo) {
+  auto s = serve(tlsServer(false));
+  auto client = echo::EchoClient::make(
+      uri(*s, "tls=true&health_check=mux&health_interval_ms=20&health_timeout_ms=1000&" +
+                  clientTls(certs().client())));
+  EXPECT_EQ(client.echo("before"), "spiffe://scales.test/client");
+  // Each probe is a TLS connection of its own: wait for a few to have come and gone.
+  for (int i = 0; i < 500 && s->stats().tls_handshakes < 6; ++i) {
+    std::this_thread::sleep_for(10ms);  // polling the server's counter
+  }
+  EXPECT_GE(s->stats().tls_handshakes, 6u);
+  EXPECT_EQ(s->stats().tls_handshake_failures, 0u);
+  // Three failed probes would have taken the only endpoint out.
+  EXPECT_EQ(client.echo("after"), "spiffe://scales.test/client");
+}
+
 // ---- session resumption ----
 
 TEST_F(TlsMux, ANewConnectionResumesTheSessionOfAnEarlierOne) {

@@ -15,7 +15,9 @@ namespace http_ = boost::beast::http;
 
 asio::awaitable<std::string> http(discovery::Endpoint endpoint, HealthCheckOptions options) {
   try {
-    auto socket = co_await connect(endpoint);
+    // Named, not braced in the call: g++ 12 miscompiles an initializer list in a co_await.
+    std::vector<std::string> alpn{"http/1.1"};
+    auto socket = co_await open(endpoint, options, std::move(alpn));
     http_::request<http_::empty_body> request(http_::verb::get, options.http_path, 11);
     request.set(http_::field::host, endpoint.address());
     request.set(http_::field::user_agent, "scales-health");
@@ -31,6 +33,8 @@ asio::awaitable<std::string> http(discovery::Endpoint endpoint, HealthCheckOptio
     }
   } catch (const boost::system::system_error& e) {
     co_return "GET " + options.http_path + " failed: " + e.code().message();
+  } catch (const std::exception& e) {  // the TLS handshake's, which says what failed
+    co_return "GET " + options.http_path + " failed: " + e.what();
   }
   co_return "";
 }

@@ -11,9 +11,9 @@
 namespace scales::health::probes {
 namespace asio = boost::asio;
 
-asio::awaitable<std::string> mux(discovery::Endpoint endpoint, HealthCheckOptions /*options*/) {
+asio::awaitable<std::string> mux(discovery::Endpoint endpoint, HealthCheckOptions options) {
   try {
-    auto socket = co_await connect(endpoint);
+    auto socket = co_await open(endpoint, options, std::vector<std::string>());
     std::string ping;
     scales::mux::encode(scales::mux::Tping{scales::mux::kControlTag}, ping);
     co_await asio::async_write(socket, asio::buffer(ping), asio::use_awaitable);
@@ -35,6 +35,8 @@ asio::awaitable<std::string> mux(discovery::Endpoint endpoint, HealthCheckOption
     co_return "no Rping among the first frames";
   } catch (const boost::system::system_error& e) {
     co_return "Mux ping failed: " + e.code().message();
+  } catch (const std::exception& e) {  // the TLS handshake's, which says what failed
+    co_return "Mux ping failed: " + std::string(e.what());
   }
 }
 

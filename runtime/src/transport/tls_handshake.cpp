@@ -66,12 +66,14 @@ struct HandshakeOp {
   // Checked once the chain verified: the identities a client pinned, if any.
   std::vector<std::string> pinned;
   bool timed_out = false;
+  bool finished = false;
 
   static void start(std::shared_ptr<HandshakeOp> op, Duration timeout) {
     if (timeout != Duration::max()) {
       op->timer.expires_after(timeout);
       op->timer.async_wait([op](error_code ec) {
-        if (ec) return;
+        // A timer that expired as the handshake finished must not close a good connection.
+        if (ec || op->finished) return;
         op->timed_out = true;
         error_code ignored;
         op->stream.socket().close(ignored);  // the handshake ends with an error
@@ -83,6 +85,7 @@ struct HandshakeOp {
   }
 
   void finish(error_code ec) {
+    finished = true;
     timer.cancel();
     SSL* ssl = stream.tls()->ssl.native_handle();
     if (!ec) {

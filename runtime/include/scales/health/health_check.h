@@ -17,6 +17,7 @@
 #include "scales/core/deadline.h"
 #include "scales/core/registry.h"
 #include "scales/discovery/endpoint.h"
+#include "scales/transport/tls.h"
 
 namespace scales::health {
 
@@ -27,6 +28,9 @@ struct HealthCheckOptions {
   int healthy_threshold = 2;
   int unhealthy_threshold = 3;
   std::string http_path = "/health";  // for "http"
+  // The client's TLS (ClientConfig::tls; the stack fills it in): with it enabled, the "http" and
+  // "mux" probes speak TLS as the client's calls do. ("tcp" only connects.)
+  transport::TlsClientOptions tls{};
   // Throws ConfigError: an unknown probe, a non-positive interval or timeout, a zero threshold.
   void validate() const;
 };

@@ -13,7 +13,8 @@ class HealthLayer final : public RpcFilter {
  public:
   HealthLayer(std::unique_ptr<RpcService> next, const Parts& parts)
       : RpcFilter(std::move(next)), node_(parts.node) {
-    const auto& options = parts.config.health_check;
+    auto options = parts.config.health_check;
+    options.tls = parts.config.tls;  // probes reach the endpoint as calls do
     checker_ = std::make_shared<health::HealthChecker>(
         node_.endpoint(), options, health::makeProbe(options.probe), parts.executor,
         [this, life = std::weak_ptr<char>(life_)](bool healthy, const std::string& why) {
