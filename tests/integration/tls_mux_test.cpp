@@ -8,7 +8,9 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -17,6 +19,7 @@
 #include "Echo.scales.h"
 #include "scales/core/errors.h"
 #include "scales/core/log.h"
+#include "scales/mux/frame.h"
 #include "scales/server/call_deadline.h"
 #include "scales/server/thrift_server.h"
 #include "support/test_certs.h"
@@ -168,6 +171,28 @@ TEST_F(TlsMux, APlaintextClientOfATlsOnlyServerFailsFast) {
   EXPECT_GE(s->stats().plaintext_refused, 1u);
 }
 
+TEST_F(TlsMux, PlaintextCallsRefusedByATlsOnlyServerHoldNoSlot) {
+  auto options = tlsServer(false);
+  options.max_pending_calls = 2;
+  auto s = serve(options);
+  // A Mux peer that never negotiates sends calls in plaintext, more than the server would admit.
+  for (int i = 0; i < 5; ++i) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket raw(io);
+    raw.connect({boost::asio::ip::make_address("127.0.0.1"), s->port()});
+    std::string call;
+    mux::encode(mux::Tdispatch{2, {}, "", {}, "not even thrift"}, call);
+    boost::asio::write(raw, boost::asio::buffer(call));
+    std::string answer(64, '\0');
+    boost::system::error_code ec;
+    size_t n = boost::asio::read(raw, boost::asio::buffer(answer), ec);  // until the close
+    EXPECT_NE(answer.substr(0, n).find("server requires TLS"), std::string::npos);
+  }
+  EXPECT_EQ(s->stats().plaintext_refused, 5u);
+  // Were their slots kept, this call would be refused as "server overloaded".
+  EXPECT_EQ(ask(*s, "tls=true&" + clientTls(certs().client())), "spiffe://scales.test/client");
+}
+
 // ---- verification and mutual TLS ----
 
 TEST_F(TlsMux, MutualTlsRefusesAClientWithoutACertificate) {
@@ -292,6 +317,14 @@ TEST_F(TlsMux, TheAllowlistRefusesOthersBeforeAnyHandlerRuns) {
   EXPECT_EQ(s->stats().peers_refused, 2u);
 }
 
+TEST_F(TlsMux, AnEmptyMethodAllowlistIsAConfigErrorNotEveryone) {
+  server::ServerOptions options = tlsServer(false);
+  options.tls.allowed_peers_by_method = {{"hold", {}}};
+  server::ThriftServer s(std::make_shared<echo::EchoDispatcher>(std::make_shared<WhoAmI>()),
+                         options);
+  EXPECT_THROW(s.start(), ConfigError);
+}
+
 TEST_F(TlsMux, AnAllowlistWithoutAClientCaIsAConfigError) {
   server::ServerOptions options = tlsServer(false, false);
   options.tls.allowed_peers = {"spiffe://scales.test/client"};
@@ -312,6 +345,10 @@ TEST_F(TlsMux, MissingOrMismatchedFilesAreConfigErrors) {
                                       certs().client().cert),  // without its key
                ConfigError);
   EXPECT_THROW(echo::EchoClient::make("tcp://127.0.0.1:1?opportunistic_tls=sometimes"),
+               ConfigError);
+  // A pinned identity on a certificate nobody checked would prove nothing.
+  EXPECT_THROW(echo::EchoClient::make("tcp://127.0.0.1:1?tls=true&tls_verify=false"
+                                      "&tls_peer=spiffe://scales.test/server"),
                ConfigError);
 }
 

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 // A stock Apache Thrift client (TFramedTransport, binary or compact) that calls every
 // InteropService method on 127.0.0.1:<port> and checks each answer. Prints one line per failed
-// check and exits 1, or prints "OK <n> checks" and exits 0.
-//   stock_thrift_client <port> [binary|compact]
+// check and exits 1, or prints "OK <n> checks" and exits 0. With --tls-ca it connects with
+// TSSLSocket (TLS 1.2 or later), verifying the server's chain against that CA and its name
+// against 127.0.0.1; --tls-cert and --tls-key present a client certificate.
+//   stock_thrift_client <port> [binary|compact] [--tls-ca F [--tls-cert F --tls-key F]]
 #include <thrift/TApplicationException.h>
 #include <thrift/TToString.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TSocket.h>
 
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "InteropService.h"
 #include "sample_values.h"
@@ -114,15 +119,64 @@ void run(interop::InteropServiceClient& client) {
   }
 }
 
+constexpr const char* kUsage =
+    "usage: stock_thrift_client <port> [binary|compact] [--tls-ca F [--tls-cert F --tls-key "
+    "F]]\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: stock_thrift_client <port> [binary|compact]\n";
+    std::cerr << kUsage;
     return 2;
   }
-  std::string protocol_name = argc > 2 ? argv[2] : "binary";
-  auto socket = std::make_shared<transport::TSocket>("127.0.0.1", std::stoi(argv[1]));
+  std::string protocol_name = "binary";
+  std::string tls_ca, tls_cert, tls_key;
+  std::vector<std::string> args(argv + 2, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    bool has_value = i + 1 < args.size();
+    if (arg == "--tls-ca" && has_value) {
+      tls_ca = args[++i];
+    } else if (arg == "--tls-cert" && has_value) {
+      tls_cert = args[++i];
+    } else if (arg == "--tls-key" && has_value) {
+      tls_key = args[++i];
+    } else if (i == 0 && arg.rfind("--", 0) != 0) {
+      protocol_name = arg;
+    } else {
+      std::cerr << kUsage;
+      return 2;
+    }
+  }
+  if (tls_cert.empty() != tls_key.empty() || (!tls_cert.empty() && tls_ca.empty())) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const int port = std::stoi(argv[1]);
+  // Declared before the socket it makes: a TSSLSocket must not outlive its factory.
+  std::shared_ptr<transport::TSSLSocketFactory> tls;
+  std::shared_ptr<transport::TSocket> socket;
+  try {
+    if (tls_ca.empty()) {
+      socket = std::make_shared<transport::TSocket>("127.0.0.1", port);
+    } else {
+      // OpenSSL writes with write(2), not send(MSG_NOSIGNAL) as TSocket does: a peer that has
+      // closed would kill this process with SIGPIPE instead of failing the write.
+      std::signal(SIGPIPE, SIG_IGN);
+      tls = std::make_shared<transport::TSSLSocketFactory>(transport::SSLTLS);
+      tls->loadTrustedCertificates(tls_ca.c_str());
+      tls->authenticate(true);  // verify the server's chain; the default AccessManager its name
+      if (!tls_cert.empty()) {
+        tls->loadCertificate(tls_cert.c_str());
+        tls->loadPrivateKey(tls_key.c_str());
+      }
+      socket = tls->createSocket("127.0.0.1", port);
+    }
+  } catch (const std::exception& e) {
+    std::cout << "FAIL: TLS setup: " << e.what() << std::endl;
+    return 1;
+  }
   socket->setRecvTimeout(10000);
   auto framed = std::make_shared<transport::TFramedTransport>(socket);
   std::shared_ptr<protocol::TProtocol> protocol;

@@ -1,18 +1,25 @@
 // SPDX-License-Identifier: Apache-2.0
 // A stock Apache Thrift server for InteropService: TThreadedServer, TFramedTransport, binary or
 // compact protocol. Prints "PORT <n>" once listening on 127.0.0.1, then serves until killed.
-//   stock_thrift_server [binary|compact]
+// With --tls-cert and --tls-key it listens with TSSLServerSocket (TLS only); --tls-ca with
+// --require-client-cert makes every client present a certificate that CA signed (mutual TLS).
+//   stock_thrift_server [binary|compact] [--tls-cert F --tls-key F [--tls-ca F
+//                       --require-client-cert]]
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/protocol/TCompactProtocol.h>
 #include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
+#include <thrift/transport/TSSLServerSocket.h>
+#include <thrift/transport/TSSLSocket.h>
 #include <thrift/transport/TServerSocket.h>
 
 #include <atomic>
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "InteropService.h"
 #include "sample_values.h"
@@ -73,20 +80,66 @@ class AnnouncePort : public server::TServerEventHandler {
   std::shared_ptr<transport::TServerSocket> socket_;
 };
 
+constexpr const char* kUsage =
+    "usage: stock_thrift_server [binary|compact] [--tls-cert F --tls-key F [--tls-ca F "
+    "--require-client-cert]]\n";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string protocol = argc > 1 ? argv[1] : "binary";
+  std::string protocol = "binary";
+  std::string tls_cert, tls_key, tls_ca;
+  bool require_client_cert = false;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    bool has_value = i + 1 < args.size();
+    if (arg == "--tls-cert" && has_value) {
+      tls_cert = args[++i];
+    } else if (arg == "--tls-key" && has_value) {
+      tls_key = args[++i];
+    } else if (arg == "--tls-ca" && has_value) {
+      tls_ca = args[++i];
+    } else if (arg == "--require-client-cert") {
+      require_client_cert = true;
+    } else if (i == 0 && arg.rfind("--", 0) != 0) {
+      protocol = arg;
+    } else {
+      std::cerr << kUsage;
+      return 2;
+    }
+  }
   std::shared_ptr<protocol::TProtocolFactory> protocols;
   if (protocol == "binary") {
     protocols = std::make_shared<protocol::TBinaryProtocolFactory>();
   } else if (protocol == "compact") {
     protocols = std::make_shared<protocol::TCompactProtocolFactory>();
   } else {
-    std::cerr << "usage: stock_thrift_server [binary|compact]\n";
+    std::cerr << kUsage;
     return 2;
   }
-  auto socket = std::make_shared<transport::TServerSocket>("127.0.0.1", 0);
+  if (tls_cert.empty() != tls_key.empty() || (require_client_cert && tls_ca.empty()) ||
+      (tls_cert.empty() && (!tls_ca.empty() || require_client_cert))) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  std::shared_ptr<transport::TServerSocket> socket;
+  if (tls_cert.empty()) {
+    socket = std::make_shared<transport::TServerSocket>("127.0.0.1", 0);
+  } else {
+    // TLS 1.2 or later. No AccessManager is set: with one, a server's TSSLSocket refuses every
+    // client without a certificate; the CA's chain check (--require-client-cert) is the policy.
+    // OpenSSL writes with write(2), not send(MSG_NOSIGNAL) as TSocket does: a peer that has
+    // closed would kill this process with SIGPIPE instead of failing the write.
+    std::signal(SIGPIPE, SIG_IGN);
+    auto tls = std::make_shared<transport::TSSLSocketFactory>(transport::SSLTLS);
+    tls->server(true);
+    tls->loadCertificate(tls_cert.c_str());
+    tls->loadPrivateKey(tls_key.c_str());
+    if (!tls_ca.empty()) tls->loadTrustedCertificates(tls_ca.c_str());
+    tls->authenticate(require_client_cert);
+    socket = std::make_shared<transport::TSSLServerSocket>("127.0.0.1", 0, tls);
+  }
   server::TThreadedServer server(
       std::make_shared<interop::InteropServiceProcessor>(std::make_shared<Handler>()), socket,
       std::make_shared<transport::TFramedTransportFactory>(), protocols);

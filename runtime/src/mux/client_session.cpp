@@ -65,9 +65,12 @@ class ClientSession final : public transport::Connection,
       if (auto self = weak.lock()) {
         // Never sent a call: another endpoint may take it.
         self->fault(std::make_exception_ptr(ConnectFailedError(
-            "mux handshake with " + self->address_ +
-            " timed out (a server without Mux, such as a stock Apache Thrift server, needs "
-            "?transport=framed)")));
+            self->stream_.upgrading()
+                ? "mux handshake with " + self->address_ +
+                      " timed out while upgrading to TLS (opportunistic_tls)"
+                : "mux handshake with " + self->address_ +
+                      " timed out (a server without Mux, such as a stock Apache Thrift server, "
+                      "needs ?transport=framed)")));
       }
     });
   }
@@ -545,23 +548,24 @@ class Factory final : public transport::ConnectionFactory {
           if (error) return handler(error, nullptr);
           // The move-only handler rides in a shared_ptr through the std::function callbacks.
           auto shared = std::make_shared<transport::ConnectHandler>(std::move(handler));
+          // What the TCP connect left of the budget is the Mux handshake's.
+          auto left = budget - (Clock::now() - started);
           if (!options.tls || !options.tls->options().enabled ||
               options.opportunistic_tls != TlsLevel::kOff) {
-            return startSession(transport::Stream(std::move(socket)), endpoint, options,
-                                budget - (Clock::now() - started), shared);
+            return startSession(transport::Stream(std::move(socket)), endpoint, options, left,
+                                shared);
           }
-          // TLS from the first byte, then the Mux handshake inside it.
+          // TLS from the first byte (within tls_handshake_timeout), then the Mux handshake.
           auto stream = std::make_shared<transport::Stream>(std::move(socket));
-          options.tls->handshake(
-              *stream, endpoint.host, endpoint.port,
-              [stream, endpoint, options, budget, started, shared](std::exception_ptr e) {
-                if (e) {
-                  auto h = std::move(*shared);
-                  return h(e, nullptr);
-                }
-                startSession(std::move(*stream), endpoint, options,
-                             budget - (Clock::now() - started), shared);
-              });
+          options.tls->handshake(*stream, endpoint.host, endpoint.port,
+                                 [stream, endpoint, options, left, shared](std::exception_ptr e) {
+                                   if (e) {
+                                     auto h = std::move(*shared);
+                                     return h(e, nullptr);
+                                   }
+                                   startSession(std::move(*stream), endpoint, options, left,
+                                                shared);
+                                 });
         });
   }
 

@@ -197,13 +197,19 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     send(Rinit{
         init.tag, 1, {{"mux-framer", framerHeader(options().max_frame_bytes)}, {"tls", server}}});
     if (client == "off" || server == "off") {
-      // Incompatible pairs (off with required) fail on the client, which closes; a call sent
-      // anyway on a TLS-only server is refused in onDispatch.
-      if (client == "required" && server == "off") stream_.closeAfterFlush();
+      // Incompatible pairs (off with required, either way round) end here: the client reads the
+      // Rinit and says why; the connection is not kept for a peer that cannot use it.
+      bool incompatible =
+          (client == "required" && server == "off") || (client == "off" && server == "required");
+      if (incompatible) stream_.closeAfterFlush();
       return;
     }
-    // The Rinit leaves in plaintext; then this connection becomes TLS.
-    stream_.upgradeAfterThisFrame([tls = shared().tls, timeout = options().handshake_timeout](
+    // A call in flight would be answered across the upgrade, on a stream being replaced.
+    if (!in_flight_.empty()) return protocolError();
+    // The Rinit leaves in plaintext; then this connection becomes TLS. (0 means no limit.)
+    auto timeout = options().handshake_timeout > Duration::zero() ? options().handshake_timeout
+                                                                  : Duration::max();
+    stream_.upgradeAfterThisFrame([tls = shared().tls, timeout](
                                       transport::Stream& s,
                                       std::function<void(std::exception_ptr)> done) {
       tls->handshake(s, {}, timeout, [done = std::move(done)](std::exception_ptr e) { done(e); });
@@ -218,18 +224,18 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     } else if (in_flight_.count(tag)) {
       // A client bug: any answer on the tag would be taken for the earlier call's.
       return protocolError();
+    } else if (shared().tls && !options().tls.allow_plaintext && !stream_.stream().secure()) {
+      // A TLS-only server heard a call in plaintext: a client that ignored Rinit's
+      // tls=required, or one that never negotiates (the Python scales client). Checked before
+      // admit(), which would hold a slot this call never gives back.
+      shared().counters.plaintext_refused->add();
+      send(Rerr{tag, "server requires TLS"});
+      return stream_.closeAfterFlush();
     } else if (in_flight_.size() >= options().max_calls_per_connection) {
       refused = "max_calls_per_connection";
     } else {
       message.assign(view.body);  // before admit(): if this copy fails, nothing is owed back
       refused = shared().admit(view.body.size());
-    }
-    if (!refused && shared().tls && !options().tls.allow_plaintext && !stream_.stream().secure()) {
-      // A TLS-only server heard a call in plaintext: a client that ignored Rinit's
-      // tls=required, or one that never negotiates (the Python scales client).
-      shared().counters.plaintext_refused->add();
-      send(Rerr{tag, "server requires TLS"});
-      return stream_.closeAfterFlush();
     }
     if (refused) {
       // NACK: nothing was run, so Finagle and scales clients retry elsewhere.
@@ -249,24 +255,23 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
       explicit Scope(MuxSession* session) { dispatching = session; }
       ~Scope() { dispatching = outer; }
     } scope(this);
-    setup_.dispatcher->dispatch(call, std::move(message),
-                                [weak = weak_from_this(), tag, serial, shared = setup_.shared,
-                                 bytes = view.body.size()](std::string reply) {
-                                  shared->finish(bytes);
-                                  auto self = weak.lock();
-                                  if (!self) return;
-                                  // A handler that answered inside dispatch() (async handlers
-                                  // usually do) is on this session's executor already; any other
-                                  // answer hops back to it.
-                                  if (dispatching == self.get())
-                                    return self->onReply(tag, serial, std::move(reply));
-                                  auto ex = self->stream_.socket().get_executor();
-                                  asio::dispatch(
-                                      ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
-                                        if (auto session = weak.lock())
-                                          session->onReply(tag, serial, std::move(reply));
-                                      });
-                                });
+    // The session's executor, read here on it: a handler thread must not touch the stream,
+    // which a TLS upgrade may be changing.
+    setup_.dispatcher->dispatch(
+        call, std::move(message),
+        [weak = weak_from_this(), tag, serial, shared = setup_.shared, bytes = view.body.size(),
+         ex = stream_.socket().get_executor()](std::string reply) {
+          shared->finish(bytes);
+          auto self = weak.lock();
+          if (!self) return;
+          // A handler that answered inside dispatch() (async handlers
+          // usually do) is on this session's executor already; any other
+          // answer hops back to it.
+          if (dispatching == self.get()) return self->onReply(tag, serial, std::move(reply));
+          asio::dispatch(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
+            if (auto session = weak.lock()) session->onReply(tag, serial, std::move(reply));
+          });
+        });
   }
 
   // The session whose dispatcher call is running on this thread, if any.

@@ -17,13 +17,13 @@ ExclusiveConnection::ExclusiveConnection(Stream stream, std::string address)
 bool ExclusiveConnection::isOpen() const {
   if (!open_) return false;
   // An idle connection has no read pending, so a peer's close shows only when we look: a
-  // zero-byte peek means EOF, and any byte at all means the stream is out of step. Except under
-  // TLS, where records come unasked (TLS 1.3 session tickets, key updates): the next read sorts
-  // them out, and fails the call if they were anything else.
+  // zero-byte peek means EOF, and any byte at all means the stream is out of step. Under TLS a
+  // byte may also be a close_notify or an early reply (a 408) that cannot be told apart without
+  // decrypting it, so it counts the same: at worst a connection holding an unread session
+  // ticket is replaced by a new one (which resumes the session).
   char byte;
   auto n = ::recv(const_cast<Stream&>(stream_).socket().native_handle(), &byte, 1,
                   MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0 && stream_.secure()) return true;
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -59,7 +59,7 @@ void ExclusiveConnection::fail(boost::system::error_code ec, const char* what) {
   }
   finish(std::make_exception_ptr(ConnectionError(
              std::string(what) + " " + address_ + ": " +
-             (ec == asio::error::eof ? "connection closed by peer" : ec.message()))),
+             (Stream::closedByPeer(ec) ? "connection closed by peer" : ec.message()))),
          Response{});
 }
 

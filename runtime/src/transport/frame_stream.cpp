@@ -76,9 +76,11 @@ void FrameStream::beginUpgrade() {
   auto keep = owner_.lock();
   if (!keep) return;
   upgrade_running_ = true;
-  upgrade_(stream_, [this, keep](std::exception_ptr error) {
+  // Taken out before it runs: a close() meanwhile must not destroy it mid-call.
+  auto handshake = std::move(upgrade_);
+  upgrade_ = nullptr;
+  handshake(stream_, [this, keep](std::exception_ptr error) {
     upgrade_running_ = false;
-    upgrade_ = nullptr;
     if (!open_) return;
     if (error) return fail(error);
     flush();
@@ -88,7 +90,7 @@ void FrameStream::beginUpgrade() {
 
 void FrameStream::read() {
   if (upgrade_) return beginUpgrade();
-  if (reading_ || !open_) return;
+  if (reading_ || !open_ || upgrade_running_) return;
   if (holdForOutput()) return;
   output_paused_ = false;
   if (in_used_ == in_.size() && !makeRoom()) {
@@ -106,7 +108,7 @@ void FrameStream::read() {
         reading_ = false;
         if (ec) {
           return fail(std::make_exception_ptr(ConnectionError(
-              ec == asio::error::eof ? "connection closed by peer" : ec.message())));
+              Stream::closedByPeer(ec) ? "connection closed by peer" : ec.message())));
         }
         // A read that filled the buffer says more is waiting: take bigger bites (up to the free
         // allowance), so a busy connection needs fewer reads.
@@ -284,6 +286,7 @@ void FrameStream::closeAfterFlush() {
 void FrameStream::close() {
   if (!open_) return;
   open_ = false;
+  upgrade_ = nullptr;  // it may hold the owner: no cycle outlives the stream
   stream_.close();
   if (!closed_notified_) {
     closed_notified_ = true;
@@ -296,6 +299,7 @@ void FrameStream::fail(std::exception_ptr why) {
   if (closed_notified_) return;
   closed_notified_ = true;
   open_ = false;
+  upgrade_ = nullptr;
   error_code ignored;
   stream_.socket().close(ignored);
   auto on_close = std::move(on_close_);

@@ -18,6 +18,10 @@ const asio::ip::tcp::socket& Stream::socket() const {
 
 std::shared_ptr<const PeerIdentity> Stream::peer() const { return tls_ ? tls_->peer : nullptr; }
 
+bool Stream::closedByPeer(const boost::system::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+}
+
 void Stream::adoptTls(std::unique_ptr<Tls> tls) { tls_ = std::move(tls); }
 
 void Stream::close() {

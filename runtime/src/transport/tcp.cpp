@@ -114,18 +114,20 @@ class TcpConnectionFactory final : public ConnectionFactory {
   void connect(Deadline deadline, ConnectHandler handler) override {
     asyncTcpConnect(
         executor_, endpoint_.host, endpoint_.port, std::min(connect_timeout_, deadline.remaining()),
-        [endpoint = endpoint_, tls = tls_, wrap = wrap_, handler = std::move(handler)](
+        [endpoint = endpoint_, tls = tls_, wrap = wrap_, deadline, handler = std::move(handler)](
             std::exception_ptr error, tcp::socket socket) mutable {
           if (error) return handler(error, nullptr);
           if (!tls) return wrap(endpoint.address(), Stream(std::move(socket)), std::move(handler));
           // The stream lives on the heap while the handshake runs.
           auto stream = std::make_shared<Stream>(std::move(socket));
-          tls->handshake(*stream, endpoint.host, endpoint.port,
-                         [stream, endpoint, wrap = std::move(wrap),
-                          handler = std::move(handler)](std::exception_ptr e) mutable {
-                           if (e) return handler(e, nullptr);
-                           wrap(endpoint.address(), std::move(*stream), std::move(handler));
-                         });
+          tls->handshake(
+              *stream, endpoint.host, endpoint.port,
+              [stream, endpoint, wrap = std::move(wrap),
+               handler = std::move(handler)](std::exception_ptr e) mutable {
+                if (e) return handler(e, nullptr);
+                wrap(endpoint.address(), std::move(*stream), std::move(handler));
+              },
+              deadline.remaining());
         });
   }
 

@@ -87,9 +87,9 @@ std::vector<TlsMaterial::Stamp> TlsMaterial::stamps() const {
   return out;
 }
 
-std::shared_ptr<ssl::context> TlsMaterial::current(bool* rebuilt) {
+std::shared_ptr<ssl::context> TlsMaterial::current(uint64_t* generation) {
   std::lock_guard lock(mutex_);
-  if (rebuilt) *rebuilt = false;
+  if (generation) *generation = reloads_;
   auto now = coarseNow();
   if (files_.empty() || now < next_check_) return context_;
   next_check_ = now + std::chrono::seconds(1);
@@ -100,7 +100,7 @@ std::shared_ptr<ssl::context> TlsMaterial::current(bool* rebuilt) {
     built_from_ = std::move(seen);
     failed_at_.clear();
     ++reloads_;
-    if (rebuilt) *rebuilt = true;
+    if (generation) *generation = reloads_;
   } catch (const std::exception& e) {
     // A file caught half-written fails here and loads at the next change; meanwhile the old
     // material serves, and the reason is logged once per change.
@@ -181,7 +181,9 @@ int ClientTls::onNewSession(SSL* ssl, SSL_SESSION* session) {
   if (tls == nullptr || !tls->owner) return 0;
   auto* self = static_cast<ClientTls*>(tls->owner.get());
   std::lock_guard lock(self->sessions_mutex_);
-  self->sessions_[tls->session_key] = std::shared_ptr<SSL_SESSION>(session, SSL_SESSION_free);
+  self->sessions_.insert_or_assign(
+      tls->session_key,
+      CachedSession{tls->generation, std::shared_ptr<SSL_SESSION>(session, SSL_SESSION_free)});
   return 1;  // the reference is ours now
 }
 

@@ -36,6 +36,7 @@ struct Stream::Tls {
   // Declared first, destroyed last: OpenSSL callbacks of `ssl` may reach it until it is freed.
   std::shared_ptr<void> owner;
   std::string session_key;
+  uint64_t generation = 0;  // of the material the session was made with (TlsMaterial)
   boost::asio::ssl::stream<boost::asio::ip::tcp::socket> ssl;
   std::shared_ptr<const PeerIdentity> peer;
   bool established = false;  // the handshake succeeded
@@ -58,8 +59,8 @@ class TlsMaterial {
   using Build = std::function<std::shared_ptr<boost::asio::ssl::context>()>;
   // Builds now: a ConfigError (naming `what`) if that fails.
   TlsMaterial(std::vector<std::string> files, Build build, std::string what);
-  // The newest context that built; `rebuilt` tells the caller when it changed.
-  std::shared_ptr<boost::asio::ssl::context> current(bool* rebuilt = nullptr);
+  // The newest context that built, and its generation (counting rebuilds).
+  std::shared_ptr<boost::asio::ssl::context> current(uint64_t* generation = nullptr);
   uint64_t reloads() const;
   uint64_t reloadFailures() const;
 
@@ -95,7 +96,9 @@ class ClientTls : public std::enable_shared_from_this<ClientTls> {
   // alive and untouched until `done` runs; it does not run inline. The error is a
   // ConnectFailedError that says what failed, e.g. "certificate verify failed: self-signed
   // certificate in certificate chain (127.0.0.1:9443)".
-  void handshake(Stream& stream, const std::string& host, uint16_t port, HandshakeHandler done);
+  // `budget`: what is left of the caller's connect budget, if less than the handshake timeout.
+  void handshake(Stream& stream, const std::string& host, uint16_t port, HandshakeHandler done,
+                 Duration budget = Duration::max());
   const TlsClientOptions& options() const { return options_; }
   TlsMaterial& material() { return *material_; }
 
@@ -109,7 +112,11 @@ class ClientTls : public std::enable_shared_from_this<ClientTls> {
   std::unique_ptr<TlsMaterial> material_;
   // The last session per server, to resume on reconnect. Bounded by the endpoints in use.
   std::mutex sessions_mutex_;
-  std::map<std::string, std::shared_ptr<SSL_SESSION>> sessions_;
+  struct CachedSession {
+    uint64_t generation;
+    std::shared_ptr<SSL_SESSION> session;
+  };
+  std::map<std::string, CachedSession> sessions_;
 };
 
 // A client's TLS when `options` enables it (or `always`: Mux may negotiate it with defaults), its

@@ -67,6 +67,8 @@ struct HandshakeOp {
   std::vector<std::string> pinned;
   bool timed_out = false;
   bool finished = false;
+  // The verification result means something only when verification was asked for.
+  bool verifying = true;
 
   static void start(std::shared_ptr<HandshakeOp> op, Duration timeout) {
     if (timeout != Duration::max()) {
@@ -88,6 +90,8 @@ struct HandshakeOp {
     finished = true;
     timer.cancel();
     SSL* ssl = stream.tls()->ssl.native_handle();
+    // The timer may have closed the socket just as the handshake succeeded.
+    if (timed_out) return fail(Outcome::kTimeout, "TLS handshake with " + address + " timed out");
     if (!ec) {
       stream.tls()->peer = peerIdentityOf(ssl);
       if (!pinned.empty()) {
@@ -102,16 +106,14 @@ struct HandshakeOp {
       count(counters, SSL_session_reused(ssl) ? Outcome::kResumed : Outcome::kOk);
       return complete(nullptr);
     }
-    if (timed_out) return fail(Outcome::kTimeout, "TLS handshake with " + address + " timed out");
-    long verify = SSL_get_verify_result(ssl);
+    long verify = verifying ? SSL_get_verify_result(ssl) : X509_V_OK;
     if (verify != X509_V_OK) {
       return fail(Outcome::kVerifyFailed,
                   std::string(server_side ? "client certificate" : "certificate") +
                       " verify failed: " + X509_verify_cert_error_string(verify) + " (" + address +
                       ")");
     }
-    if (ec == asio::error::eof || ec == ssl::error::stream_truncated ||
-        ec == asio::error::connection_reset) {
+    if (Stream::closedByPeer(ec) || ec == asio::error::connection_reset) {
       return fail(Outcome::kClosed, "TLS handshake with " + address +
                                         ": connection closed by peer (does it speak TLS?)");
     }
@@ -150,40 +152,55 @@ bool isIpAddress(const std::string& host) {
 }  // namespace
 
 void ClientTls::handshake(Stream& stream, const std::string& host, uint16_t port,
-                          HandshakeHandler done) {
+                          HandshakeHandler done, Duration budget) {
   std::string address = host + ":" + std::to_string(port);
   auto op = std::make_shared<HandshakeOp>(stream, counters_, address, false, std::move(done));
   op->pinned = options_.peer_identities;
-  bool rebuilt = false;
-  auto context = material_->current(&rebuilt);
-  if (rebuilt) {
-    // Sessions of the old material could resume with the old client certificate.
-    std::lock_guard lock(sessions_mutex_);
-    sessions_.clear();
-  }
+  op->verifying = options_.verify;
+  uint64_t generation = 0;
+  auto context = material_->current(&generation);
   auto& tls = beginTls(stream, *context, shared_from_this());
   SSL* ssl = tls.ssl.native_handle();
   tls.session_key = address;
-  const std::string& name = options_.server_name.empty() ? host : options_.server_name;
+  tls.generation = generation;
+  std::string name = options_.server_name.empty() ? host : options_.server_name;
+  // An IPv6 scope (fe80::1%eth0) is no part of what a certificate names.
+  if (auto percent = name.find('%'); percent != std::string::npos && isIpAddress(name)) {
+    name.resize(percent);
+  }
+  bool checked = true;
   if (isIpAddress(name)) {
     // RFC 6066: no SNI for addresses; the certificate must name it as an IP SAN.
-    if (options_.verify) X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
+    if (options_.verify) checked = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
   } else {
     // SSL_set_tlsext_host_name, without the macro's C cast.
     SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
              const_cast<char*>(name.c_str()));
-    if (options_.verify) SSL_set1_host(ssl, name.c_str());
+    if (options_.verify) checked = SSL_set1_host(ssl, name.c_str()) == 1;
+  }
+  if (!checked) {
+    // Never a handshake that would check the chain but not the name.
+    asio::post(stream.get_executor(), [op, name] {
+      op->finished = true;
+      op->fail(Outcome::kError,
+               "cannot check the server certificate against '" + name + "' (" + op->address + ")");
+    });
+    return;
   }
   if (!alpn_wire_.empty()) {
     SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(alpn_wire_.data()),
                         static_cast<unsigned>(alpn_wire_.size()));
   }
   {
+    // Only a session of the current material: one made with an old client certificate, or
+    // verified against an old CA, is not resumed.
     std::lock_guard lock(sessions_mutex_);
     auto it = sessions_.find(address);
-    if (it != sessions_.end()) SSL_set_session(ssl, it->second.get());
+    if (it != sessions_.end() && it->second.generation == generation) {
+      SSL_set_session(ssl, it->second.session.get());
+    }
   }
-  HandshakeOp::start(std::move(op), options_.handshake_timeout);
+  HandshakeOp::start(std::move(op), std::min(options_.handshake_timeout, budget));
 }
 
 void ServerTls::handshake(Stream& stream, std::string already_read, Duration timeout,

@@ -40,6 +40,10 @@ void TlsClientOptions::validate() const {
   if (handshake_timeout <= Duration::zero()) {
     throw ConfigError("tls_handshake_timeout_ms must be positive");
   }
+  if (!verify && !peer_identities.empty()) {
+    throw ConfigError(
+        "tls_peer needs tls_verify: an unverified certificate can claim any identity");
+  }
   for (const auto& id : peer_identities) {
     if (id.empty() || id == "*") throw ConfigError("tls_peer: an empty identity matches nothing");
   }
@@ -55,6 +59,12 @@ void TlsServerOptions::validate() const {
   if (!enabled() && (!allowed_peers.empty() || !allowed_peers_by_method.empty())) {
     throw ConfigError(
         "allowed peers need TLS with a client CA: only a verified certificate names a peer");
+  }
+  for (const auto& [method, peers] : allowed_peers_by_method) {
+    if (peers.empty()) {
+      throw ConfigError("allowed peers for " + method +
+                        " are empty: list who may call it (an empty list would allow everyone)");
+    }
   }
   if (enabled() && client_ca.empty() &&
       (!allowed_peers.empty() || !allowed_peers_by_method.empty())) {

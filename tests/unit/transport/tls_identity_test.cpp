@@ -62,6 +62,11 @@ TEST(TlsOptions, ContradictionsAreConfigErrors) {
   EXPECT_NO_THROW(client.validate());
   client.handshake_timeout = Duration::zero();
   EXPECT_THROW(client.validate(), ConfigError);
+  client.handshake_timeout = std::chrono::seconds(1);
+  client.peer_identities = {"spiffe://x/y"};
+  EXPECT_NO_THROW(client.validate());
+  client.verify = false;  // a pin on a certificate nobody checked proves nothing
+  EXPECT_THROW(client.validate(), ConfigError);
 
   TlsServerOptions server;
   server.client_ca = "ca.crt";
@@ -69,6 +74,9 @@ TEST(TlsOptions, ContradictionsAreConfigErrors) {
   server.cert = "server.crt";
   server.key = "server.key";
   EXPECT_NO_THROW(server.validate());
+  server.allowed_peers_by_method = {{"admin", {}}};
+  EXPECT_THROW(server.validate(), ConfigError);  // an empty list must not mean everyone
+  server.allowed_peers_by_method.clear();
   server.client_ca.clear();
   server.allowed_peers = {"spiffe://x/y"};
   EXPECT_THROW(server.validate(), ConfigError);  // nobody presents a certificate to match

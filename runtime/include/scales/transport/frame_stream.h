@@ -87,7 +87,7 @@ class FrameStream {
   // read or written. Plaintext bytes after the frame are a ProtocolError. Call from on_frame.
   using Upgrade = std::function<void(Stream& stream, std::function<void(std::exception_ptr)>)>;
   void upgradeAfterThisFrame(Upgrade handshake);
-  bool upgrading() const { return static_cast<bool>(upgrade_); }
+  bool upgrading() const { return upgrade_ || upgrade_running_; }
 
   // Closes the socket; pending reads and writes end and on_close runs (with "").
   void close();

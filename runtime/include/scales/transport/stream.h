@@ -39,6 +39,9 @@ class Stream {
   std::shared_ptr<const PeerIdentity> peer() const;
   // Shuts the socket down and closes it; outstanding operations end with an error.
   void close();
+  // True for the errors that mean the peer closed the connection: EOF, and under TLS a close
+  // without close_notify (which every scales peer does: messages are self-delimiting).
+  static bool closedByPeer(const boost::system::error_code& ec);
 
   // Asio's AsyncReadStream / AsyncWriteStream, so asio::async_write and Beast work on it. Like
   // any *_some operation, each moves at least one byte of the first non-empty buffer.
