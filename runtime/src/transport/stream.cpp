@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/transport/stream.h"
 
+#include <openssl/err.h>
+
+#include <algorithm>
+
 #include "transport/tls_context.h"
 
 namespace scales::transport {
@@ -32,8 +36,37 @@ void Stream::close() {
   socket().close(ignored);
 }
 
+namespace {
+// Decrypts what has already arrived into `buffer`, without waiting: records whose bytes are all
+// in, and what is left of the current one. Asio's read_some gives one record per operation, so
+// a burst of calls would be handled (and answered) a record at a time; this hands the reader
+// everything one socket read brought, as a plaintext read does.
+size_t decryptArrived(SSL* ssl, asio::mutable_buffer buffer) {
+  auto* data = static_cast<char*>(buffer.data());
+  size_t filled = 0;
+  while (filled < buffer.size() &&
+         (SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0)) {
+    int n = SSL_read(ssl, data + filled,
+                     static_cast<int>(std::min<size_t>(buffer.size() - filled, 1 << 30)));
+    if (n <= 0) {
+      // A partial record (the next read takes it from here), or an alert or error the next
+      // read reports: either way, not this read's business.
+      ERR_clear_error();
+      break;
+    }
+    filled += static_cast<size_t>(n);
+  }
+  return filled;
+}
+}  // namespace
+
 void Stream::tlsRead(asio::mutable_buffer buffer, IoHandler handler) {
-  tls_->ssl.async_read_some(buffer, std::move(handler));
+  Tls* tls = tls_.get();  // on the heap: stays put while the operation runs
+  tls->ssl.async_read_some(buffer, [tls, buffer, handler = std::move(handler)](
+                                       boost::system::error_code ec, size_t n) mutable {
+    if (!ec && n < buffer.size()) n += decryptArrived(tls->ssl.native_handle(), buffer + n);
+    std::move(handler)(ec, n);
+  });
 }
 
 void Stream::tlsWrite(asio::const_buffer buffer, IoHandler handler) {
