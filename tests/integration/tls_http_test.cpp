@@ -76,18 +76,6 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// tls_handshakes{result=`result`}, summed over the registry's other labels.
-int64_t handshakes(metrics::Registry& registry, const std::string& result) {
-  int64_t total = 0;
-  for (const auto& v : registry.snapshot().counters) {
-    if (v.key.name != "tls_handshakes") continue;
-    for (const auto& [name, value] : v.key.labels) {
-      if (name == "result" && value == result) total += v.value;
-    }
-  }
-  return total;
-}
-
 TEST_F(TlsHttp, GetsPostsAndStreamsOverTls) {
   auto nginx = https(certs().server());
   auto client = http::Client::make(uriOf(*nginx, certs().ca()));

@@ -87,17 +87,6 @@ class TlsMux : public ::testing::Test {
   static inline TestCerts* certs_ = nullptr;
 };
 
-int64_t handshakes(metrics::Registry& registry, const std::string& result) {
-  int64_t n = 0;
-  for (const auto& v : registry.snapshot().counters) {
-    if (v.key.name != "tls_handshakes") continue;
-    for (const auto& [k, value] : v.key.labels) {
-      if (k == "result" && value == result) n += v.value;
-    }
-  }
-  return n;
-}
-
 // ---- Finagle's opportunistic TLS: the 9 pairs of client and server levels ----
 
 struct MatrixCase {

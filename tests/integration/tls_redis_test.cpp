@@ -69,17 +69,6 @@ std::string pingOutcome(redis::Client& client) {
   }
 }
 
-int64_t handshakes(metrics::Registry& registry, const std::string& result) {
-  int64_t total = 0;
-  for (const auto& v : registry.snapshot().counters) {
-    if (v.key.name != "tls_handshakes") continue;
-    for (const auto& [name, value] : v.key.labels) {
-      if (name == "result" && value == result) total += v.value;
-    }
-  }
-  return total;
-}
-
 TEST_F(TlsRedis, CommandsAndPipelinesOverTls) {
   auto server = tlsRedis(false);
   metrics::Registry registry;

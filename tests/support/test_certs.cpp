@@ -87,4 +87,15 @@ CertFiles TestCerts::issue(const std::string& name, const std::string& subject_a
   return files;
 }
 
+int64_t handshakes(metrics::Registry& registry, const std::string& result) {
+  int64_t total = 0;
+  for (const auto& v : registry.snapshot().counters) {
+    if (v.key.name != "tls_handshakes") continue;
+    for (const auto& [name, value] : v.key.labels) {
+      if (name == "result" && value == result) total += v.value;
+    }
+  }
+  return total;
+}
+
 }  // namespace scales::testing

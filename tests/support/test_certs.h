@@ -4,8 +4,11 @@
 // IDs), and a second CA that signs nothing the first trusts. Keys are P-256.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
+
+#include "scales/metrics/registry.h"
 
 namespace scales::testing {
 
@@ -47,5 +50,9 @@ class TestCerts {
   std::filesystem::path dir_;
   CertFiles ca_, other_ca_, server_, client_, expired_, wrong_san_, foreign_;
 };
+
+// A client's tls_handshakes{result=`result`} counter (ok, resumed, verify_failed, ...), summed
+// over its other labels.
+int64_t handshakes(metrics::Registry& registry, const std::string& result);
 
 }  // namespace scales::testing
