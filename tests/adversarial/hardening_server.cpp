@@ -40,6 +40,9 @@ nlohmann::json statsJson(const ServerStats& s) {
           {"memory_pauses", s.memory_pauses},
           {"protocol_errors", s.protocol_errors},
           {"handler_errors", s.handler_errors},
+          {"plaintext_refused", s.plaintext_refused},
+          {"tls_handshakes", s.tls_handshakes},
+          {"tls_handshake_failures", s.tls_handshake_failures},
           {"open_connections", s.open_connections}};
 }
 
@@ -85,6 +88,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-buffered-bytes", options.max_buffered_bytes);
   app.add_option("--max-frame-bytes", options.max_frame_bytes);
   app.add_option("--max-message-bytes", options.max_message_bytes);
+  // TLS on the same port as plaintext, so the legitimate (plaintext) clients keep calling.
+  app.add_option("--tls-cert", options.tls.cert);
+  app.add_option("--tls-key", options.tls.key);
+  options.tls.allow_plaintext = true;
   CLI11_PARSE(app, argc, argv);
 
   using ms = std::chrono::milliseconds;
