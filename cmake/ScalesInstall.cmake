@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
-# `cmake --install` layout: headers, libscales_runtime.a, scales-thrift, and a CMake package
-# (find_package(Scales CONFIG)) exporting Scales::runtime and scales_thrift_generate().
+# `cmake --install` layout: headers, libscales_runtime.a, thrift-scales (the Thrift compiler with
+# `--gen scales`), scales-thrift (its front with --check), and a CMake package
+# (find_package(Scales CONFIG)) exporting Scales::runtime, Scales::thrift-scales and
+# scales_thrift_generate().
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -8,7 +10,7 @@ install(DIRECTORY "${PROJECT_SOURCE_DIR}/runtime/include/scales"
         DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 install(TARGETS scales_runtime EXPORT ScalesTargets
         ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}")
-install(TARGETS scales-thrift EXPORT ScalesTargets
+install(TARGETS thrift-scales scales-thrift EXPORT ScalesTargets
         RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 set(SCALES_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/Scales")
 install(EXPORT ScalesTargets NAMESPACE Scales:: DESTINATION "${SCALES_CMAKE_DIR}")

@@ -1,21 +1,24 @@
 // SPDX-License-Identifier: Apache-2.0
-// The whole generation: run the Thrift compiler, read the model, render and write the files.
+// Rendering one IDL program into the scales service layer: the one path every front end (the
+// compiler's `scales` generator, and through it scales-thrift) takes.
 #pragma once
 
-#include <stdexcept>
+#include <string>
+#include <vector>
 
-#include "cli/options.h"
+#include "idl/model.h"
+#include "view/views.h"
 
 namespace scales::gen {
 
-// Bad input the user must fix (missing file, unwritable directory): exit status 2.
-class InputError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+struct OutputFile {
+  std::string name;  // a file name, no directories
+  std::string content;
 };
 
-// Throws InputError, thrift::CompilerError (the compiler's own message), idl::IdlError or
-// std::runtime_error (writing failed).
-void generate(const cli::Options& options);
+// Checks every name the model declares, then renders the root program's `<Service>.scales.h/.cpp`
+// pairs and its `<stem>.scales-all.cpp`. Throws idl::IdlError naming the declaration at fault
+// and its place; nothing is returned half-rendered.
+std::vector<OutputFile> renderProgram(const idl::Model& model, const view::ProgramFacts& facts);
 
 }  // namespace scales::gen

@@ -7,9 +7,10 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git clang-format
   clang libclang-rt-14-dev               # libFuzzer targets (scripts/fuzz.sh)
-  thrift-compiler libthrift-dev          # Apache Thrift 0.17: IDL parser, struct types, peers
+  thrift-compiler libthrift-dev          # Apache Thrift 0.17: libthrift; the stock compiler for peers
+  flex bison                             # thrift-scales: Thrift's compiler, built from its source
   libboost1.81-dev                       # Asio, Beast
-  libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator
+  libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator, metrics JSON
   libgtest-dev libgmock-dev libbenchmark-dev                # tests and benchmarks
   curl                                   # a real HTTP client for the metrics endpoint's test
   zookeeper libzookeeper-mt-dev          # zk:// discovery and the announcer; a real ZooKeeper in tests

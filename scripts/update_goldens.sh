@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 gen=${1:-build}/generator/scales-thrift
 for case in tests/generator/*/; do
   rm -rf "$case/expected"
-  "$gen" --out "$case/expected" "$case/input.thrift"
+  "$gen" -I "$case" --out "$case/expected" "$case/input.thrift"
   # Thrift's own types are Apache's output, not ours: the goldens pin the scales layer only.
   find "$case/expected" -name '*_types.*' -delete -o -name '*_constants.*' -delete
   # Goldens are kept in the repo's style, like every other C++ file; the test formats the

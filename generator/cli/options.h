@@ -16,7 +16,8 @@ struct Options {
   std::filesystem::path idl;
   std::filesystem::path out_dir;
   std::vector<std::filesystem::path> include_dirs;
-  std::string thrift_compiler = "thrift";
+  std::string compiler;  // empty: defaultCompiler()
+  bool check = false;    // compare with out_dir instead of writing
 };
 
 // Declares the flags on `app`, filling `options` when it parses.

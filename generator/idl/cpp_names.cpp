@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cpp_names.h"
 
-#include <set>
-
 namespace scales::gen::idl {
 namespace {
 
 std::string structName(const Model& model, const std::string& program, const std::string& cls) {
   std::string owner = program;
   std::string name = cls;
-  if (auto dot = cls.find('.'); dot != std::string::npos) {
+  if (auto dot = cls.rfind('.'); dot != std::string::npos) {
     owner = cls.substr(0, dot);
     name = cls.substr(dot + 1);
   }
@@ -20,6 +18,14 @@ std::string structName(const Model& model, const std::string& program, const std
 }
 
 }  // namespace
+
+std::string typesStem(const Program& program) {
+  std::string stem = program.name;
+  for (char& c : stem) {
+    if (c == '.') c = '_';
+  }
+  return stem;
+}
 
 std::string cppNamespace(const Program& program) {
   std::string out;
@@ -54,7 +60,9 @@ std::string cppType(const Model& model, const std::string& program, const Type& 
     case K::kBinary:
       return "std::string";
     case K::kStruct:
-      return structName(model, program, type.struct_class);
+      return structName(model, program, type.name);
+    case K::kEnum:  // Thrift's C++ enums are `struct Color { enum type {...}; }`
+      return structName(model, program, type.name) + "::type";
     case K::kList:
       return "std::vector<" + cppType(model, program, *type.elem) + ">";
     case K::kSet:
@@ -75,6 +83,7 @@ std::string cppParamType(const Model& model, const std::string& program, const T
     case K::kI32:
     case K::kI64:
     case K::kDouble:
+    case K::kEnum:
       return cppType(model, program, type);
     default:
       return "const " + cppType(model, program, type) + "&";
@@ -104,7 +113,9 @@ std::string wireDescriptor(const Model& model, const std::string& program, const
     case K::kBinary:
       return w + "Binary";
     case K::kStruct:
-      return w + "Struct<" + structName(model, program, type.struct_class) + ">";
+      return w + "Struct<" + structName(model, program, type.name) + ">";
+    case K::kEnum:
+      return w + "Enum<" + structName(model, program, type.name) + "::type>";
     case K::kList:
       return w + "List<" + wireDescriptor(model, program, *type.elem) + ">";
     case K::kSet:
@@ -114,54 +125,6 @@ std::string wireDescriptor(const Model& model, const std::string& program, const
              wireDescriptor(model, program, *type.value) + ">";
   }
   return {};
-}
-
-void checkIdentifier(const std::string& name, const std::string& what) {
-  static const std::set<std::string> reserved = {"alignas",       "alignof",     "and",
-                                                 "and_eq",        "asm",         "auto",
-                                                 "bitand",        "bitor",       "bool",
-                                                 "break",         "case",        "catch",
-                                                 "char",          "char8_t",     "char16_t",
-                                                 "char32_t",      "class",       "compl",
-                                                 "concept",       "const",       "consteval",
-                                                 "constexpr",     "constinit",   "const_cast",
-                                                 "continue",      "co_await",    "co_return",
-                                                 "co_yield",      "decltype",    "default",
-                                                 "delete",        "do",          "double",
-                                                 "dynamic_cast",  "else",        "enum",
-                                                 "explicit",      "export",      "extern",
-                                                 "false",         "float",       "for",
-                                                 "friend",        "goto",        "if",
-                                                 "inline",        "int",         "long",
-                                                 "mutable",       "namespace",   "new",
-                                                 "noexcept",      "not",         "not_eq",
-                                                 "nullptr",       "operator",    "or",
-                                                 "or_eq",         "private",     "protected",
-                                                 "public",        "register",    "reinterpret_cast",
-                                                 "requires",      "return",      "short",
-                                                 "signed",        "sizeof",      "static",
-                                                 "static_assert", "static_cast", "struct",
-                                                 "switch",        "template",    "this",
-                                                 "thread_local",  "throw",       "true",
-                                                 "try",           "typedef",     "typeid",
-                                                 "typename",      "union",       "unsigned",
-                                                 "using",         "virtual",     "void",
-                                                 "volatile",      "wchar_t",     "while",
-                                                 "xor",           "xor_eq"};
-  if (reserved.count(name)) {
-    throw IdlError("unsupported: " + what + " '" + name + "' is a C++ keyword");
-  }
-  if (name.rfind("scales_", 0) == 0) {
-    throw IdlError("unsupported: " + what + " '" + name +
-                   "' starts with scales_, which the generated code reserves for its own names");
-  }
-  // The generated stubs use these names themselves.
-  static const std::set<std::string> ours = {"make",  "thriftClient",    "dispatch",
-                                             "token", "CompletionToken", "reply"};
-  if (ours.count(name)) {
-    throw IdlError("unsupported: " + what + " '" + name +
-                   "' clashes with a name the generated service code uses");
-  }
 }
 
 }  // namespace scales::gen::idl

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// How the IDL model is spelled in C++: value types, parameter types, wire descriptors,
-// namespaces, and the identifiers we refuse (C++ keywords and names the stubs reserve).
+// How the IDL model is spelled in C++: value types, parameter types, wire descriptors and
+// namespaces. name_rules.h says which IDL names C++ and the generated code cannot take.
 #pragma once
 
 #include <string>
@@ -8,6 +8,10 @@
 #include "model.h"
 
 namespace scales::gen::idl {
+
+// What Thrift's C++ generator names the program's files after: `my.api.thrift` gives
+// my_api_types.h.
+std::string typesStem(const Program& program);
 
 // "a.b" -> "a::b" (empty stays empty).
 std::string cppNamespace(const Program& program);
@@ -21,8 +25,5 @@ std::string cppParamType(const Model& model, const std::string& program, const T
 
 // The scales::thrift::wire descriptor, e.g. "::scales::thrift::wire::List<...>".
 std::string wireDescriptor(const Model& model, const std::string& program, const Type& type);
-
-// Throws IdlError when `name` cannot be used as a C++ identifier in generated code.
-void checkIdentifier(const std::string& name, const std::string& what);
 
 }  // namespace scales::gen::idl

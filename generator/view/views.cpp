@@ -2,9 +2,12 @@
 #include "views.h"
 
 #include <algorithm>
+#include <cctype>
+#include <set>
 #include <sstream>
 
 #include "idl/cpp_names.h"
+#include "idl/name_rules.h"
 
 namespace scales::gen::view {
 namespace {
@@ -17,13 +20,19 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
-// Doc comments become `// line` comments; blank edges are dropped.
+// Doc comments become `// line` comments; blank edges are dropped. A line ending in a backslash
+// would splice the next generated line into the comment, so it gets a closing '.'.
 data docLines(const std::string& doc) {
   data lines{data::type::list};
   std::istringstream in(doc);
   std::vector<std::string> all;
   for (std::string line; std::getline(in, line);) {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
+      line.pop_back();
+    }
+    // After trailing blanks, a form feed or vertical tab before the newline still splices.
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+    if (!line.empty() && line.back() == '\\') line += '.';
     all.push_back(line);
   }
   while (!all.empty() && all.back().empty()) all.pop_back();
@@ -35,11 +44,20 @@ data docLines(const std::string& doc) {
   return lines;
 }
 
+// `prefix` is "arg" or "exception"; generated structs hold the field as `field_<name>`, so no IDL
+// name meets their own members (read, write, scales_success).
 data fieldView(const idl::Model& model, const std::string& program, const idl::Field& field,
                const std::string& prefix) {
-  idl::checkIdentifier(field.name, prefix == "arg" ? "argument" : "exception field");
+  std::string what = prefix == "arg" ? "argument" : "exception field";
+  if (prefix == "arg") {
+    idl::checkArgumentName(field.name, field.loc);
+  } else {
+    idl::checkIdentifier(field.name, what, field.loc);
+  }
+  idl::checkScalesAnnotations(field.annotations, {}, what + " " + field.name, field.loc);
   data d;
   d.set(prefix + ":name", field.name);
+  d.set(prefix + ":member", "field_" + field.name);
   d.set(prefix + ":id", std::to_string(field.id));
   d.set(prefix + ":cpp_type", idl::cppType(model, program, field.type));
   d.set(prefix + ":param_type", idl::cppParamType(model, program, field.type));
@@ -47,50 +65,55 @@ data fieldView(const idl::Model& model, const std::string& program, const idl::F
   return d;
 }
 
-// The scales.* annotations (docs/resilience.md, "Policy in the IDL"): anything else under scales.
-// is a typo that would silently do nothing, so it is an error.
-bool booleanAnnotation(const std::map<std::string, std::string>& annotations,
-                       const std::string& key, const std::string& where) {
-  auto it = annotations.find(key);
-  if (it == annotations.end()) return false;
-  if (it->second != "true" && it->second != "false") {
-    throw idl::IdlError(where + ": " + key + " must be \"true\" or \"false\", not \"" + it->second +
-                        "\"");
-  }
-  return it->second == "true";
-}
+// The scales.* annotations of a function or service (docs/codegen.md, "IDL annotations").
+const std::set<std::string> kPolicyAnnotations = {"scales.idempotent", "scales.timeout_ms"};
 
-void checkScalesAnnotations(const std::map<std::string, std::string>& annotations,
-                            const std::vector<std::string>& known, const std::string& where) {
-  for (const auto& [key, value] : annotations) {
-    if (key.rfind("scales.", 0) != 0) continue;
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
-      throw idl::IdlError(where + ": unknown annotation " + key +
-                          "; known here: " + join(known, ", "));
-    }
-  }
-}
-
-long timeoutAnnotation(const idl::Function& fn) {
-  auto it = fn.annotations.find("scales.timeout_ms");
-  if (it == fn.annotations.end()) return 0;
+long timeoutAnnotation(const idl::Annotations& annotations, const std::string& what,
+                       const idl::Location& where) {
+  auto it = annotations.find("scales.timeout_ms");
+  if (it == annotations.end()) return 0;
   const std::string& text = it->second;
   bool digits = !text.empty() && text.size() <= 9 &&
                 std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits || std::stol(text) == 0) {
-    throw idl::IdlError("function '" + fn.name + "': scales.timeout_ms must be a positive " +
-                        "number of milliseconds, not \"" + text + "\"");
+    throw idl::IdlError("scales.timeout_ms on " + what +
+                            " must be a positive number of milliseconds, not \"" + text + "\"",
+                        where);
   }
   return std::stol(text);
 }
 
-data functionView(const idl::Model& model, const idl::Function& fn) {
-  idl::checkIdentifier(fn.name, "function");
+// A function's policy: its own annotation, else that of the service declaring it, else that of
+// the service being generated (which may extend the declaring one).
+struct PolicySource {
+  const idl::Annotations* annotations;
+  std::string what;
+  idl::Location where;
+};
+
+void checkServiceAnnotations(const PolicySource& service) {
+  idl::checkScalesAnnotations(*service.annotations, kPolicyAnnotations, service.what,
+                              service.where);
+  idl::booleanAnnotation(*service.annotations, "scales.idempotent", service.what, service.where);
+  timeoutAnnotation(*service.annotations, service.what, service.where);
+}
+
+const PolicySource* firstWith(const std::vector<PolicySource>& sources, const std::string& key) {
+  for (const auto& source : sources) {
+    if (source.annotations->count(key)) return &source;
+  }
+  return nullptr;
+}
+
+data functionView(const idl::Model& model, const idl::Service& service, const idl::Function& fn) {
+  idl::checkFunctionName(service.name, fn);
   const std::string& program = fn.program;
+  std::string fwhat = "function " + fn.name;
   bool returns_value = fn.returns.kind != Type::Kind::kVoid;
   if (fn.oneway && (returns_value || !fn.exceptions.empty())) {
-    throw idl::IdlError("unsupported: oneway function '" + fn.name +
-                        "' must return void and throw nothing");
+    throw idl::IdlError(
+        "unsupported: oneway function '" + fn.name + "' must return void and throw nothing",
+        fn.loc);
   }
   std::vector<std::string> params, names, from_struct;
   data args{data::type::list};
@@ -98,26 +121,39 @@ data functionView(const idl::Model& model, const idl::Function& fn) {
     args.push_back(fieldView(model, program, a, "arg"));
     params.push_back(idl::cppParamType(model, program, a.type) + " " + a.name);
     names.push_back(a.name);
-    from_struct.push_back("scales_args->" + a.name);
+    from_struct.push_back("scales_args->field_" + a.name);
   }
   data exceptions{data::type::list};
+  std::set<std::string> caught;  // one catch per C++ type: a second would be unreachable
   for (const auto& e : fn.exceptions) {
     if (e.type.kind != Type::Kind::kStruct) {
-      throw idl::IdlError("function '" + fn.name + "' throws a non-exception type");
+      throw idl::IdlError(fwhat + " throws '" + e.name + "', which is not an exception", e.loc);
     }
-    std::string where = "exception " + e.type.struct_class;
-    checkScalesAnnotations(e.type_annotations, {"scales.retryable"}, where);
+    std::string ewhat = "exception " + e.type.name;
+    idl::checkScalesAnnotations(e.type_annotations, {"scales.retryable"}, ewhat, e.loc);
     data ed = fieldView(model, program, e, "exception");
-    ed.set("exception:type_name", e.type.struct_class);
+    ed.set("exception:type_name", e.type.name);
     ed.set("exception:retryable",
-           booleanAnnotation(e.type_annotations, "scales.retryable", where) ? "true" : "false");
+           idl::booleanAnnotation(e.type_annotations, "scales.retryable", ewhat, e.loc) ? "true"
+                                                                                        : "false");
+    ed.set("exception:first_of_type?", caught.insert(idl::cppType(model, program, e.type)).second);
     exceptions.push_back(ed);
   }
-  std::string fwhere = "function '" + fn.name + "'";
-  checkScalesAnnotations(fn.annotations, {"scales.idempotent", "scales.timeout_ms"}, fwhere);
-  bool idempotent = booleanAnnotation(fn.annotations, "scales.idempotent", fwhere);
+  idl::checkScalesAnnotations(fn.annotations, kPolicyAnnotations, fwhat, fn.loc);
+  std::vector<PolicySource> sources = {
+      {&fn.annotations, fwhat, fn.loc},
+      {&fn.service_annotations, "service " + fn.service, fn.service_loc},
+      {&service.annotations, "service " + service.name, service.loc}};
+  bool idempotent = false;
+  if (const PolicySource* s = firstWith(sources, "scales.idempotent")) {
+    idempotent = idl::booleanAnnotation(*s->annotations, "scales.idempotent", s->what, s->where);
+  }
   if (fn.oneway && fn.annotations.count("scales.timeout_ms")) {
-    throw idl::IdlError(fwhere + " is oneway: scales.timeout_ms has nothing to wait for");
+    throw idl::IdlError(fwhat + " is oneway: scales.timeout_ms has nothing to wait for", fn.loc);
+  }
+  long timeout_ms = 0;
+  if (const PolicySource* s = firstWith(sources, "scales.timeout_ms"); s && !fn.oneway) {
+    timeout_ms = timeoutAnnotation(*s->annotations, s->what, s->where);
   }
   std::string cpp_return = idl::cppType(model, program, fn.returns);
   std::string params_text = join(params, ", ");
@@ -138,19 +174,19 @@ data functionView(const idl::Model& model, const idl::Function& fn) {
   d.set("function:message_type", fn.oneway ? "T_ONEWAY" : "T_CALL");
   d.set("function:params", params_text);
   d.set("function:comma_params", comma_before(params_text));
-  d.set("function:params_token", comma_after(params_text) + "CompletionToken&& token");
+  d.set("function:params_token", comma_after(params_text) + "CompletionToken&& scales_token");
   d.set("function:arg_names", names_text);
   d.set("function:comma_arg_names", comma_before(names_text));
   d.set("function:arg_names_comma", comma_after(names_text));
   d.set("function:args_from_struct", from_struct_text);
   d.set("function:args_from_struct_comma", comma_after(from_struct_text));
-  d.set("function:async_params",
-        fn.oneway ? params_text
-                  : comma_after(params_text) + "::scales::server::Reply<" + cpp_return + "> reply");
+  d.set("function:async_params", fn.oneway ? params_text
+                                           : comma_after(params_text) + "::scales::server::Reply<" +
+                                                 cpp_return + "> scales_reply");
   d.set("function:args", args);
   d.set("function:exceptions", exceptions);
   d.set("function:idempotent", idempotent ? "true" : "false");
-  d.set("function:timeout_ms", std::to_string(timeoutAnnotation(fn)));
+  d.set("function:timeout_ms", std::to_string(timeout_ms));
   return d;
 }
 
@@ -158,6 +194,7 @@ void setProgramKeys(data& d, const idl::Model& model, const ProgramFacts& facts)
   const auto& program = model.rootProgram();
   std::string ns = idl::cppNamespace(program);
   d.set("program:name", program.name);
+  d.set("program:types_stem", idl::typesStem(program));
   d.set("program:idl", facts.idl_name);
   d.set("program:version", facts.version);
   d.set("program:cpp_namespace", ns);
@@ -182,7 +219,8 @@ Data programView(const idl::Model& model, const ProgramFacts& facts) {
 }
 
 Data serviceView(const idl::Model& model, const ProgramFacts& facts, const idl::Service& service) {
-  idl::checkIdentifier(service.name, "service");
+  idl::checkIdentifier(service.name, "service", service.loc);
+  checkServiceAnnotations({&service.annotations, "service " + service.name, service.loc});
   data d;
   setProgramKeys(d, model, facts);
   d.set("service:name", service.name);
@@ -190,7 +228,8 @@ Data serviceView(const idl::Model& model, const ProgramFacts& facts, const idl::
   data functions{data::type::list};
   std::vector<std::string> arg_names;  // every argument name, once: what hash_field may name
   for (const auto& fn : idl::allFunctions(model, model.rootProgram(), service)) {
-    functions.push_back(functionView(model, fn));
+    checkServiceAnnotations({&fn.service_annotations, "service " + fn.service, fn.service_loc});
+    functions.push_back(functionView(model, service, fn));
     for (const auto& a : fn.args) {
       std::string quoted = "\"" + a.name + "\"";
       if (std::find(arg_names.begin(), arg_names.end(), quoted) == arg_names.end()) {

@@ -38,7 +38,9 @@ std::set<int32_t> InteropHandler::unique(const std::vector<int32_t>& values) {
 std::map<std::string, int32_t> InteropHandler::count(const std::vector<std::string>& words) {
   return samples::count(words);
 }
-int32_t InteropHandler::nextColor(int32_t color) { return samples::nextColor(color); }
+interop::Color::type InteropHandler::nextColor(interop::Color::type color) {
+  return static_cast<interop::Color::type>(samples::nextColor(color));
+}
 int64_t InteropHandler::later(int64_t stamp, int32_t seconds) {
   return samples::later(stamp, seconds);
 }

@@ -23,7 +23,7 @@ class InteropHandler : public interop::InteropServiceHandler {
   std::vector<std::string> split(const std::string& text, const std::string& sep) override;
   std::set<int32_t> unique(const std::vector<int32_t>& values) override;
   std::map<std::string, int32_t> count(const std::vector<std::string>& words) override;
-  int32_t nextColor(int32_t color) override;
+  interop::Color::type nextColor(interop::Color::type color) override;
   int64_t later(int64_t stamp, int32_t seconds) override;
   interop::Choice choose(int32_t which) override;
   void nothing() override;

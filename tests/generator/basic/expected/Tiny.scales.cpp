@@ -19,23 +19,23 @@ namespace Tiny_scales {
 namespace {
 
 // add: arguments as the client writes them (borrowed) and the server reads them.
-struct add_pargs {
-  int32_t a;
-  int64_t b;
+struct scales_pargs_add {
+  int32_t field_a;
+  int64_t field_b;
 
   template <class P>
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_add_args");
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::I32>(*scales_p, "a", 1, a);
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "b", 2, b);
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::I32>(*scales_p, "a", 1, field_a);
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "b", 2, field_b);
     scales_p->writeFieldStop();
     scales_p->writeStructEnd();
   }
 };
 
-struct add_args {
-  int32_t a{};
-  int64_t b{};
+struct scales_args_add {
+  int32_t field_a{};
+  int64_t field_b{};
 
   template <class P>
   void read(P* scales_p) {
@@ -45,10 +45,10 @@ struct add_args {
           switch (scales_id) {
             case 1:
               return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I32>(
-                  *scales_p, scales_type, a);
+                  *scales_p, scales_type, field_a);
             case 2:
               return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::I64>(
-                  *scales_p, scales_type, b);
+                  *scales_p, scales_type, field_b);
             default:
               return false;
           }
@@ -57,15 +57,15 @@ struct add_args {
 };
 
 // add: the reply, holding the value or one declared exception.
-struct add_result {
-  std::optional<int64_t> success;
+struct scales_result_add {
+  std::optional<int64_t> scales_success;
 
   template <class P>
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_add_result");
-    if (success) {
+    if (scales_success) {
       ::scales::thrift::wire::writeField<::scales::thrift::wire::I64>(*scales_p, "success", 0,
-                                                                      *success);
+                                                                      *scales_success);
     }
 
     scales_p->writeFieldStop();
@@ -80,7 +80,7 @@ struct add_result {
           switch (scales_id) {
             case 0:
               return ::scales::thrift::wire::readOptional<::scales::thrift::wire::I64>(
-                  *scales_p, scales_type, success);
+                  *scales_p, scales_type, scales_success);
             default:
               return false;
           }
@@ -89,21 +89,22 @@ struct add_result {
 };
 
 // check: arguments as the client writes them (borrowed) and the server reads them.
-struct check_pargs {
-  const std::vector<std::string>& items;
+struct scales_pargs_check {
+  const std::vector<std::string>& field_items;
 
   template <class P>
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_check_args");
     ::scales::thrift::wire::writeField<
-        ::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, "items", 1, items);
+        ::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p, "items", 1,
+                                                                      field_items);
     scales_p->writeFieldStop();
     scales_p->writeStructEnd();
   }
 };
 
-struct check_args {
-  std::vector<std::string> items{};
+struct scales_args_check {
+  std::vector<std::string> field_items{};
 
   template <class P>
   void read(P* scales_p) {
@@ -113,8 +114,8 @@ struct check_args {
           switch (scales_id) {
             case 1:
               return ::scales::thrift::wire::readFieldValue<
-                  ::scales::thrift::wire::List<::scales::thrift::wire::String>>(*scales_p,
-                                                                                scales_type, items);
+                  ::scales::thrift::wire::List<::scales::thrift::wire::String>>(
+                  *scales_p, scales_type, field_items);
             default:
               return false;
           }
@@ -123,16 +124,16 @@ struct check_args {
 };
 
 // check: the reply, holding the value or one declared exception.
-struct check_result {
-  std::optional<::golden::Nope> nope;
+struct scales_result_check {
+  std::optional<::golden::Nope> field_nope;
 
   template <class P>
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_check_result");
 
-    if (nope) {
+    if (field_nope) {
       ::scales::thrift::wire::writeField<::scales::thrift::wire::Struct<::golden::Nope>>(
-          *scales_p, "nope", 1, *nope);
+          *scales_p, "nope", 1, *field_nope);
     }
     scales_p->writeFieldStop();
     scales_p->writeStructEnd();
@@ -146,7 +147,8 @@ struct check_result {
           switch (scales_id) {
             case 1:
               return ::scales::thrift::wire::readOptional<
-                  ::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, scales_type, nope);
+                  ::scales::thrift::wire::Struct<::golden::Nope>>(*scales_p, scales_type,
+                                                                  field_nope);
             default:
               return false;
           }
@@ -155,20 +157,21 @@ struct check_result {
 };
 
 // note: arguments as the client writes them (borrowed) and the server reads them.
-struct note_pargs {
-  const std::string& data;
+struct scales_pargs_note {
+  const std::string& field_data;
 
   template <class P>
   void write(P* scales_p) const {
     scales_p->writeStructBegin("Tiny_note_args");
-    ::scales::thrift::wire::writeField<::scales::thrift::wire::Binary>(*scales_p, "data", 1, data);
+    ::scales::thrift::wire::writeField<::scales::thrift::wire::Binary>(*scales_p, "data", 1,
+                                                                       field_data);
     scales_p->writeFieldStop();
     scales_p->writeStructEnd();
   }
 };
 
-struct note_args {
-  std::string data{};
+struct scales_args_note {
+  std::string field_data{};
 
   template <class P>
   void read(P* scales_p) {
@@ -178,7 +181,7 @@ struct note_args {
           switch (scales_id) {
             case 1:
               return ::scales::thrift::wire::readFieldValue<::scales::thrift::wire::Binary>(
-                  *scales_p, scales_type, data);
+                  *scales_p, scales_type, field_data);
             default:
               return false;
           }
@@ -188,10 +191,10 @@ struct note_args {
 
 }  // namespace
 
-::scales::Request encode_add(::scales::thrift::Protocol scales_protocol,
-                             [[maybe_unused]] std::string_view scales_hash_field, int32_t a,
-                             int64_t b) {
-  add_pargs scales_args{a, b};
+::scales::Request encode_call_add(::scales::thrift::Protocol scales_protocol,
+                                  [[maybe_unused]] std::string_view scales_hash_field, int32_t a,
+                                  int64_t b) {
+  scales_pargs_add scales_args{a, b};
   ::scales::Request scales_request;
   scales_request.method = "add";
   scales_request.oneway = false;
@@ -202,19 +205,19 @@ struct note_args {
   return scales_request;
 }
 
-int64_t add_decoder::operator()(const ::scales::Response& scales_response) const {
-  add_result scales_result;
+int64_t decoder_add::operator()(const ::scales::Response& scales_response) const {
+  scales_result_add scales_result;
   ::scales::thrift::decodeMessage(protocol, scales_response.payload, scales_result);
-  if (scales_result.success) return std::move(*scales_result.success);
+  if (scales_result.scales_success) return std::move(*scales_result.scales_success);
 
   throw ::scales::ApplicationError(::scales::ApplicationError::Type::kMissingResult,
                                    "add failed: unknown result");
 }
 
 // Encodes the handler's answer: the value, a declared exception, or a TApplicationException.
-std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_header,
-                              std::exception_ptr scales_error, int64_t* scales_value) {
-  add_result scales_result;
+std::string encode_reply_add(const ::scales::thrift::MessageHeader& scales_header,
+                             std::exception_ptr scales_error, int64_t* scales_value) {
+  scales_result_add scales_result;
   if (scales_error) {
     try {
       std::rethrow_exception(scales_error);
@@ -222,17 +225,17 @@ std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_head
       return ::scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
   } else {
-    scales_result.success = std::move(*scales_value);
+    scales_result.scales_success = std::move(*scales_value);
   }
   return ::scales::thrift::encodeMessage(scales_header.protocol, scales_header.name,
                                          ::apache::thrift::protocol::T_REPLY, scales_header.seqid,
                                          scales_result);
 }
 
-::scales::Request encode_check(::scales::thrift::Protocol scales_protocol,
-                               [[maybe_unused]] std::string_view scales_hash_field,
-                               const std::vector<std::string>& items) {
-  check_pargs scales_args{items};
+::scales::Request encode_call_check(::scales::thrift::Protocol scales_protocol,
+                                    [[maybe_unused]] std::string_view scales_hash_field,
+                                    const std::vector<std::string>& items) {
+  scales_pargs_check scales_args{items};
   ::scales::Request scales_request;
   scales_request.method = "check";
   scales_request.oneway = false;
@@ -242,22 +245,22 @@ std::string encode_add_result(const ::scales::thrift::MessageHeader& scales_head
   return scales_request;
 }
 
-void check_decoder::operator()(const ::scales::Response& scales_response) const {
-  check_result scales_result;
+void decoder_check::operator()(const ::scales::Response& scales_response) const {
+  scales_result_check scales_result;
   ::scales::thrift::decodeMessage(protocol, scales_response.payload, scales_result);
 
-  if (scales_result.nope) throw std::move(*scales_result.nope);
+  if (scales_result.field_nope) throw std::move(*scales_result.field_nope);
 }
 
 // Encodes the handler's answer: the value, a declared exception, or a TApplicationException.
-std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_header,
-                                std::exception_ptr scales_error) {
-  check_result scales_result;
+std::string encode_reply_check(const ::scales::thrift::MessageHeader& scales_header,
+                               std::exception_ptr scales_error) {
+  scales_result_check scales_result;
   if (scales_error) {
     try {
       std::rethrow_exception(scales_error);
     } catch (const ::golden::Nope& scales_e) {
-      scales_result.nope = scales_e;
+      scales_result.field_nope = scales_e;
     } catch (...) {
       return ::scales::server::encodeHandlerFailure(scales_header, std::current_exception());
     }
@@ -267,10 +270,10 @@ std::string encode_check_result(const ::scales::thrift::MessageHeader& scales_he
                                          scales_result);
 }
 
-::scales::Request encode_note(::scales::thrift::Protocol scales_protocol,
-                              [[maybe_unused]] std::string_view scales_hash_field,
-                              const std::string& data) {
-  note_pargs scales_args{data};
+::scales::Request encode_call_note(::scales::thrift::Protocol scales_protocol,
+                                   [[maybe_unused]] std::string_view scales_hash_field,
+                                   const std::string& data) {
+  scales_pargs_note scales_args{data};
   ::scales::Request scales_request;
   scales_request.method = "note";
   scales_request.oneway = true;
@@ -307,17 +310,17 @@ TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config,
 
 int64_t TinyClient::add(int32_t a, int64_t b) {
   scales_client_->checkMayBlock("add");
-  return add(a, b, boost::asio::use_future).get();
+  return this->add(a, b, ::boost::asio::use_future).get();
 }
 
 void TinyClient::check(const std::vector<std::string>& items) {
   scales_client_->checkMayBlock("check");
-  return check(items, boost::asio::use_future).get();
+  return this->check(items, ::boost::asio::use_future).get();
 }
 
 void TinyClient::note(const std::string& data) {
   scales_client_->checkMayBlock("note");
-  return note(data, boost::asio::use_future).get();
+  return this->note(data, ::boost::asio::use_future).get();
 }
 
 TinyDispatcher::TinyDispatcher(std::shared_ptr<TinyHandler> handler)
@@ -346,18 +349,18 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
                                   ::scales::thrift::MessageHeader scales_header,
                                   std::string scales_message, Responder scales_respond) {
   // Async handlers read the arguments during the call only; sync ones get them on another thread.
-  Tiny_scales::add_args scales_decoded;
+  Tiny_scales::scales_args_add scales_decoded;
   if (!::scales::server::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
 
   auto scales_complete = [scales_header = std::move(scales_header),
                           scales_respond = std::move(scales_respond)](
                              std::exception_ptr scales_error, int64_t* scales_value) {
-    scales_respond(Tiny_scales::encode_add_result(scales_header, scales_error, scales_value));
+    scales_respond(Tiny_scales::encode_reply_add(scales_header, scales_error, scales_value));
   };
   if (scales_sync_) {
-    auto scales_args = std::make_shared<Tiny_scales::add_args>(std::move(scales_decoded));
-    boost::asio::post(
+    auto scales_args = std::make_shared<Tiny_scales::scales_args_add>(std::move(scales_decoded));
+    ::boost::asio::post(
         scales_context.blocking_executor,
         [scales_handler = scales_sync_, scales_args, scales_complete = std::move(scales_complete),
          scales_context] {
@@ -367,7 +370,7 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
           }
           ::scales::server::detail::CallScope scales_scope(scales_context);
           try {
-            auto scales_value = scales_handler->add(scales_args->a, scales_args->b);
+            auto scales_value = scales_handler->add(scales_args->field_a, scales_args->field_b);
             scales_complete(nullptr, &scales_value);
           } catch (...) {
             scales_complete(std::current_exception(), nullptr);
@@ -382,7 +385,7 @@ void TinyDispatcher::dispatch_add(const ::scales::server::CallContext& scales_co
     auto scales_guard = scales_reply.guard();
     ::scales::server::detail::CallScope scales_scope(scales_context);
     try {
-      scales_async_->add(scales_args->a, scales_args->b, std::move(scales_reply));
+      scales_async_->add(scales_args->field_a, scales_args->field_b, std::move(scales_reply));
     } catch (...) {
       scales_guard.fail(std::current_exception());
     }
@@ -393,18 +396,18 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
                                     ::scales::thrift::MessageHeader scales_header,
                                     std::string scales_message, Responder scales_respond) {
   // Async handlers read the arguments during the call only; sync ones get them on another thread.
-  Tiny_scales::check_args scales_decoded;
+  Tiny_scales::scales_args_check scales_decoded;
   if (!::scales::server::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
 
   auto scales_complete = [scales_header = std::move(scales_header),
                           scales_respond =
                               std::move(scales_respond)](std::exception_ptr scales_error) {
-    scales_respond(Tiny_scales::encode_check_result(scales_header, scales_error));
+    scales_respond(Tiny_scales::encode_reply_check(scales_header, scales_error));
   };
   if (scales_sync_) {
-    auto scales_args = std::make_shared<Tiny_scales::check_args>(std::move(scales_decoded));
-    boost::asio::post(
+    auto scales_args = std::make_shared<Tiny_scales::scales_args_check>(std::move(scales_decoded));
+    ::boost::asio::post(
         scales_context.blocking_executor,
         [scales_handler = scales_sync_, scales_args, scales_complete = std::move(scales_complete),
          scales_context] {
@@ -414,7 +417,7 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
           }
           ::scales::server::detail::CallScope scales_scope(scales_context);
           try {
-            scales_handler->check(scales_args->items);
+            scales_handler->check(scales_args->field_items);
             scales_complete(nullptr);
           } catch (...) {
             scales_complete(std::current_exception());
@@ -429,7 +432,7 @@ void TinyDispatcher::dispatch_check(const ::scales::server::CallContext& scales_
     auto scales_guard = scales_reply.guard();
     ::scales::server::detail::CallScope scales_scope(scales_context);
     try {
-      scales_async_->check(scales_args->items, std::move(scales_reply));
+      scales_async_->check(scales_args->field_items, std::move(scales_reply));
     } catch (...) {
       scales_guard.fail(std::current_exception());
     }
@@ -440,31 +443,31 @@ void TinyDispatcher::dispatch_note(const ::scales::server::CallContext& scales_c
                                    ::scales::thrift::MessageHeader scales_header,
                                    std::string scales_message, Responder scales_respond) {
   // Async handlers read the arguments during the call only; sync ones get them on another thread.
-  Tiny_scales::note_args scales_decoded;
+  Tiny_scales::scales_args_note scales_decoded;
   if (!::scales::server::decodeArgs(scales_header, scales_message, scales_decoded, scales_respond))
     return;
   // Oneway: nothing goes back whatever the handler does, but the (empty) answer waits for the
   // handler, so the server counts the call as in flight while it queues or runs.
   if (scales_sync_) {
-    auto scales_args = std::make_shared<Tiny_scales::note_args>(std::move(scales_decoded));
-    boost::asio::post(scales_context.blocking_executor,
-                      [scales_handler = scales_sync_, scales_args, scales_context,
-                       scales_respond = std::move(scales_respond)] {
-                        if (!::scales::server::detail::skipHandler(scales_context)) {
-                          ::scales::server::detail::CallScope scales_scope(scales_context);
-                          try {
-                            scales_handler->note(scales_args->data);
-                          } catch (...) {
+    auto scales_args = std::make_shared<Tiny_scales::scales_args_note>(std::move(scales_decoded));
+    ::boost::asio::post(scales_context.blocking_executor,
+                        [scales_handler = scales_sync_, scales_args, scales_context,
+                         scales_respond = std::move(scales_respond)] {
+                          if (!::scales::server::detail::skipHandler(scales_context)) {
+                            ::scales::server::detail::CallScope scales_scope(scales_context);
+                            try {
+                              scales_handler->note(scales_args->field_data);
+                            } catch (...) {
+                            }
                           }
-                        }
-                        scales_respond(std::string());
-                      });
+                          scales_respond(std::string());
+                        });
   } else {
     [[maybe_unused]] const auto* scales_args = &scales_decoded;
     if (!::scales::server::detail::skipHandler(scales_context)) {
       ::scales::server::detail::CallScope scales_scope(scales_context);
       try {
-        scales_async_->note(scales_args->data);
+        scales_async_->note(scales_args->field_data);
       } catch (...) {
       }
     }

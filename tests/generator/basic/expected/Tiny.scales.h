@@ -25,26 +25,26 @@ namespace Tiny_scales {
 // Each function's policy as the IDL's scales.* annotations give it.
 const std::vector<::scales::IdlMethodPolicy>& policies();
 
-::scales::Request encode_add(::scales::thrift::Protocol scales_protocol,
-                             std::string_view scales_hash_field, int32_t a, int64_t b);
+::scales::Request encode_call_add(::scales::thrift::Protocol scales_protocol,
+                                  std::string_view scales_hash_field, int32_t a, int64_t b);
 
-struct add_decoder {
+struct decoder_add {
   ::scales::thrift::Protocol protocol;
   int64_t operator()(const ::scales::Response& scales_response) const;
 };
 
-::scales::Request encode_check(::scales::thrift::Protocol scales_protocol,
-                               std::string_view scales_hash_field,
-                               const std::vector<std::string>& items);
+::scales::Request encode_call_check(::scales::thrift::Protocol scales_protocol,
+                                    std::string_view scales_hash_field,
+                                    const std::vector<std::string>& items);
 
-struct check_decoder {
+struct decoder_check {
   ::scales::thrift::Protocol protocol;
   void operator()(const ::scales::Response& scales_response) const;
 };
 
-::scales::Request encode_note(::scales::thrift::Protocol scales_protocol,
-                              std::string_view scales_hash_field, const std::string& data);
-struct note_decoder {
+::scales::Request encode_call_note(::scales::thrift::Protocol scales_protocol,
+                                   std::string_view scales_hash_field, const std::string& data);
+struct decoder_note {
   ::scales::thrift::Protocol protocol;
   void operator()(const ::scales::Response&) const {}
 };
@@ -68,34 +68,35 @@ class TinyClient {
   // Adds two numbers.
   int64_t add(int32_t a, int64_t b);
   template <class CompletionToken>
-  auto add(int32_t a, int64_t b, CompletionToken&& token) {
+  auto add(int32_t a, int64_t b, CompletionToken&& scales_token) {
     return ::scales::thrift::asyncInvoke<int64_t>(
         scales_client_,
-        Tiny_scales::encode_add(scales_client_->protocol(), scales_client_->options().hash_field, a,
-                                b),
-        Tiny_scales::add_decoder{scales_client_->protocol()}, std::forward<CompletionToken>(token));
+        Tiny_scales::encode_call_add(scales_client_->protocol(),
+                                     scales_client_->options().hash_field, a, b),
+        Tiny_scales::decoder_add{scales_client_->protocol()},
+        std::forward<CompletionToken>(scales_token));
   }
 
   void check(const std::vector<std::string>& items);
   template <class CompletionToken>
-  auto check(const std::vector<std::string>& items, CompletionToken&& token) {
+  auto check(const std::vector<std::string>& items, CompletionToken&& scales_token) {
     return ::scales::thrift::asyncInvoke<void>(
         scales_client_,
-        Tiny_scales::encode_check(scales_client_->protocol(), scales_client_->options().hash_field,
-                                  items),
-        Tiny_scales::check_decoder{scales_client_->protocol()},
-        std::forward<CompletionToken>(token));
+        Tiny_scales::encode_call_check(scales_client_->protocol(),
+                                       scales_client_->options().hash_field, items),
+        Tiny_scales::decoder_check{scales_client_->protocol()},
+        std::forward<CompletionToken>(scales_token));
   }
 
   void note(const std::string& data);
   template <class CompletionToken>
-  auto note(const std::string& data, CompletionToken&& token) {
+  auto note(const std::string& data, CompletionToken&& scales_token) {
     return ::scales::thrift::asyncInvoke<void>(
         scales_client_,
-        Tiny_scales::encode_note(scales_client_->protocol(), scales_client_->options().hash_field,
-                                 data),
-        Tiny_scales::note_decoder{scales_client_->protocol()},
-        std::forward<CompletionToken>(token));
+        Tiny_scales::encode_call_note(scales_client_->protocol(),
+                                      scales_client_->options().hash_field, data),
+        Tiny_scales::decoder_note{scales_client_->protocol()},
+        std::forward<CompletionToken>(scales_token));
   }
 
  private:
@@ -117,9 +118,9 @@ class TinyHandler {
 class TinyAsyncHandler {
  public:
   virtual ~TinyAsyncHandler() = default;
-  virtual void add(int32_t a, int64_t b, ::scales::server::Reply<int64_t> reply) = 0;
+  virtual void add(int32_t a, int64_t b, ::scales::server::Reply<int64_t> scales_reply) = 0;
   virtual void check(const std::vector<std::string>& items,
-                     ::scales::server::Reply<void> reply) = 0;
+                     ::scales::server::Reply<void> scales_reply) = 0;
   virtual void note(const std::string& data) = 0;
 };
 
