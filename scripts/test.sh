@@ -24,6 +24,9 @@ scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 echo "== AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSCALES_SANITIZE=ON \
   -DSCALES_BUILD_EXAMPLES=OFF > /dev/null
-cmake --build build-asan -j "$jobs"
+# Only what the sanitized run executes (labels unit and integration: the adversarial suite too)
+# and what those tests start; benchmarks and tools are left out.
+cmake --build build-asan -j "$jobs" --target scales_unit_tests scales_integration_tests \
+  scales_adversarial_tests
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -j "$jobs" --output-on-failure -L "unit|integration"
