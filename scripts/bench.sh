@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # The ThriftMux benchmark: echo of 32 B and 1 KiB payloads at concurrency 1, 16, 64 and 256 for
-# scales ThriftMux (plaintext, and over TLS 1.3 from the first byte), the scales framed client (one call per connection, and pipelined) against a
+# scales ThriftMux (plaintext; with 1% of calls traced; and over TLS 1.3 from the first byte), the scales framed client (one call per connection, and pipelined) against a
 # stock TNonblockingServer, Apache Thrift's
 # sync and ConcurrentClient against that server, gRPC C++ async on one channel, and a raw Asio
 # floor. Server pinned to core 1, client to core 0; each cell is the median of REPEATS runs, and
@@ -9,6 +9,9 @@
 #   scripts/bench.sh [SECONDS per run, default 2] [REPEATS, default 3]
 # PAYLOADS, CONCURRENCY and PEERS (space-separated) narrow the grid, e.g.
 #   PEERS="scales-mux grpc" CONCURRENCY=64 PAYLOADS=32 scripts/bench.sh
+# BASELINE_LOADGEN=<another build's scales-loadgen> adds the peer "baseline-mux": that build's
+# ThriftMux client against this build's server, for before/after comparisons in one run, e.g.
+#   BASELINE_LOADGEN=/tmp/old/bench/scales-loadgen PEERS="baseline-mux scales-mux" scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-2}
@@ -39,7 +42,7 @@ trap 'rm -rf "$tls_dir"' EXIT
 
 server_for() {
   case $1 in
-    scales-mux) echo scales ;;
+    scales-mux|scales-mux-traced|baseline-mux) echo scales ;;
     scales-mux-tls) echo scales-tls ;;
     scales-framed|scales-pipelined|thrift-sync|thrift-concurrent) echo thrift-nb ;;
     grpc) echo grpc ;;
@@ -54,8 +57,11 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
   for _ in $(seq 200); do grep -q '^PORT' "$out" && break; sleep 0.05; done
   local port; port=$(awk '/^PORT/ {print $2}' "$out")
   local line
-  line=$(taskset -c 0 "$gen" client "$1" --port "$port" --payload "$2" --concurrency "$3" \
+  local client_gen=$gen kind=$1
+  if [ "$1" = baseline-mux ]; then client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=scales-mux; fi
+  line=$(taskset -c 0 "$client_gen" client "$kind" --port "$port" --payload "$2" --concurrency "$3" \
          --seconds "$seconds" --tls-dir "$tls_dir") || line='{"errors":-1}'
+  if [ "$1" = baseline-mux ]; then line=${line/\"kind\":\"scales-mux\"/\"kind\":\"baseline-mux\"}; fi
   kill -TERM "$pid"; wait "$pid" || true
   local cpu; cpu=$(awk '/^CPU_US/ {print $2}' "$out")
   echo "${line%\}},\"server_cpu_total_us\":${cpu:-0}}" >> "$results"
@@ -64,14 +70,17 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
 
 for payload in ${PAYLOADS:-32 1024}; do
   for concurrency in ${CONCURRENCY:-1 16 64 256}; do
-    for peer in ${PEERS:-scales-mux scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}; do
-      for _ in $(seq "$repeats"); do run_once "$peer" "$payload" "$concurrency"; done
+    # Peers take turns, run by run, so a machine that drifts during the grid drifts for all.
+    for _ in $(seq "$repeats"); do
+      for peer in ${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}; do
+        run_once "$peer" "$payload" "$concurrency"
+      done
     done
   done
 done
 
 PAYLOADS="${PAYLOADS:-32 1024}" CONCURRENCY="${CONCURRENCY:-1 16 64 256}" \
-PEERS="${PEERS:-scales-mux scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
+PEERS="${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
 python3 - "$results" <<'PY'
 import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

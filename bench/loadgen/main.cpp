@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-loadgen: one binary, every peer of the benchmark, as a server or a client.
 //   scales-loadgen server {scales|scales-tls|thrift-nb|grpc|raw} [--tls-dir D]
-//   scales-loadgen client {scales-mux|scales-mux-tls|scales-framed|scales-pipelined|
+//   scales-loadgen client {scales-mux|scales-mux-tls|scales-mux-traced|scales-framed|
+//                          scales-pipelined|
 //                          thrift-sync|thrift-concurrent|grpc|raw}
 //                  --port P --concurrency C --payload BYTES --seconds S [--tls-dir D]
 #include <CLI/CLI.hpp>
@@ -23,7 +24,8 @@ int main(int argc, char** argv) {
   auto* client = app.add_subcommand("client", "run closed-loop echo load; prints one JSON line");
   client
       ->add_option("kind", spec.kind,
-                   "scales-mux | scales-framed | scales-pipelined | thrift-sync | "
+                   "scales-mux | scales-mux-traced | scales-framed | scales-pipelined | "
+                   "thrift-sync | "
                    "thrift-concurrent | grpc | raw")
       ->required();
   client->add_option("--port", spec.port)->required();
@@ -48,6 +50,8 @@ int main(int argc, char** argv) {
   LoadResult result;
   if (spec.kind == "scales-mux" || spec.kind == "scales-mux-tls") {
     result = runScalesClient(spec, ScalesTransport::kMux, log);
+  } else if (spec.kind == "scales-mux-traced") {
+    result = runScalesClient(spec, ScalesTransport::kMuxTraced, log);
   } else if (spec.kind == "scales-framed") {
     result = runScalesClient(spec, ScalesTransport::kFramed, log);
   } else if (spec.kind == "scales-pipelined") {

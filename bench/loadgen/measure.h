@@ -74,7 +74,9 @@ std::string makePayload(size_t size);
 int runScalesServer(const std::string& tls_dir);
 // Mux; framed with one call per connection (a connection per call in flight); framed with every
 // call pipelined on one connection.
-enum class ScalesTransport { kMux, kFramed, kFramedPipelined };
+// kMuxTraced: Mux with a tracer installed that samples 1% of calls (spans exported as JSON lines
+// to /dev/null, so serializing them is counted): tracing's cost per call.
+enum class ScalesTransport { kMux, kMuxTraced, kFramed, kFramedPipelined };
 LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, LatencyLog& log);
 int runThriftNonblockingServer();
 LoadResult runThriftSyncClients(const LoadSpec& spec, LatencyLog& log);

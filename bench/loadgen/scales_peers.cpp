@@ -10,6 +10,7 @@
 #include "Bench.scales.h"
 #include "measure.h"
 #include "scales/server/thrift_server.h"
+#include "scales/zipkin/exporters.h"
 
 namespace scales::bench {
 namespace {
@@ -49,6 +50,13 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
     uri += "&transport=framed&pipelined=true";
   }
   if (!spec.tls_dir.empty()) uri += "&tls=true&tls_ca=" + spec.tls_dir + "/ca.crt";
+  if (transport == ScalesTransport::kMuxTraced) {
+    tracing::TracerOptions options;
+    options.service_name = "loadgen";
+    options.sample_rate = 0.01;
+    tracing::install(std::make_shared<tracing::Tracer>(
+        options, std::make_shared<zipkin::JsonLinesExporter>("/dev/null")));
+  }
   auto client = bench_scales::BenchClient::make(uri);
   const std::string payload = makePayload(spec.payload);
   client.echo(payload);  // connected before the clock starts
@@ -78,6 +86,11 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
   std::this_thread::sleep_until(window.stopAt());
   double cpu_end = processCpuMicros();
   finished.get_future().get();
+  if (transport == ScalesTransport::kMuxTraced) {
+    // Two spans per sampled call: the call's and its attempt's.
+    std::cerr << "traced calls " << tracing::current()->recorded() / 2 << " of " << all << "\n";
+    tracing::install(nullptr);
+  }
   return {measured, all, errors, cpu_end - cpu_start, spec.seconds};
 }
 

@@ -67,10 +67,11 @@ TEST(UserLayers, AuthFilterSendsItsTokenAsAMuxContextOnEveryCall) {
   auto tokens = std::make_shared<Tokens>();
   auto client = thrift::ThriftClient::make(peer.uri(), withAuth(tokens));
   auto layers = client->layers();
-  ASSERT_GE(layers.size(), 3u);
+  ASSERT_GE(layers.size(), 4u);
   EXPECT_EQ(layers[0], "deadline");
-  EXPECT_EQ(layers[1], "auth");
-  EXPECT_EQ(layers[2], "retry");
+  EXPECT_EQ(layers[1], "trace");
+  EXPECT_EQ(layers[2], "auth");
+  EXPECT_EQ(layers[3], "retry");
 
   auto first = rawCall(*client, "one");
   auto conn = peer.accept();

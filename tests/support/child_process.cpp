@@ -57,6 +57,13 @@ void ChildProcess::kill() {
   }
 }
 
+std::optional<int> ChildProcess::terminate(std::chrono::milliseconds timeout) {
+  if (pid_ > 0 && !status_) ::kill(pid_, SIGTERM);
+  auto status = wait(timeout);
+  if (!status) kill();
+  return status;
+}
+
 std::optional<std::string> ChildProcess::readLine(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   while (true) {

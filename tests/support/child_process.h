@@ -26,6 +26,9 @@ class ChildProcess {
   // Waits for exit; returns the exit status, or nullopt on timeout.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   void kill();
+  // SIGTERM, then waits for exit (SIGKILL after `timeout`); returns the exit status, or nullopt
+  // when it had to be killed.
+  std::optional<int> terminate(std::chrono::milliseconds timeout);
 
  private:
   pid_t pid_ = -1;

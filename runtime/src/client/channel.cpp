@@ -4,6 +4,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <future>
 
+#include "scales/context/start_call.h"
 #include "scales/core/errors.h"
 
 namespace scales::client {
@@ -68,6 +69,9 @@ Channel::~Channel() {
 }
 
 void Channel::send(Request request, RpcService::Handler handler) {
+  // On the caller's thread: what it inherits (a handler's deadline, trace and contexts) and its
+  // CallOptionsScope.
+  detail::startCall(request, config_.timeout);
   // The stack's top layer (the deadline filter) completes the handler on its associated
   // executor, so the handler goes down as it is. Calls made from the channel's own executor (a
   // completion issuing the next call) go straight in: dispatch through a type-erased executor

@@ -96,6 +96,7 @@ OptionKeys<ClientConfig> makeStackKeys() {
       .millis("retry_backoff_max_ms", SCALES_KNOB(retry.backoff_max))
       .millis("attempt_timeout_ms", SCALES_KNOB(retry.attempt_timeout))
       .add("idempotent", setIdempotent)
+      .flag("retry_within_retry", SCALES_KNOB(retry.retry_within_retry))
       .number("backup_percentile", SCALES_KNOB(backup.percentile))
       .millis("backup_min_delay_ms", SCALES_KNOB(backup.min_delay))
       // Health checks and outliers

@@ -9,10 +9,11 @@ namespace scales::client {
 
 const std::vector<std::string>& builtinLayers() {
   static const std::vector<std::string> names = {
-      "deadline",          "retry",       "backup",
-      "balancer",          "stats",       "failure_accrual",
-      "circuit_breaker",   "health_gate", "outlier_gate",
-      "concurrency_limit", "pool"};
+      "deadline",    "trace",           "retry",
+      "backup",      "balancer",        "endpoint_trace",
+      "stats",       "failure_accrual", "circuit_breaker",
+      "health_gate", "outlier_gate",    "concurrency_limit",
+      "pool"};
   return names;
 }
 

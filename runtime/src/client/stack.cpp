@@ -18,6 +18,7 @@
 #include "scales/resilience/concurrency_limit.h"
 #include "scales/resilience/retry.h"
 #include "scales/resilience/timeout.h"
+#include "scales/tracing/layers.h"
 
 namespace scales::client {
 namespace {
@@ -66,6 +67,13 @@ std::unique_ptr<RpcService> deadline(std::unique_ptr<RpcService> next, const Sha
                                     s.config.timeout);
 }
 
+// trace: one span per call when the call is sampled (scales/tracing/layers.h). Below the
+// deadline, whose cancellation it sees like any layer, and above the retries it annotates.
+std::unique_ptr<RpcService> trace(std::unique_ptr<RpcService> next, const Shared& s) {
+  return tracing::callTraceLayer(std::move(next),
+                                 s.config.name.empty() ? s.uri.text : s.config.name);
+}
+
 // retry: retries and requeues sit above the balancer, so a call goes back for another pick, by
 // which time a failed endpoint may be marked and skipped.
 std::unique_ptr<RpcService> retry(std::unique_ptr<RpcService> next, const Shared& s) {
@@ -95,12 +103,18 @@ std::unique_ptr<RpcService> balancer(std::unique_ptr<RpcService>, const Shared& 
 }
 
 // Per endpoint, top-down:
+// endpoint_trace: first, so each attempt's span covers all the endpoint's layers, queueing too.
 // stats: first, so the balancer's load counts every call the endpoint holds, queued ones too.
 // failure_accrual, circuit_breaker: judge the endpoint by the results of its calls.
 // health_gate: judges it by active probes. outlier_gate: by comparison with its peers.
 // concurrency_limit: calls in flight per endpoint, queued beyond that (queued calls count as
 // the endpoint's load). pool: the protocol's connections (one multiplexed or pipelined session,
 // or a watermark pool of exclusive connections).
+std::unique_ptr<RpcService> endpointTrace(std::unique_ptr<RpcService> next,
+                                          const endpoint::Parts& p) {
+  return tracing::attemptTraceLayer(std::move(next), p.node.address());
+}
+
 std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
                                              const endpoint::Parts& p) {
   return resilience::concurrencyLimit(std::move(next), p.config.concurrency, p.node.address(),
@@ -108,13 +122,17 @@ std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
 }
 
 const std::map<std::string, ClientLayer>& clientLayers() {
-  static const std::map<std::string, ClientLayer> layers = {
-      {"deadline", deadline}, {"retry", retry}, {"backup", backup}, {"balancer", balancer}};
+  static const std::map<std::string, ClientLayer> layers = {{"deadline", deadline},
+                                                            {"trace", trace},
+                                                            {"retry", retry},
+                                                            {"backup", backup},
+                                                            {"balancer", balancer}};
   return layers;
 }
 
 const std::map<std::string, EndpointLayer>& endpointLayers() {
   static const std::map<std::string, EndpointLayer> layers = {
+      {"endpoint_trace", endpointTrace},
       {"stats", endpoint::stats},
       {"failure_accrual", endpoint::failureAccrual},
       {"circuit_breaker", endpoint::circuitBreaker},

@@ -33,6 +33,7 @@ client::ProtocolStack protocolStack(const ClientOptions& options) {
         connection.tls =
             transport::clientTlsFor(config.tls, {"http/1.1"}, metrics->registry, metrics->labels);
         connection.max_body_bytes = options.max_body_bytes;
+        connection.trace_headers = parseTraceHeaders(options.trace_headers);
         connection.max_header_bytes = options.max_header_bytes;
         return [connection](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
           return connectionFactory(endpoint, connection, ex);
@@ -50,13 +51,16 @@ const OptionKeys<ClientOptions>& ClientOptions::uriKeys() {
     k.count(
          "max_body_bytes", [](ClientOptions & o) -> auto& { return o.max_body_bytes; })
         .count(
-            "max_header_bytes", [](ClientOptions & o) -> auto& { return o.max_header_bytes; });
+            "max_header_bytes", [](ClientOptions & o) -> auto& { return o.max_header_bytes; })
+        .text(
+            "trace_headers", [](ClientOptions & o) -> auto& { return o.trace_headers; });
     return k;
   }();
   return keys;
 }
 
 void ClientOptions::validate() const {
+  parseTraceHeaders(trace_headers);
   if (max_header_bytes < 64) throw ConfigError("http max_header_bytes must be at least 64");
 }
 

@@ -67,6 +67,7 @@ class HttpConnection final : public transport::ExclusiveConnection {
     addHostIfMissing(request().payload, address());
     try {
       addContextHeaders(request().payload, request().context);
+      addPropagationHeaders(request().payload, request(), options_.trace_headers);
     } catch (const UsageError&) {
       // Never complete inside call(): the error reaches the caller from the loop.
       asio::post(stream().get_executor(),

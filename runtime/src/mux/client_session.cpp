@@ -5,6 +5,7 @@
 // unexpected ends the session.
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/container/static_vector.hpp>
 #include <chrono>
 #include <queue>
 #include <random>
@@ -45,8 +46,7 @@ class ClientSession final : public transport::Connection,
         executor_(stream_.socket().get_executor()),
         handshake_timer_(executor_),
         ping_timer_(executor_),
-        ping_deadline_(executor_),
-        rng_(std::random_device{}()) {}
+        ping_deadline_(executor_) {}
 
   // Runs the handshake; `ready` is called once, with null when calls may be sent.
   void start(Duration timeout, Ready ready) {
@@ -96,6 +96,13 @@ class ClientSession final : public transport::Connection,
               : std::make_exception_ptr(
                     ConnectionError("mux session with " + address_ + " is closed"));
       return completePost(executor_, std::move(handler), error, Response{});
+    }
+    if (request.context.size() > kMaxContexts || request.broadcast.size() > kMaxContexts) {
+      // Before a tag is taken: the frame is built on the stack, without allocating.
+      return completePost(executor_, std::move(handler),
+                          std::make_exception_ptr(
+                              UsageError("at most 16 request contexts and 16 broadcast contexts")),
+                          Response{});
     }
     uint32_t tag = allocateTag();
     if (tag == 0) {
@@ -157,12 +164,16 @@ class ClientSession final : public transport::Connection,
     if (state_ == State::kDraining && outstanding_ == 0) close();
   }
 
+  static constexpr size_t kMaxContexts = 16;
+
   void writeDispatch(uint32_t tag, const Request& request) {
-    // Contexts as Finagle writes them: deadline, trace, client id, then the caller's own.
+    // Contexts as Finagle writes them: deadline, trace, retries, client id, then this hop's own
+    // (a filter's auth token), then the broadcast ones this hop's own do not replace.
     char deadline[16];
-    char trace[32];
-    ContextView contexts[3 + 16];
-    size_t n = 0;
+    char trace[TraceContext::kMaxMuxBytes];
+    char retries[4];
+    // Unused slots are never constructed: most calls send two or three contexts.
+    boost::container::static_vector<ContextView, 4 + 2 * kMaxContexts> contexts;
     if (!request.deadline.isInfinite()) {
       // Finagle's deadline is wall-clock time, ours monotonic. The coarse clocks (a tick's
       // precision, a fraction of the cost of two precise reads per call) convert one to the other
@@ -173,32 +184,35 @@ class ClientSession final : public transport::Connection,
                                               .count());
       putBig64(deadline, static_cast<uint64_t>(now));
       putBig64(deadline + 8, static_cast<uint64_t>(now + std::min(left, INT64_MAX - now)));
-      contexts[n++] = {kDeadlineKey, std::string_view(deadline, 16)};
+      contexts.emplace_back(kDeadlineKey, std::string_view(deadline, 16));
     }
     bool has_trace = false;
     for (const auto& [k, v] : request.context) has_trace = has_trace || k == kTraceKey;
     if (!has_trace) {
-      // A new root span: span, parent and trace ids equal; flags 0.
-      uint64_t id = rng_();
-      putBig64(trace, id);
-      putBig64(trace + 8, id);
-      putBig64(trace + 16, id);
-      putBig64(trace + 24, 0);
-      contexts[n++] = {kTraceKey, std::string_view(trace, 32)};
+      // The attempt's span (scales/context); a call that came in below the stack gets a root.
+      TraceContext span = request.span.valid() ? request.span : TraceContext::root();
+      contexts.emplace_back(kTraceKey, std::string_view(trace, span.writeMux(trace)));
     }
-    if (!options_.client_id.empty()) contexts[n++] = {kClientIdKey, options_.client_id};
-    if (request.context.size() > 16) {
-      throw UsageError("at most 16 request contexts");  // keeps the hot path allocation-free
+    if (request.retries > 0) {
+      // Finagle's Retries: absent means a first attempt.
+      for (int i = 0; i < 4; ++i) retries[i] = static_cast<char>(request.retries >> (8 * (3 - i)));
+      contexts.emplace_back(kRetriesKey, std::string_view(retries, 4));
     }
-    for (const auto& [k, v] : request.context) contexts[n++] = {k, v};
+    if (!options_.client_id.empty()) contexts.emplace_back(kClientIdKey, options_.client_id);
+    for (const auto& [k, v] : request.context) contexts.emplace_back(k, v);
+    for (const auto& [k, v] : request.broadcast) {
+      bool replaced = isReservedContextKey(k);
+      for (const auto& own : request.context) replaced = replaced || own.first == k;
+      if (!replaced) contexts.emplace_back(k, v);
+    }
 
     std::string& out = stream_.outbox();
     if (send_fragment_limit_ && request.payload.size() > *send_fragment_limit_) {
       std::string whole;
-      encodeTdispatch(tag, contexts, n, request.payload, whole);
+      encodeTdispatch(tag, contexts.data(), contexts.size(), request.payload, whole);
       appendFragmented(whole, *send_fragment_limit_, out);
     } else {
-      encodeTdispatch(tag, contexts, n, request.payload, out);
+      encodeTdispatch(tag, contexts.data(), contexts.size(), request.payload, out);
     }
     stream_.flush();
   }
@@ -518,7 +532,6 @@ class ClientSession final : public transport::Connection,
   asio::steady_timer handshake_timer_;
   asio::steady_timer ping_timer_;
   asio::steady_timer ping_deadline_;
-  std::mt19937_64 rng_;
   Ready ready_;
   State state_ = State::kCheck;
   std::vector<Pending> pending_;

@@ -255,7 +255,8 @@ RdispatchView viewRdispatch(std::string_view body) {
   return view;
 }
 
-std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key) {
+void forEachContext(std::string_view contexts,
+                    const std::function<void(std::string_view, std::string_view)>& visit) {
   Reader r(contexts);
   uint16_t n = r.u16("contexts");
   for (uint16_t i = 0; i < n; ++i) {
@@ -265,9 +266,16 @@ std::optional<std::string_view> findContext(std::string_view contexts, std::stri
     size_t value_size = r.u16("context value");
     std::string_view v = contexts.substr(r.position(), value_size);
     r.skip(value_size, "context value");
-    if (k == key) return v;
+    visit(k, v);
   }
-  return std::nullopt;
+}
+
+std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key) {
+  std::optional<std::string_view> found;
+  forEachContext(contexts, [&](std::string_view k, std::string_view v) {
+    if (!found && k == key) found = v;
+  });
+  return found;
 }
 
 void encodeRdispatch(uint32_t tag, ReplyStatus status, std::string_view body, std::string& out) {

@@ -76,6 +76,7 @@ AttemptCounters::AttemptCounters(metrics::Registry& registry, const metrics::Lab
       requeues(registry.counter("requeues", labels)),
       retries(registry.counter("retries", labels)),
       backups(registry.counter("backups", labels)),
-      budget_exhausted(registry.counter("budget_exhausted", labels)) {}
+      budget_exhausted(registry.counter("budget_exhausted", labels)),
+      retries_declined_under_retry(registry.counter("retries_declined_under_retry", labels)) {}
 
 }  // namespace scales::resilience

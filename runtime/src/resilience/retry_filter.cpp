@@ -115,6 +115,7 @@ class RetryFilter final : public RpcFilter {
   void send(const std::shared_ptr<RetryCall>& call, AttemptKind kind) {
     Request attempt = call->request;
     attempt.attempt_kind = kind;
+    attempt.retries = static_cast<uint32_t>(call->requeues + call->retries);
     call->attempt_timed_out = false;
     if (call->own) {
       auto own = Deadline::after(options_.attempt_timeout);
@@ -192,6 +193,10 @@ class RetryFilter final : public RpcFilter {
 
   const char* tryRetry(const std::shared_ptr<RetryCall>& call) {
     if (call->retries >= options_.max_retries) return "max retries";
+    if (!options_.retry_within_retry && call->request.inbound_retries > 0) {
+      counters_->retries_declined_under_retry->add();
+      return "inbound call is a retry";
+    }
     Duration backoff = backoffBefore(call->retries);
     if (!call->request.deadline.isInfinite()) {
       Duration typical = latencies_->percentile(50).value_or(Duration::zero());

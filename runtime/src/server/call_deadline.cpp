@@ -6,26 +6,30 @@
 
 namespace scales::server {
 namespace {
-thread_local Deadline current_deadline;
 thread_local std::shared_ptr<const transport::PeerIdentity> current_peer;
+
+Inherited inheritedFrom(const CallContext& context) {
+  Inherited value;
+  value.deadline = context.deadline;
+  value.trace = context.trace;
+  value.broadcast = context.broadcast;
+  value.retries = context.retries;
+  return value;
+}
 }  // namespace
 
-Deadline callDeadline() { return current_deadline; }
+Deadline callDeadline() { return inherited().deadline; }
+
+uint32_t callRetries() { return inherited().retries; }
 
 std::shared_ptr<const transport::PeerIdentity> peerIdentity() { return current_peer; }
 
 detail::CallScope::CallScope(const CallContext& context)
-    : deadline_(context.deadline), previous_peer_(std::move(current_peer)) {
+    : inherited_(inheritedFrom(context)), previous_peer_(std::move(current_peer)) {
   current_peer = context.peer;
 }
 
 detail::CallScope::~CallScope() { current_peer = std::move(previous_peer_); }
-
-detail::DeadlineScope::DeadlineScope(Deadline deadline) : previous_(current_deadline) {
-  current_deadline = deadline;
-}
-
-detail::DeadlineScope::~DeadlineScope() { current_deadline = previous_; }
 
 std::exception_ptr detail::skipHandler(const CallContext& context) {
   if (context.control && context.control->discarded()) {

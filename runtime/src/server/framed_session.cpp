@@ -9,6 +9,7 @@
 #include <deque>
 
 #include "guarded_session.h"
+#include "inbound.h"
 #include "scales/thrift/codec.h"
 
 namespace scales::server::detail {
@@ -60,15 +61,19 @@ class FramedSession final : public GuardedSession,
     auto ex = stream_.socket().get_executor();
     CallContext context{setup_.blocking_executor, Deadline::infinite(), nullptr,
                         stream_.stream().peer()};
-    setup_.dispatcher->dispatch(context, std::move(message),
-                                [weak = weak_from_this(), ex, seq, shared = setup_.shared,
-                                 bytes = payload.size()](std::string reply) {
-                                  shared->finish(bytes);
-                                  asio::post(ex, [weak, seq, reply = std::move(reply)]() mutable {
-                                    if (auto self = weak.lock())
-                                      self->onReply(seq, std::move(reply));
-                                  });
-                                });
+    // Framed Thrift carries no trace: a sampled call starts a new one here.
+    std::shared_ptr<tracing::ServerSpan> span = beginServerSpan(context, message);
+    if (span) span->setRemote(remoteAddress());
+    setup_.dispatcher->dispatch(
+        context, std::move(message),
+        [weak = weak_from_this(), ex, seq, shared = setup_.shared, bytes = payload.size(),
+         span = std::move(span)](std::string reply) {
+          shared->finish(bytes);
+          if (span) endServerSpan(*span, reply);
+          asio::post(ex, [weak, seq, reply = std::move(reply)]() mutable {
+            if (auto self = weak.lock()) self->onReply(seq, std::move(reply));
+          });
+        });
   }
 
   // Answers a call without running it, in its place in the order.

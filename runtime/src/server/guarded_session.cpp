@@ -112,4 +112,19 @@ void GuardedSession::closed(std::exception_ptr why) {
   if (auto on_closed = std::move(setup_.on_closed)) on_closed();
 }
 
+std::string GuardedSession::remoteAddress() {
+  boost::system::error_code ec;
+  auto at = stream_.socket().remote_endpoint(ec);
+  if (ec) return {};
+  // Appended piece by piece: g++ 12 at -O3 misreads a chain of operator+ here (-Wrestrict).
+  std::string out;
+  if (at.address().is_v6()) {
+    out.append("[").append(at.address().to_string()).append("]");
+  } else {
+    out.append(at.address().to_string());
+  }
+  out.append(":").append(std::to_string(at.port()));
+  return out;
+}
+
 }  // namespace scales::server::detail

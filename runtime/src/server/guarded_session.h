@@ -41,6 +41,8 @@ class GuardedSession : public Session {
     counter.add();
     stream_.close();
   }
+  // The peer's host:port (empty once the socket is gone), for spans.
+  std::string remoteAddress();
   ServerShared& shared() { return *setup_.shared; }
   const ServerOptions& options() const { return setup_.shared->options; }
   Clock::time_point lastFrame() const { return last_frame_; }

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "guarded_session.h"
+#include "inbound.h"
 #include "scales/core/call_memory.h"
 #include "scales/core/errors.h"
 #include "scales/mux/frame.h"
@@ -20,27 +21,6 @@ namespace scales::server::detail {
 namespace {
 namespace asio = boost::asio;
 using namespace scales::mux;
-
-uint64_t big64(std::string_view b, size_t at) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
-  return v;
-}
-
-// Finagle's Deadline context: (timestamp, deadline), nanoseconds since the Unix epoch. Mapped
-// onto our monotonic clock by what is left of it now; "Top" (INT64_MAX) and anything unreadable
-// mean no deadline, since a malformed optional context should not fail the call.
-Deadline deadlineOf(std::string_view contexts) {
-  auto value = findContext(contexts, kDeadlineKey);
-  if (!value || value->size() != 16) return Deadline::infinite();
-  auto at = static_cast<int64_t>(big64(*value, 8));
-  if (at == std::numeric_limits<int64_t>::max()) return Deadline::infinite();
-  int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
-  int64_t left = at > now ? at - now : 0;
-  return Deadline(Clock::now() + std::chrono::nanoseconds(left));
-}
 
 class MuxSession final : public GuardedSession, public std::enable_shared_from_this<MuxSession> {
  public:
@@ -248,8 +228,11 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
                                                      shared().counters.deadline_expired.get());
     in_flight_.emplace(tag, InFlight{serial, control});
     callStarted();
-    CallContext call{setup_.blocking_executor, deadlineOf(view.contexts), std::move(control),
+    CallContext call{setup_.blocking_executor, Deadline::infinite(), std::move(control),
                      stream_.stream().peer()};
+    readMuxContexts(view.contexts, call);
+    std::shared_ptr<tracing::ServerSpan> span = beginServerSpan(call, message);
+    if (span) span->setRemote(remoteAddress());
     struct Scope {
       MuxSession* outer = dispatching;
       explicit Scope(MuxSession* session) { dispatching = session; }
@@ -260,8 +243,9 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
     setup_.dispatcher->dispatch(
         call, std::move(message),
         [weak = weak_from_this(), tag, serial, shared = setup_.shared, bytes = view.body.size(),
-         ex = stream_.socket().get_executor()](std::string reply) {
+         ex = stream_.socket().get_executor(), span = std::move(span)](std::string reply) {
           shared->finish(bytes);
+          if (span) endServerSpan(*span, reply);
           auto self = weak.lock();
           if (!self) return;
           // A handler that answered inside dispatch() (async handlers

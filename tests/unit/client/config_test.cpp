@@ -151,7 +151,9 @@ TEST(ClientConfig, UnknownKeyListsTheKeysValidForThatProtocol) {
     std::string uri = std::string("tcp://h:1?") + key;
     auto http = errorOf([&] { parseClientUri(uri, ClientConfig{}, http::ClientOptions{}); });
     EXPECT_NE(http.find("for a http client"), std::string::npos) << key << ": " << http;
-    EXPECT_NE(http.find("max_body_bytes, max_header_bytes (http)"), std::string::npos) << http;
+    EXPECT_NE(http.find("max_body_bytes, max_header_bytes, trace_headers (http)"),
+              std::string::npos)
+        << http;
     EXPECT_EQ(http.find("max_frame_bytes,"), std::string::npos) << http;
     EXPECT_THROW(parseClientUri(uri, ClientConfig{}, redis::ClientOptions{}), ConfigError) << key;
     EXPECT_THROW(parseClientUri(uri, ClientConfig{}, kafka::ProducerOptions{}), ConfigError) << key;

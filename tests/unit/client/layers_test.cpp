@@ -20,10 +20,11 @@ std::vector<std::string> names(const std::vector<PlannedLayer>& plan) {
 }
 
 TEST(Layers, BuiltinListReadsInRequestOrder) {
-  EXPECT_EQ(names(planLayers({})),
-            (std::vector<std::string>{"deadline", "retry", "backup", "balancer", "stats",
-                                      "failure_accrual", "circuit_breaker", "health_gate",
-                                      "outlier_gate", "concurrency_limit", "pool"}));
+  EXPECT_EQ(
+      names(planLayers({})),
+      (std::vector<std::string>{"deadline", "trace", "retry", "backup", "balancer",
+                                "endpoint_trace", "stats", "failure_accrual", "circuit_breaker",
+                                "health_gate", "outlier_gate", "concurrency_limit", "pool"}));
   for (const auto& layer : planLayers({})) EXPECT_FALSE(layer.user) << layer.name;
 }
 
@@ -35,12 +36,12 @@ TEST(Layers, UserLayersGoBeforeOrAfterANamedLayer) {
       .insertAfter("auth", "after_auth", passThrough());
   auto plan = planLayers(edits);
   EXPECT_EQ(names(plan),
-            (std::vector<std::string>{"deadline", "auth", "after_auth", "retry", "backup",
-                                      "balancer", "per_endpoint_log", "stats", "failure_accrual",
-                                      "circuit_breaker", "health_gate", "outlier_gate",
-                                      "concurrency_limit", "last_word", "pool"}));
-  EXPECT_TRUE(plan[1].user);
-  EXPECT_FALSE(plan[0].user);
+            (std::vector<std::string>{"deadline", "trace", "auth", "after_auth", "retry", "backup",
+                                      "balancer", "per_endpoint_log", "endpoint_trace", "stats",
+                                      "failure_accrual", "circuit_breaker", "health_gate",
+                                      "outlier_gate", "concurrency_limit", "last_word", "pool"}));
+  EXPECT_TRUE(plan[2].user);
+  EXPECT_FALSE(plan[1].user);
 }
 
 TEST(Layers, ReplaceKeepsTheNameAndPlace) {
@@ -48,8 +49,8 @@ TEST(Layers, ReplaceKeepsTheNameAndPlace) {
   edits.replace("circuit_breaker", passThrough());
   auto plan = planLayers(edits);
   EXPECT_EQ(names(plan), names(planLayers({})));
-  EXPECT_EQ(plan[6].name, "circuit_breaker");
-  EXPECT_TRUE(plan[6].user);
+  EXPECT_EQ(plan[8].name, "circuit_breaker");
+  EXPECT_TRUE(plan[8].user);
 }
 
 std::string errorOf(const LayerEdits& edits) {
@@ -63,7 +64,8 @@ std::string errorOf(const LayerEdits& edits) {
 
 TEST(Layers, BadEditsAreConfigErrorsNamingTheProblem) {
   auto unknown = errorOf(LayerEdits().insertBefore("retries", "x", passThrough()));
-  EXPECT_NE(unknown.find("unknown layer 'retries'; layers: deadline, retry"), std::string::npos)
+  EXPECT_NE(unknown.find("unknown layer 'retries'; layers: deadline, trace, retry"),
+            std::string::npos)
       << unknown;
   auto twice = errorOf(LayerEdits().insertBefore("retry", "stats", passThrough()));
   EXPECT_NE(twice.find("'stats' is already in the stack"), std::string::npos) << twice;

@@ -2,9 +2,9 @@
 // The client stack as an ordered list of named layers, and the edits a user makes to it.
 //
 // In request order (docs/architecture.md):
-//   deadline -> retry -> backup -> balancer -> per endpoint:
-//   stats -> failure_accrual -> circuit_breaker -> health_gate -> outlier_gate ->
-//   concurrency_limit -> pool
+//   deadline -> trace -> retry -> backup -> balancer -> per endpoint:
+//   endpoint_trace -> stats -> failure_accrual -> circuit_breaker -> health_gate ->
+//   outlier_gate -> concurrency_limit -> pool
 // Every layer is a Service that owns the one below it; a layer whose feature is off passes calls
 // straight through (it returns `next` unchanged), so the list is the same for every client.
 // `balancer` and `pool` are the bottoms of their halves: a layer may go before them, not replace
@@ -47,7 +47,7 @@ using LayerFactory = std::function<std::unique_ptr<RpcService>(std::unique_ptr<R
 // The built-in layers, in request order.
 const std::vector<std::string>& builtinLayers();
 // The first per-endpoint layer: layers from here down are made once per endpoint.
-inline constexpr const char* kFirstEndpointLayer = "stats";
+inline constexpr const char* kFirstEndpointLayer = "endpoint_trace";
 
 // A client's changes to the built-in list, applied in the order they were made. Names are unique
 // across the list; a user layer above `balancer` is made once per client, one below it (after

@@ -57,6 +57,11 @@ class CallTrace {
   const std::string& endedBy() const { return ended_by_; }
   std::string render() const;
 
+  // Timed notes for the call's span (when a requeue, retry or backup went out); kept for sampled
+  // calls only (scales/tracing).
+  void note(int64_t wall_us, const char* what) { notes_.emplace_back(wall_us, what); }
+  const std::vector<std::pair<int64_t, const char*>>& notes() const { return notes_; }
+
  private:
   static constexpr size_t kInline = 2;
   Attempt& at(size_t i) { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
@@ -65,6 +70,7 @@ class CallTrace {
   std::vector<Attempt> overflow_;
   size_t size_ = 0;
   std::string ended_by_;
+  std::vector<std::pair<int64_t, const char*>> notes_;
 };
 
 // "TimeoutError (call to get missed its deadline)": an error's type and message, for traces.

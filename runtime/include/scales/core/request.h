@@ -13,10 +13,11 @@
 #include "scales/core/call_trace.h"
 #include "scales/core/deadline.h"
 #include "scales/core/method_policy.h"
+#include "scales/core/trace_context.h"
 
 namespace scales {
 
-// Key/value pairs carried to the server (Mux contexts; ignored by framed Thrift).
+// Key/value pairs carried to the server (Mux contexts, HTTP headers; ignored by framed Thrift).
 using Context = std::vector<std::pair<std::string, std::string>>;
 
 struct Request {
@@ -24,7 +25,15 @@ struct Request {
   std::string payload;  // the encoded message (e.g. a Thrift message, without framing)
   Deadline deadline;
   bool oneway = false;  // no reply expected: completes once written
+  // This hop's own entries (a filter's auth token): Mux contexts, HTTP headers.
   Context context;
+  // What crosses hops (scales/context): contexts servers pass on to the calls they make for this
+  // one (Mux contexts, Finagle-Ctx- headers), and the span this attempt is (a child of the call's
+  // span once the stack's trace layers have run; invalid: none).
+  Context broadcast;
+  TraceContext span;
+  uint32_t retries = 0;          // attempts of this call before this one (requeues and retries)
+  uint32_t inbound_retries = 0;  // the handled call's, for a call made inside a handler
   // Routes the call under ring hash (scales::hashKey of a key the caller names); other
   // balancers ignore it.
   std::optional<uint64_t> hash_key;

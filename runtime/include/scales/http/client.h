@@ -22,12 +22,17 @@ namespace scales::http {
 // HTTP's own options (docs/configuration.md, "HTTP"); connect_timeout comes from ClientConfig.
 struct ClientOptions {
   static constexpr std::string_view kProtocol = "http";
-  static const OptionKeys<ClientOptions>& uriKeys();  // max_body_bytes, max_header_bytes
+  static const OptionKeys<ClientOptions>&
+  uriKeys();  // max_body_bytes, max_header_bytes, trace_headers
 
   // A larger response body is a ProtocolError (and closes the connection).
   size_t max_body_bytes = 64 * 1024 * 1024;
   // Status line and headers together.
   size_t max_header_bytes = 64 * 1024;
+  // Which trace headers each request carries: "b3" (X-B3-*), "w3c" (traceparent, tracestate),
+  // "both" or "none" (scales/http/propagation.h). Deadline, retries and broadcast contexts always
+  // go as Finagle-Ctx- headers.
+  std::string trace_headers = "both";
 
   void validate() const;  // throws ConfigError
 };

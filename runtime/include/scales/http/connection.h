@@ -8,6 +8,7 @@
 
 #include "scales/core/deadline.h"
 #include "scales/discovery/endpoint.h"
+#include "scales/http/propagation.h"
 #include "scales/transport/connection.h"
 #include "scales/transport/tls.h"
 
@@ -20,6 +21,7 @@ struct ConnectionOptions {
   // Status line and headers together.
   size_t max_header_bytes = 64 * 1024;
   std::shared_ptr<transport::ClientTls> tls;  // null: plaintext
+  TraceHeaders trace_headers = TraceHeaders::kBoth;
 };
 
 std::shared_ptr<transport::ConnectionFactory> connectionFactory(

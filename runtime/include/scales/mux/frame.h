@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include "scales/context/keys.h"
 
 namespace scales::mux {
 
@@ -138,6 +141,9 @@ TdispatchView viewTdispatch(std::string_view body);
 // The value of context `key` in a TdispatchView's encoded contexts (already validated by
 // viewTdispatch), or nullopt.
 std::optional<std::string_view> findContext(std::string_view contexts, std::string_view key);
+// Calls visit(key, value) for each context of an already validated Tdispatch view, in order.
+void forEachContext(std::string_view contexts,
+                    const std::function<void(std::string_view, std::string_view)>& visit);
 
 // The client's hot path: an Rdispatch body read in place (status, contexts skipped, the reply).
 // Throws ProtocolError like decode().
@@ -251,10 +257,10 @@ inline constexpr size_t kMaxInitHeaders = 128;
 inline constexpr std::string_view kTinitCheck = "tinit check";
 
 // Broadcast context keys (docs/architecture.md, "Tdispatch and Rdispatch").
-inline constexpr std::string_view kDeadlineKey = "com.twitter.finagle.Deadline";
-inline constexpr std::string_view kTraceKey = "com.twitter.finagle.tracing.TraceContext";
-inline constexpr std::string_view kRetriesKey = "com.twitter.finagle.Retries";
-inline constexpr std::string_view kClientIdKey = "com.twitter.finagle.thrift.ClientIdContext";
+inline constexpr std::string_view kDeadlineKey = kDeadlineContextKey;
+inline constexpr std::string_view kTraceKey = kTraceContextKey;
+inline constexpr std::string_view kRetriesKey = kRetriesContextKey;
+inline constexpr std::string_view kClientIdKey = kClientIdContextKey;
 inline constexpr std::string_view kMuxFailureKey = "MuxFailure";
 
 // MuxFailure flag bits carried in an Rdispatch context.

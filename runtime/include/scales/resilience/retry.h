@@ -33,6 +33,10 @@ struct RetryOptions {
   Duration attempt_timeout = Duration::zero();
   // The default for methods whose policy does not say (no IDL annotation, no override).
   bool idempotent = false;
+  // false: a call made inside a handler whose own inbound call is a retry (its Retries context
+  // is above 0) is not retried: with every tier retrying, attempts multiply hop over hop (3
+  // tiers of 3 tries: 27 at the bottom). Requeues, which no server saw, still happen.
+  bool retry_within_retry = true;
 };
 
 // `latencies` (fed by the nodes with every successful attempt's latency) supplies the median

@@ -38,6 +38,9 @@ struct AttemptCounters {
   std::shared_ptr<metrics::Counter> retries = std::make_shared<metrics::Counter>();
   std::shared_ptr<metrics::Counter> backups = std::make_shared<metrics::Counter>();
   std::shared_ptr<metrics::Counter> budget_exhausted = std::make_shared<metrics::Counter>();
+  // Retries not made because the call's inbound call was itself a retry (retry_within_retry).
+  std::shared_ptr<metrics::Counter> retries_declined_under_retry =
+      std::make_shared<metrics::Counter>();
 };
 
 class RetryBudget {

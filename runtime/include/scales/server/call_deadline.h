@@ -7,15 +7,21 @@
 
 #include <memory>
 
+#include "scales/context/inherited.h"
 #include "scales/core/deadline.h"
 #include "scales/server/dispatcher.h"
 #include "scales/transport/tls.h"
 
 namespace scales::server {
 
-// The deadline of the call this thread is handling (infinite outside a handler). An async
-// handler that answers later should copy it during its call.
+// The deadline of the call this thread is handling (infinite outside a handler):
+// scales::inherited().deadline. An async handler that answers later should copy it during its
+// call (or all of scales::inherited(), which its outgoing calls need).
 Deadline callDeadline();
+
+// How many times the caller sent this call before (Mux's com.twitter.finagle.Retries context;
+// 0 for a first attempt, outside a handler, and for protocols that do not say).
+uint32_t callRetries();
 
 // Who the verified TLS certificate of this thread's caller names (its subject and SANs, SPIFFE
 // IDs included); null for a plaintext caller, one without a certificate, or outside a handler.
@@ -23,19 +29,8 @@ Deadline callDeadline();
 std::shared_ptr<const transport::PeerIdentity> peerIdentity();
 
 namespace detail {
-// Makes `deadline` current for the handler call in its scope (used by generated dispatchers).
-class DeadlineScope {
- public:
-  explicit DeadlineScope(Deadline deadline);
-  ~DeadlineScope();
-  DeadlineScope(const DeadlineScope&) = delete;
-  DeadlineScope& operator=(const DeadlineScope&) = delete;
-
- private:
-  Deadline previous_;
-};
-
-// Makes the call's deadline and peer current for the handler call in its scope.
+// Makes the call's deadline, span, broadcast contexts, retry count (scales::inherited()) and peer
+// current for the handler call in its scope (used by generated dispatchers).
 class CallScope {
  public:
   explicit CallScope(const CallContext& context);
@@ -44,7 +39,7 @@ class CallScope {
   CallScope& operator=(const CallScope&) = delete;
 
  private:
-  DeadlineScope deadline_;
+  InheritedScope inherited_;
   std::shared_ptr<const transport::PeerIdentity> previous_peer_;
 };
 }  // namespace detail

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "scales/core/deadline.h"
+#include "scales/core/request.h"
+#include "scales/core/trace_context.h"
 #include "scales/metrics/metric.h"
 #include "scales/transport/tls.h"
 
@@ -45,6 +47,13 @@ struct CallContext {
   // Who the caller's verified TLS certificate names; null in plaintext or without a client
   // certificate. Handlers read it through scales::server::peerIdentity().
   std::shared_ptr<const transport::PeerIdentity> peer{};
+  // What the caller's protocol carried across the hop (Mux contexts; framed Thrift carries
+  // none), made current for the handler as scales::inherited(): the server span of this call
+  // (its outgoing calls become its children), the broadcast contexts to pass on, and how many
+  // times the caller sent the call before.
+  TraceContext trace{};
+  Context broadcast{};
+  uint32_t retries = 0;
 };
 
 namespace detail {

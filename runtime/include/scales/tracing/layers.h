@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
+// The client stack's two tracing layers (scales/client/layers.h):
+//   trace           below `deadline`: one client span per call, covering every attempt;
+//   endpoint_trace  the top of each endpoint's layers: gives each recorded attempt its own span
+//                   id (the one the wire carries, so the server's span is its child) and records
+//                   it; an unrecorded attempt carries the call's span.
+// Both pass calls straight through unless the call's span is sampled and a tracer is installed.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "scales/core/service.h"
+
+namespace scales::tracing {
+
+std::unique_ptr<RpcService> callTraceLayer(std::unique_ptr<RpcService> next,
+                                           std::string client_name);
+std::unique_ptr<RpcService> attemptTraceLayer(std::unique_ptr<RpcService> next,
+                                              std::string endpoint);
+
+}  // namespace scales::tracing
