@@ -70,9 +70,11 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
 
 for payload in ${PAYLOADS:-32 1024}; do
   for concurrency in ${CONCURRENCY:-1 16 64 256}; do
-    # Peers take turns, run by run, so a machine that drifts during the grid drifts for all.
+    # Peers take turns, run by run, so a machine that drifts during the grid drifts for all, and
+    # in a new random order each round: in a fixed order the first peer of every round measured a
+    # few percent cheaper than the same client run later in the round.
     for _ in $(seq "$repeats"); do
-      for peer in ${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}; do
+      for peer in $(printf '%s\n' ${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw} | shuf); do
         run_once "$peer" "$payload" "$concurrency"
       done
     done

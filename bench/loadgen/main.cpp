@@ -5,6 +5,7 @@
 //                          scales-pipelined|
 //                          thrift-sync|thrift-concurrent|grpc|raw}
 //                  --port P --concurrency C --payload BYTES --seconds S [--tls-dir D]
+//                  [--sample-rate R]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -33,6 +34,10 @@ int main(int argc, char** argv) {
   client->add_option("--payload", spec.payload)->check(CLI::Range(1, 1 << 20));
   client->add_option("--seconds", spec.seconds)->check(CLI::Range(0.1, 60.0));
   client->add_option("--tls-dir", spec.tls_dir, "scales-mux-tls: holds ca.crt");
+  client
+      ->add_option("--sample-rate", spec.sample_rate,
+                   "scales-mux-traced: the share of calls traced (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
   CLI11_PARSE(app, argc, argv);
 
   if (*server) {

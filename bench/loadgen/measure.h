@@ -22,6 +22,7 @@ struct LoadSpec {
   size_t payload = 32;
   double seconds = 2.0;
   double warmup_seconds = 0.25;
+  double sample_rate = 0.01;  // scales-mux-traced: the share of calls traced
 };
 
 // Phases of one closed-loop run: warm-up (not measured), measured window, then drain.

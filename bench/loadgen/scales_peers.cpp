@@ -53,7 +53,7 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
   if (transport == ScalesTransport::kMuxTraced) {
     tracing::TracerOptions options;
     options.service_name = "loadgen";
-    options.sample_rate = 0.01;
+    options.sample_rate = spec.sample_rate;
     tracing::install(std::make_shared<tracing::Tracer>(
         options, std::make_shared<zipkin::JsonLinesExporter>("/dev/null")));
   }

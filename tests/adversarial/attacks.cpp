@@ -469,6 +469,46 @@ ExpiredDeadlines expiredDeadlines(uint16_t port, int count, Millis timeout) {
   return result;
 }
 
+ContextFlood contextFlood(uint16_t port, int count, int contexts, Millis timeout) {
+  ContextFlood result;
+  auto conn = RawConn::connect(port, kConnect);
+  if (!conn || !muxHandshake(*conn, kStep)) return result;
+  // Finagle's TraceContext: span, parent, trace, flags (1: debug), big-endian.
+  std::string trace;
+  for (uint64_t v : {uint64_t{0x1111}, uint64_t{0x2222}, uint64_t{0x3333}, uint64_t{1}}) {
+    wire::putU64(trace, v);
+  }
+  wire::Contexts shared{{"com.twitter.finagle.tracing.TraceContext", trace}};
+  for (int i = 0; i < contexts; ++i) {
+    std::string key = std::to_string(i);
+    shared.emplace_back("k" + std::string(7 - std::min<size_t>(7, key.size()), '0') + key,
+                        "value-01");
+  }
+  for (int i = 0; i < contexts; ++i) shared.push_back(shared[1 + i]);
+  auto deadline = Clock::now() + timeout;
+  std::set<uint32_t> answered;
+  // Sent in waves of 50 so the flood is not throttled by the socket buffer alone.
+  for (int sent = 0; sent < count && Clock::now() < deadline;) {
+    std::string out;
+    int wave = std::min(50, count - sent);
+    for (int i = 0; i < wave; ++i, ++sent) {
+      out += wire::tdispatch(static_cast<uint32_t>(2 + sent), "ctx:" + std::to_string(sent), 0,
+                             shared);
+    }
+    result.bytes_sent += out.size();
+    if (!conn->sendAll(out, left(deadline))) break;
+    while (static_cast<int>(answered.size()) < sent && Clock::now() < deadline) {
+      auto frame = conn->readMux(left(deadline));
+      if (!frame) break;
+      if (frame->tag < 2 || !answered.insert(frame->tag).second) continue;
+      auto echo = frame->type == -2 ? okEcho(frame->body) : std::nullopt;
+      if (echo && *echo == "ctx:" + std::to_string(frame->tag - 2)) ++result.echoed;
+    }
+  }
+  result.answered = static_cast<int>(answered.size());
+  return result;
+}
+
 NotACall framedFirstFrameNotACall(uint16_t port, int8_t message_type, Millis timeout) {
   NotACall result;
   auto conn = RawConn::connect(port, kConnect);

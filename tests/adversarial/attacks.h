@@ -138,6 +138,16 @@ struct ExpiredDeadlines {
 };
 ExpiredDeadlines expiredDeadlines(uint16_t port, int count, Millis timeout);
 
+// `count` calls ("ctx:<i>") on one connection, each a Tdispatch carrying a debug-flagged
+// TraceContext (recorded whatever the sample rate) and `contexts` user contexts of distinct
+// 8-byte keys, plus the same keys again (a repeated key: the first must stand).
+struct ContextFlood {
+  int answered = 0;  // calls answered
+  int echoed = 0;    // calls answered with their own key
+  size_t bytes_sent = 0;
+};
+ContextFlood contextFlood(uint16_t port, int count, int contexts, Millis timeout);
+
 // A framed first frame that is not a call: a strict-binary message of `message_type` (2 REPLY,
 // 3 EXCEPTION). What came back within `timeout`.
 struct NotACall {

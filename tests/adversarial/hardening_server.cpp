@@ -17,6 +17,7 @@
 
 #include "echo_handler.h"
 #include "scales/server/thrift_server.h"
+#include "scales/zipkin/exporters.h"
 #include "support/stop_signals.h"
 
 namespace {
@@ -88,6 +89,11 @@ int main(int argc, char** argv) {
   app.add_option("--max-buffered-bytes", options.max_buffered_bytes);
   app.add_option("--max-frame-bytes", options.max_frame_bytes);
   app.add_option("--max-message-bytes", options.max_message_bytes);
+  std::string trace_file;
+  size_t trace_queue = 10000;
+  app.add_option("--trace-file", trace_file,
+                 "install a tracer (sampling 0: only callers' decisions) writing JSON lines here");
+  app.add_option("--trace-queue", trace_queue, "the tracer's queue_capacity");
   // TLS on the same port as plaintext, so the legitimate (plaintext) clients keep calling.
   app.add_option("--tls-cert", options.tls.cert);
   app.add_option("--tls-key", options.tls.key);
@@ -125,12 +131,26 @@ int main(int argc, char** argv) {
     async_handler = std::make_shared<scales::adversarial::AsyncEchoHandler>(ledger);
     dispatcher = std::make_shared<flaky::FlakyDispatcher>(async_handler);
   }
+  std::shared_ptr<scales::tracing::Tracer> tracer;
+  if (!trace_file.empty()) {
+    scales::tracing::TracerOptions tracing;
+    tracing.service_name = "hardening";
+    tracing.sample_rate = 0;
+    tracing.queue_capacity = trace_queue;
+    tracer = std::make_shared<scales::tracing::Tracer>(
+        tracing, std::make_shared<scales::zipkin::JsonLinesExporter>(trace_file));
+    scales::tracing::install(tracer);
+  }
   scales::server::ThriftServer server(dispatcher, options);
   auto report = [&] {
     nlohmann::json j = statsJson(server.stats());
     j["handler_calls"] = ledger->calls();
     j["calls_by_prefix"] = ledger->callsByPrefix();
     j["peak_rss_kib"] = peakRssKiB();
+    if (tracer) {
+      j["tracing_spans_recorded"] = tracer->recorded();
+      j["tracing_spans_dropped"] = tracer->dropped();
+    }
     return j;
   };
   ledger->stats_json = [&] { return report().dump(); };

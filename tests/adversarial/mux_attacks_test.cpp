@@ -3,7 +3,8 @@
 // legitimate Mux and framed clients keep calling: fragments that never complete, a second call
 // on a tag already in flight (whole or fragmented), a 16 MB Tinit of empty headers, mux-framer =
 // 1, 100k Tdispatch on one connection, more calls than max_pending_calls, Tdiscarded for queued
-// calls, expired deadlines, and dispatches, pings and fragments on the marker tags 0 and 1.
+// calls, expired deadlines, thousands of contexts per call with debug-flagged traces, and
+// dispatches, pings and fragments on the marker tags 0 and 1.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -187,6 +188,24 @@ TEST(Adversarial, ExpiredDeadlineIsNotRun) {
     EXPECT_EQ(callsWithPrefix(out.stats, "control"), 1u);
     EXPECT_GE(counter(out.stats, "deadline_expired"), 10u);
   }
+}
+
+// 200 Tdispatches of 4,001 contexts each (2,000 user keys, each sent twice, and a TraceContext
+// with the debug flag, which forces recording whatever the sample rate) against a server whose
+// tracer queue holds 50 spans: every call is answered by its handler, memory stays within 32 MiB
+// of the baseline (the server keeps at most 16 contexts per call), and each call's span is
+// recorded or dropped, counted either way, never queued beyond the bound.
+TEST(Adversarial, ThousandsOfContextsAndDebugTracesStayBounded) {
+  Harness h("context-flood", {"--trace-file", "/dev/null", "--trace-queue", "50"});
+  constexpr int kCalls = 200;
+  auto r = contextFlood(h.port(), kCalls, 2000, Millis(20000 * kF));
+  h.note("bytes_sent", std::to_string(r.bytes_sent));
+  EXPECT_EQ(r.echoed, kCalls) << "calls with many contexts were not served";
+  auto out = h.finish({.rss_growth_kib = 32 * kMiB * kF});
+  EXPECT_EQ(
+      counter(out.stats, "tracing_spans_recorded") + counter(out.stats, "tracing_spans_dropped"),
+      static_cast<uint64_t>(kCalls))
+      << "every debug-flagged call makes one server span, recorded or dropped";
 }
 
 // Tdispatch on the marker tag 0 and the control tag 1, a Tping on tag 0, and a fragment starting

@@ -123,8 +123,11 @@ TEST_F(TlsHttp, ConcurrentCallsOpenConnectionsThatAllHandshake) {
   for (int i = 0; i < 64; ++i) replies.push_back(client->get("/conn", asio::use_future));
   std::set<std::string> connections;
   for (auto& reply : replies) connections.insert(reply.get().body);
-  // One handshake per connection the calls went over, none failed.
-  EXPECT_GE(handshakes(registry, "ok"), static_cast<int64_t>(connections.size()));
+  // One handshake per connection the calls went over, none failed. A connection opened after
+  // the first handshake finished may resume its session, so both outcomes count.
+  EXPECT_GE(handshakes(registry, "ok"), 1);
+  EXPECT_GE(handshakes(registry, "ok") + handshakes(registry, "resumed"),
+            static_cast<int64_t>(connections.size()));
   EXPECT_EQ(handshakes(registry, "error") + handshakes(registry, "closed") +
                 handshakes(registry, "verify_failed") + handshakes(registry, "timeout"),
             0);

@@ -5,14 +5,15 @@
 
 #include "scales/core/call_memory.h"
 #include "scales/core/call_trace.h"
+#include "scales/tracing/client_record.h"
 #include "scales/tracing/tracer.h"
 
 namespace scales::tracing {
 namespace {
 namespace asio = boost::asio;
 
-// Sends the call on and records `span` when it completes, just before the handler runs; the
-// handler's cancellation slot stays bound to the call.
+// Sends the call on and runs `finish` when it completes, just before the handler; the handler's
+// cancellation slot stays bound to the call.
 template <class Finish>
 void callRecorded(RpcService& next, Request&& request, RpcService::Handler&& handler,
                   Finish finish) {
@@ -26,40 +27,39 @@ void callRecorded(RpcService& next, Request&& request, RpcService::Handler&& han
                 })));
 }
 
-Span started(const Request& request, Span::Kind kind, Clock::time_point began) {
-  Span span;
-  span.ids = request.span;
-  span.kind = kind;
-  span.name = request.method;
-  span.start_us = wallMicros(began);
-  return span;
+// What a sampled call's thread does: capture ids, start, method and the layer's shared name,
+// then, at the end, the outcome and counts. Spans are built on the tracer's thread (toSpan).
+ClientRecord started(const Request& request, const std::shared_ptr<const std::string>& site) {
+  ClientRecord record;
+  record.ids = request.span;
+  record.began = Clock::now();
+  record.method = request.method;
+  record.site = site;
+  return record;
 }
 
-void finished(Span& span, Clock::time_point began, const std::exception_ptr& error) {
-  span.duration_us =
-      std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began).count();
-  if (error) span.error = describeError(error);
-}
+uint16_t saturated(size_t n) { return static_cast<uint16_t>(std::min<size_t>(n, UINT16_MAX)); }
 
 class CallTraceLayer final : public RpcFilter {
  public:
   CallTraceLayer(std::unique_ptr<RpcService> next, std::string client)
-      : RpcFilter(std::move(next)), client_(std::move(client)) {}
+      : RpcFilter(std::move(next)),
+        client_(std::make_shared<const std::string>(std::move(client))) {}
 
   void call(Request&& request, Handler&& handler) override {
     Tracer* tracer = request.span.sampled() ? current() : nullptr;
     if (!tracer) return next().call(std::move(request), std::move(handler));
     if (!request.trace) request.trace = std::make_shared<CallTrace>();
-    auto began = Clock::now();
-    Span span = started(request, Span::Kind::kClient, began);
-    span.tags.reserve(4);  // client, attempts, and usually no more: one allocation
-    span.tags.emplace_back("scales.client", client_);
+    ClientRecord record = started(request, client_);
     auto trace = request.trace;
     callRecorded(next(), std::move(request), std::move(handler),
-                 [tracer, span = std::move(span), trace = std::move(trace),
-                  began](const std::exception_ptr& error) mutable {
-                   finished(span, began, error);
-                   int retries = 0, requeues = 0, backups = 0;
+                 [tracer, record = std::move(record),
+                  trace = std::move(trace)](const std::exception_ptr& error) mutable {
+                   record.took = Clock::now() - record.began;
+                   record.error = error;
+                   // Read here, not on the tracer's thread: an attempt still out (a backup's
+                   // loser) may yet write to the trace.
+                   size_t retries = 0, requeues = 0, backups = 0;
                    for (size_t i = 0; i < trace->size(); ++i) {
                      switch ((*trace)[i].kind) {
                        case AttemptKind::kRetry:
@@ -75,27 +75,25 @@ class CallTraceLayer final : public RpcFilter {
                          break;
                      }
                    }
-                   span.tags.emplace_back("scales.attempts", std::to_string(trace->size()));
-                   if (retries) span.tags.emplace_back("scales.retries", std::to_string(retries));
-                   if (requeues)
-                     span.tags.emplace_back("scales.requeues", std::to_string(requeues));
-                   if (backups) span.tags.emplace_back("scales.backups", std::to_string(backups));
-                   if (!trace->endedBy().empty())
-                     span.tags.emplace_back("scales.ended_by", trace->endedBy());
-                   for (const auto& [at, what] : trace->notes())
-                     span.annotations.push_back({at, what});
-                   tracer->record(std::move(span));
+                   record.attempts = saturated(trace->size());
+                   record.retries = saturated(retries);
+                   record.requeues = saturated(requeues);
+                   record.backups = saturated(backups);
+                   if (!trace->endedBy().empty()) record.ended_by = trace->endedBy();
+                   if (!trace->notes().empty()) record.notes = trace->notes();
+                   tracer->record(std::move(record));
                  });
   }
 
  private:
-  std::string client_;
+  std::shared_ptr<const std::string> client_;
 };
 
 class AttemptTraceLayer final : public RpcFilter {
  public:
   AttemptTraceLayer(std::unique_ptr<RpcService> next, std::string endpoint)
-      : RpcFilter(std::move(next)), endpoint_(std::move(endpoint)) {}
+      : RpcFilter(std::move(next)),
+        endpoint_(std::make_shared<const std::string>(std::move(endpoint))) {}
 
   void call(Request&& request, Handler&& handler) override {
     // A recorded attempt gets its own span, a child of the call's, and that is what the wire
@@ -104,31 +102,22 @@ class AttemptTraceLayer final : public RpcFilter {
     Tracer* tracer = request.span.sampled() ? current() : nullptr;
     if (!tracer) return next().call(std::move(request), std::move(handler));
     request.span = request.span.child();
-    auto began = Clock::now();
-    Span span = started(request, Span::Kind::kClient, began);
-    span.remote = endpoint_;
-    const char* kind = attemptKindName(request.attempt_kind);
-    span.tags.emplace_back("scales.attempt", kind);
-    if (request.attempt_kind != AttemptKind::kFirst) {
-      span.annotations.push_back({span.start_us, noteFor(request.attempt_kind)});
-      if (request.trace) request.trace->note(span.start_us, noteFor(request.attempt_kind));
+    ClientRecord record = started(request, endpoint_);
+    record.attempt = true;
+    record.attempt_kind = request.attempt_kind;
+    if (request.attempt_kind != AttemptKind::kFirst && request.trace) {
+      request.trace->note(wallMicros(record.began), attemptNote(request.attempt_kind));
     }
     callRecorded(next(), std::move(request), std::move(handler),
-                 [tracer, span = std::move(span), began](const std::exception_ptr& error) mutable {
-                   finished(span, began, error);
-                   tracer->record(std::move(span));
+                 [tracer, record = std::move(record)](const std::exception_ptr& error) mutable {
+                   record.took = Clock::now() - record.began;
+                   record.error = error;
+                   tracer->record(std::move(record));
                  });
   }
 
  private:
-  static const char* noteFor(AttemptKind kind) {
-    // Indexed by AttemptKind: kFirst, kRequeue, kRetry, kBackup.
-    static constexpr const char* kNotes[] = {"scales.first", "scales.requeue", "scales.retry",
-                                             "scales.backup"};
-    return kNotes[static_cast<size_t>(kind)];
-  }
-
-  std::string endpoint_;
+  std::shared_ptr<const std::string> endpoint_;
 };
 
 }  // namespace

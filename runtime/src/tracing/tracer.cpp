@@ -78,15 +78,18 @@ bool Tracer::sample() {
   return below == UINT64_MAX || randomId() < below;
 }
 
-void Tracer::record(Span span) {
+void Tracer::record(Span span) { enqueue(std::move(span)); }
+
+void Tracer::record(ClientRecord&& record) { enqueue(std::move(record)); }
+
+void Tracer::enqueue(Queued&& item) {
   std::unique_lock lock(mutex_);
   if (stopping_ || queue_.size() >= options_.queue_capacity) {
     lock.unlock();
     dropped_->add();
     return;
   }
-  if (span.service.empty()) span.service = options_.service_name;
-  queue_.push_back(std::move(span));
+  queue_.push_back(std::move(item));
   bool full_batch = queue_.size() >= options_.max_batch;
   lock.unlock();
   recorded_->add();
@@ -116,7 +119,7 @@ void Tracer::stop() {
 }
 
 void Tracer::run() {
-  std::vector<Span> taken;
+  std::vector<Queued> taken;
   std::vector<Span> batch;
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -131,9 +134,16 @@ void Tracer::run() {
       lock.unlock();
       for (size_t at = 0; at < taken.size(); at += options_.max_batch) {
         size_t end = std::min(taken.size(), at + options_.max_batch);
-        batch.assign(std::make_move_iterator(taken.begin() + static_cast<ptrdiff_t>(at)),
-                     std::make_move_iterator(taken.begin() + static_cast<ptrdiff_t>(end)));
         try {
+          // Client records become spans here, off the calling threads.
+          batch.clear();
+          for (size_t i = at; i < end; ++i) {
+            Span& span =
+                batch.emplace_back(std::holds_alternative<Span>(taken[i])
+                                       ? std::move(std::get<Span>(taken[i]))
+                                       : toSpan(std::move(std::get<ClientRecord>(taken[i]))));
+            if (span.service.empty()) span.service = options_.service_name;
+          }
           exporter_->exportSpans(batch);
           exported_->add(static_cast<int64_t>(batch.size()));
         } catch (const std::exception& e) {

@@ -45,7 +45,12 @@ JsonLinesExporter::JsonLinesExporter(const std::string& path)
 }
 
 void JsonLinesExporter::exportSpans(const std::vector<Span>& spans) {
-  for (const auto& span : spans) out_ << toZipkinJson(span) << '\n';
+  buffer_.clear();
+  for (const auto& span : spans) {
+    appendZipkinJson(buffer_, span);
+    buffer_ += '\n';
+  }
+  out_.write(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
   out_.flush();
   if (!out_) throw std::runtime_error("writing span file '" + path_ + "' failed");
 }

@@ -2,6 +2,7 @@
 // Zipkin v2 JSON (zipkin2-api.yaml): ids in lowercase hex, times in microseconds. Written by hand
 // into one string: a sampled call's spans are encoded on the tracer's thread, and a JSON tree per
 // span cost several times the call itself.
+#include <charconv>
 #include <string_view>
 
 #include "scales/zipkin/exporters.h"
@@ -36,7 +37,14 @@ size_t utf8Length(std::string_view s) {
 void putString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (size_t i = 0; i < s.size();) {
+  // Names, tags and addresses are nearly always plain ASCII: copied whole.
+  size_t plain = 0;
+  while (plain < s.size() && s[plain] >= 0x20 && s[plain] < 0x7f && s[plain] != '"' &&
+         s[plain] != '\\') {
+    ++plain;
+  }
+  out.append(s.substr(0, plain));
+  for (size_t i = plain; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -56,6 +64,20 @@ void putString(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+
+// 16 lowercase hex digits, as Zipkin writes 64-bit ids.
+void putId(std::string& out, uint64_t id) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  char digits[16];
+  for (int i = 15; i >= 0; --i, id >>= 4) digits[i] = kHex[id & 15];
+  out.append(digits, sizeof digits);
+}
+
+void putInt(std::string& out, int64_t value) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out.append(digits, end);
 }
 
 void putKey(std::string& out, std::string_view key) {
@@ -92,22 +114,23 @@ void putEndpoint(std::string& out, const std::string& host_port) {
 
 void putSpan(std::string& out, const Span& span) {
   out += "{\"traceId\":\"";
-  out += span.ids.traceIdHex();
+  if (span.ids.trace_id_high) putId(out, span.ids.trace_id_high);
+  putId(out, span.ids.trace_id);
   out += "\",\"id\":\"";
-  out += TraceContext::idHex(span.ids.span_id);
+  putId(out, span.ids.span_id);
   out += '"';
   if (span.ids.parent_id) {
     out += ",\"parentId\":\"";
-    out += TraceContext::idHex(span.ids.parent_id);
+    putId(out, span.ids.parent_id);
     out += '"';
   }
   out += ",\"name\":";
   putString(out, span.name);
   out += span.kind == Span::Kind::kClient ? ",\"kind\":\"CLIENT\"" : ",\"kind\":\"SERVER\"";
   out += ",\"timestamp\":";
-  out += std::to_string(span.start_us);
+  putInt(out, span.start_us);
   out += ",\"duration\":";
-  out += std::to_string(std::max<int64_t>(1, span.duration_us));  // Zipkin's minimum
+  putInt(out, std::max<int64_t>(1, span.duration_us));  // Zipkin's minimum
   if (span.ids.debug()) out += ",\"debug\":true";
   out += ",\"localEndpoint\":{\"serviceName\":";
   putString(out, span.service);
@@ -134,7 +157,7 @@ void putSpan(std::string& out, const Span& span) {
     for (size_t i = 0; i < span.annotations.size(); ++i) {
       if (i) out += ',';
       out += "{\"timestamp\":";
-      out += std::to_string(span.annotations[i].timestamp_us);
+      putInt(out, span.annotations[i].timestamp_us);
       out += ",\"value\":";
       putString(out, span.annotations[i].value);
       out += '}';
@@ -151,6 +174,8 @@ std::string toZipkinJson(const Span& span) {
   putSpan(out, span);
   return out;
 }
+
+void appendZipkinJson(std::string& out, const Span& span) { putSpan(out, span); }
 
 std::string toZipkinJson(const std::vector<Span>& spans) {
   std::string out;

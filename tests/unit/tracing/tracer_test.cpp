@@ -42,6 +42,10 @@ class Keeping : public Exporter {
     std::lock_guard lock(mutex_);
     return kept_.size();
   }
+  std::vector<Span> spans() {
+    std::lock_guard lock(mutex_);
+    return kept_;
+  }
   std::atomic<bool> fail_{false};
 
  private:
@@ -122,6 +126,65 @@ TEST(Tracer, StopExportsWhatIsQueuedThenDrops) {
   tracer.record(named("late"));
   EXPECT_EQ(tracer.dropped(), 1);
   tracer.flush();  // returns at once
+}
+
+// The client layers' records become spans on the tracer's thread: the error described, the
+// counts as tags (zero counts left out), the shared name as client or endpoint, the service name
+// filled in, and a later attempt annotated with its kind.
+TEST(Tracer, ClientRecordsBecomeSpansWithTheirTagsAndError) {
+  metrics::Registry registry;
+  auto exporter = std::make_shared<Keeping>();
+  auto options = small(registry);
+  options.service_name = "checkout";
+  Tracer tracer(options, exporter);
+
+  ClientRecord call;
+  call.ids = TraceContext::root();
+  call.began = Clock::now();
+  call.took = 2500us;
+  call.method = "getUser";
+  call.site = std::make_shared<const std::string>("users");
+  call.error = std::make_exception_ptr(TimeoutError("call to getUser missed its deadline"));
+  call.attempts = 3;
+  call.retries = 2;
+  call.ended_by = "deadline";
+  call.notes = {{123, "scales.retry"}};
+  ClientRecord attempt;
+  attempt.ids = call.ids.child();
+  attempt.began = call.began;
+  attempt.method = "getUser";
+  attempt.site = std::make_shared<const std::string>("127.0.0.1:9001");
+  attempt.attempt = true;
+  attempt.attempt_kind = AttemptKind::kRetry;
+  tracer.record(std::move(call));
+  tracer.record(std::move(attempt));
+  tracer.flush();
+
+  auto spans = exporter->spans();
+  ASSERT_EQ(spans.size(), 2u);
+  const Span& c = spans[0];
+  EXPECT_EQ(c.name, "getUser");
+  EXPECT_EQ(c.service, "checkout");
+  EXPECT_EQ(c.duration_us, 2500);
+  EXPECT_NE(c.error.find("TimeoutError"), std::string::npos) << c.error;
+  std::vector<std::pair<std::string, std::string>> tags{{"scales.client", "users"},
+                                                        {"scales.attempts", "3"},
+                                                        {"scales.retries", "2"},
+                                                        {"scales.ended_by", "deadline"}};
+  EXPECT_EQ(c.tags, tags);
+  ASSERT_EQ(c.annotations.size(), 1u);
+  EXPECT_EQ(c.annotations[0].value, "scales.retry");
+  EXPECT_TRUE(c.remote.empty());
+
+  const Span& a = spans[1];
+  EXPECT_EQ(a.remote, "127.0.0.1:9001");
+  EXPECT_TRUE(a.error.empty());
+  EXPECT_EQ(a.ids.parent_id, spans[0].ids.span_id);
+  ASSERT_EQ(a.tags.size(), 1u);
+  EXPECT_EQ(a.tags[0], (std::pair<std::string, std::string>{"scales.attempt", "retry"}));
+  ASSERT_EQ(a.annotations.size(), 1u);
+  EXPECT_EQ(a.annotations[0].value, "scales.retry");
+  EXPECT_EQ(a.annotations[0].timestamp_us, a.start_us);
 }
 
 TEST(Tracer, OptionsAreChecked) {

@@ -14,11 +14,13 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "scales/core/deadline.h"
 #include "scales/metrics/metric.h"
 #include "scales/metrics/registry.h"
+#include "scales/tracing/client_record.h"
 #include "scales/tracing/span.h"
 
 namespace scales::tracing {
@@ -60,8 +62,11 @@ class Tracer {
   const TracerOptions& options() const { return options_; }
   // Whether a new trace is recorded (the sample rate).
   bool sample();
-  // Queues a finished span; never waits on an export.
+  // Queues a finished span; never waits on an export. A span without a service gets the
+  // tracer's service_name.
   void record(Span span);
+  // Queues a client layer's record; it becomes a Span on the tracer's thread (toSpan).
+  void record(ClientRecord&& record);
   // Exports every span queued before the call, and returns when that is done.
   void flush();
   // Exports what is queued and stops; later spans are dropped. Idempotent.
@@ -73,6 +78,8 @@ class Tracer {
   int64_t exportFailures() const { return failures_->value(); }
 
  private:
+  using Queued = std::variant<Span, ClientRecord>;
+  void enqueue(Queued&& item);
   void run();
 
   const TracerOptions options_;
@@ -83,7 +90,7 @@ class Tracer {
   std::mutex mutex_;
   std::condition_variable wake_;     // the thread: a full batch, a flush, or stop
   std::condition_variable flushed_;  // flush(): the thread finished a round
-  std::vector<Span> queue_;
+  std::vector<Queued> queue_;
   uint64_t flush_requested_ = 0;  // rounds asked for by flush()
   uint64_t rounds_done_ = 0;      // rounds the thread completed
   bool stopping_ = false;

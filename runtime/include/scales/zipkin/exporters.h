@@ -24,6 +24,8 @@ using tracing::Span;
 // Zipkin's v2 JSON for a batch of spans (a JSON array), and for one span (an object).
 std::string toZipkinJson(const std::vector<Span>& spans);
 std::string toZipkinJson(const Span& span);
+// Appends one span's object to `out` (a batch written into one reused buffer).
+void appendZipkinJson(std::string& out, const Span& span);
 
 // POSTs each batch to a Zipkin collector (e.g. "http://127.0.0.1:9411/api/v2/spans") with the
 // project's own HTTP client: its own calls are never traced. A status other than 2xx throws
@@ -48,6 +50,7 @@ class JsonLinesExporter final : public Exporter {
  private:
   std::string path_;
   std::ofstream out_;
+  std::string buffer_;  // a batch's lines, written at once; reused
 };
 
 }  // namespace scales::zipkin
