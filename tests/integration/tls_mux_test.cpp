@@ -373,8 +373,14 @@ TEST_F(TlsMux, ANewConnectionResumesTheSessionOfAnEarlierOne) {
   std::vector<std::future<std::string>> calls;
   for (int i = 0; i < 4; ++i) calls.push_back(client.echo("more", boost::asio::use_future));
   for (auto& c : calls) EXPECT_EQ(c.get(), "spiffe://scales.test/client");
-  EXPECT_EQ(handshakes(registry, "ok"), 1);
+  // At least one of the new connections resumed the first one's session. Connections that
+  // handshake at the same moment may not all get to (seen in CI: 3 full handshakes and 1
+  // resumed), so the full ones are not counted exactly; none failed.
+  EXPECT_GE(handshakes(registry, "ok"), 1);
   EXPECT_GE(handshakes(registry, "resumed"), 1);
+  EXPECT_EQ(handshakes(registry, "error") + handshakes(registry, "closed") +
+                handshakes(registry, "verify_failed") + handshakes(registry, "timeout"),
+            0);
 }
 
 // ---- rotation ----
