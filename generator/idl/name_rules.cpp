@@ -190,12 +190,14 @@ void checkDeclarations(const Program& program) {
     }
     if (!d.owner.empty() && d.owner_kind != "enum") checkThriftStructField(d);
     bool exception = d.what == "exception";
-    checkScalesAnnotations(
-        d.annotations,
-        exception ? std::set<std::string>{"scales.retryable"} : std::set<std::string>{},
-        d.what + " " + d.name, d.loc);
-    if (exception)
+    checkScalesAnnotations(d.annotations,
+                           exception ? std::set<std::string>{"scales.retryable", "scales.failure"}
+                                     : std::set<std::string>{},
+                           d.what + " " + d.name, d.loc);
+    if (exception) {
       booleanAnnotation(d.annotations, "scales.retryable", "exception " + d.name, d.loc);
+      booleanAnnotation(d.annotations, "scales.failure", "exception " + d.name, d.loc);
+    }
   }
 }
 

@@ -130,12 +130,15 @@ data functionView(const idl::Model& model, const idl::Service& service, const id
       throw idl::IdlError(fwhat + " throws '" + e.name + "', which is not an exception", e.loc);
     }
     std::string ewhat = "exception " + e.type.name;
-    idl::checkScalesAnnotations(e.type_annotations, {"scales.retryable"}, ewhat, e.loc);
+    idl::checkScalesAnnotations(e.type_annotations, {"scales.retryable", "scales.failure"}, ewhat,
+                                e.loc);
     data ed = fieldView(model, program, e, "exception");
     ed.set("exception:type_name", e.type.name);
-    ed.set("exception:retryable",
-           idl::booleanAnnotation(e.type_annotations, "scales.retryable", ewhat, e.loc) ? "true"
-                                                                                        : "false");
+    for (const char* flag : {"retryable", "failure"}) {
+      bool set =
+          idl::booleanAnnotation(e.type_annotations, std::string("scales.") + flag, ewhat, e.loc);
+      ed.set(std::string("exception:") + flag, set ? "true" : "false");
+    }
     ed.set("exception:first_of_type?", caught.insert(idl::cppType(model, program, e.type)).second);
     exceptions.push_back(ed);
   }

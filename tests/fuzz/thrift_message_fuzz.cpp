@@ -583,10 +583,10 @@ void receive(Protocol protocol, const std::string& message, Decode decode) {
   std::optional<int16_t> field = scales::thrift::replyFieldId(message);
   scales::MethodPolicy policy;
   policy.retryable_exceptions = {1, 2};
-  scales::Request request;
-  request.policy = &policy;
-  check(scales::thrift::retryableReply(request, scales::Response{message}) ==
-        (field && (*field == 1 || *field == 2)));
+  policy.failure_exceptions = {2};
+  auto verdict = scales::thrift::classifyReply({"m", &policy}, scales::Response{message});
+  check(verdict.retryable == (field && (*field == 1 || *field == 2)));
+  check(verdict.failure == (field && *field == 2));
 
   // The generated decoder: a value, a declared exception, or the codec's errors.
   try {

@@ -61,6 +61,8 @@ void NginxServer::start(int endpoints, const NginxTls* tls) {
             "echo \"part-3\"; }\n"
          << "    location = /created { return 201 \"created\"; }\n"
          << "    location = /conn { return 200 \"$connection\"; }\n"
+         << "    location = /flaky { if (-f " << (dir_ / ("down-" + std::to_string(i))).string()
+         << ") { return 503 \"down-" << i << "\"; } return 200 \"server-" << i << "\"; }\n"
          << "  }\n";
   }
   conf << "}\n";
@@ -81,6 +83,15 @@ std::string NginxServer::addresses() const {
   std::string list;
   for (size_t i = 0; i < ports_.size(); ++i) list += (i ? "," : "") + address(static_cast<int>(i));
   return list;
+}
+
+void NginxServer::setDown(int i, bool down) {
+  auto flag = dir_ / ("down-" + std::to_string(i));
+  if (down) {
+    std::ofstream{flag};
+  } else {
+    fs::remove(flag);
+  }
 }
 
 void NginxServer::writeStatic(const std::string& name, const std::string& content) {

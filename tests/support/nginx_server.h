@@ -7,6 +7,7 @@
 //   /created      201 for any method
 //   /conn         the serial number of the connection it came on
 //   /static/...   files written into its root by the test
+//   /flaky        200 "server-<i>", or 503 "down-<i>" while setDown(i, true)
 // With NginxTls, every server block listens with TLS instead, and also serves
 //   /whoami       "<$ssl_client_verify> <$ssl_client_s_dn>", e.g. "SUCCESS O=scales-test,CN=client"
 //                 or "NONE " (what nginx made of the client's certificate)
@@ -44,6 +45,8 @@ class NginxServer {
   std::string address(int i) const { return "127.0.0.1:" + std::to_string(ports_.at(i)); }
   // Writes a file served at /static/<name>.
   void writeStatic(const std::string& name, const std::string& content);
+  // Makes endpoint i answer /flaky with 503 (true) or 200 (false), from its next request on.
+  void setDown(int i, bool down);
 
  private:
   void start(int endpoints, const NginxTls* tls);

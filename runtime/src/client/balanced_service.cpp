@@ -13,7 +13,8 @@ BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
                                  std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
                                  asio::any_io_executor executor, std::string uri_text,
                                  const resilience::OutlierOptions& outliers,
-                                 std::shared_ptr<const ClientMetrics> metrics)
+                                 std::shared_ptr<const ClientMetrics> metrics,
+                                 std::shared_ptr<PanicMode> panic)
     : resolver_(std::move(resolver)),
       balancer_(std::move(balancer)),
       make_node_(std::move(nodes)),
@@ -21,7 +22,8 @@ BalancedService::BalancedService(std::unique_ptr<discovery::Resolver> resolver,
       uri_text_(std::move(uri_text)),
       outliers_(outliers),
       outlier_timer_(executor),
-      metrics_(std::move(metrics)) {
+      metrics_(std::move(metrics)),
+      panic_(std::move(panic)) {
   resolver_->start([this](const discovery::ResolverUpdate& update) { onUpdate(update); });
   if (outliers.interval > Duration::zero()) sweepOutliers();
 }
@@ -55,6 +57,7 @@ void BalancedService::close() {
   resolver_->stop();
   outlier_timer_.cancel();
   pending_.failAll(std::make_exception_ptr(UnavailableError("client closed")), executor_);
+  if (panic_) panic_->setNodes({});
   for (auto& [endpoint, node] : nodes_) {
     node->watch(nullptr);
     node->close();
@@ -88,8 +91,13 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
       node->watch(nullptr);
       node->close();
     }
-    nodes_ = std::move(next);
+    nodes_ = std::move(next);  // dropped nodes may go now: nothing reads the old set until...
     balancer_->update(view);
+    if (panic_) {  // ...the panic mode counts the new one
+      std::vector<EndpointNode*> members;
+      for (auto& [endpoint, node] : nodes_) members.push_back(node.get());
+      panic_->setNodes(std::move(members));
+    }
     last_error_.clear();
     empty_detail_ = update.detail;
     reportBalancer();
@@ -158,8 +166,9 @@ void BalancedService::route(Request request, Handler handler) {
     return;
   }
   if (!node->available()) {
-    // The balancer only hands out a dead node when every node is dead: fail fast rather than
-    // pile calls onto endpoints known to fail; accrual's probes bring nodes back.
+    // The balancer only hands out a dead node when every node is dead (and panic mode is off, or
+    // every breaker open): fail fast rather than pile calls onto endpoints known to fail;
+    // accrual's probes bring nodes back.
     completePost(executor_, std::move(handler),
                  std::make_exception_ptr(UnavailableError(
                      "every endpoint of " + uri_text_ + " is marked dead; last failure at " +

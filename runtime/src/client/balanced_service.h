@@ -11,6 +11,7 @@
 
 #include "core/waiters.h"
 #include "endpoint_node.h"
+#include "panic_mode.h"
 #include "scales/balancer/balancer.h"
 #include "scales/client/stack.h"
 #include "scales/discovery/resolver.h"
@@ -26,7 +27,8 @@ class BalancedService final : public RpcService {
                   std::unique_ptr<balancer::Balancer> balancer, NodeFactory nodes,
                   boost::asio::any_io_executor executor, std::string uri_text,
                   const resilience::OutlierOptions& outliers = {},
-                  std::shared_ptr<const ClientMetrics> metrics = nullptr);
+                  std::shared_ptr<const ClientMetrics> metrics = nullptr,
+                  std::shared_ptr<PanicMode> panic = nullptr);
   ~BalancedService() override;
 
   void call(Request&& request, Handler&& handler) override;
@@ -53,6 +55,7 @@ class BalancedService final : public RpcService {
   resilience::OutlierDetector outliers_;
   boost::asio::steady_timer outlier_timer_;
   std::shared_ptr<const ClientMetrics> metrics_;
+  std::shared_ptr<PanicMode> panic_;  // null: off
   uint32_t routed_ = 0;
 };
 

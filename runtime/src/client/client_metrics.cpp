@@ -34,7 +34,9 @@ ClientMetrics::ClientMetrics(metrics::Registry& r, const std::string& service)
       timeouts(registry.counter("timeouts", labels)),
       balancer_size(registry.gauge("balancer_size", labels)),
       balancer_live(registry.gauge("balancer_live", labels)),
-      balancer_aperture(registry.gauge("balancer_aperture", labels)) {}
+      balancer_aperture(registry.gauge("balancer_aperture", labels)),
+      panic(registry.gauge("balancer_panic", labels)),
+      panics(registry.counter("balancer_panics", labels)) {}
 
 std::unique_ptr<EndpointMetrics> ClientMetrics::endpoint(const std::string& address) const {
   auto with_endpoint = labels;

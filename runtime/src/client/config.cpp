@@ -14,6 +14,10 @@ void ClientConfig::validate() const {
   if (pool.high_watermark < 1 || pool.low_watermark > pool.high_watermark) {
     throw ConfigError("pool watermarks need 0 <= low_watermark <= high_watermark, high >= 1");
   }
+  if (!(panic_threshold >= 0 && panic_threshold <= 1)) {
+    throw ConfigError("panic_threshold must be between 0 and 1, got " +
+                      std::to_string(panic_threshold));
+  }
   breaker.validate();
   health_check.validate();
   outliers.validate();
@@ -79,6 +83,7 @@ OptionKeys<ClientConfig> makeStackKeys() {
       .count("instance_count", SCALES_KNOB(balancer_options.deterministic.instance_count))
       .millis("ewma_decay_ms", SCALES_KNOB(balancer_options.ewma_decay))
       .count("ring_points", SCALES_KNOB(balancer_options.ring_points))
+      .number("panic_threshold", SCALES_KNOB(panic_threshold))
       // Failure accrual and the breaker
       .count("accrual_failures", SCALES_KNOB(failure_accrual.consecutive_failures))
       .number("accrual_success_rate", SCALES_KNOB(failure_accrual.required_success_rate))

@@ -3,6 +3,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
+#include "panic_mode.h"
 #include "scales/core/call_memory.h"
 
 namespace scales::client {
@@ -26,9 +27,9 @@ void EndpointNode::call(Request&& request, Handler&& handler) {
 
 void EndpointNode::close() { top_->close(); }
 
-void EndpointNode::takeOut(const std::string& gate, std::string why) {
+void EndpointNode::takeOut(const std::string& gate, std::string why, bool panic_may_override) {
   last_failure_ = why;
-  out_[gate] = std::move(why);
+  out_[gate] = Out{std::move(why), panic_may_override};
   refresh();
 }
 
@@ -37,7 +38,19 @@ void EndpointNode::putBack(const std::string& gate) {
 }
 
 void EndpointNode::refresh() {
-  bool available = out_.empty();
+  if (healthy() != was_healthy_) {
+    was_healthy_ = healthy();
+    if (panic_) panic_->healthChanged();  // may reconsider every node, this one too
+  }
+  reconsider();
+}
+
+void EndpointNode::reconsider() {
+  bool available = healthy();
+  if (!available && panic_ && panic_->active()) {
+    available = true;
+    for (const auto& [gate, out] : out_) available = available && out.panic_may_override;
+  }
   if (available == this->available()) return;
   setAvailable(available);
   if (metrics_) {

@@ -3,7 +3,8 @@
 // as the balanced service calls it (the top of the endpoint's layers). The layers below report to
 // it: `stats` the load of each call, and each gate (failure accrual, circuit breaker, health
 // checks, outlier ejection) whether it keeps the endpoint out of the balancer's live set. The
-// endpoint is available while no gate keeps it out.
+// endpoint is healthy while no gate keeps it out, and available to the balancer when healthy, or
+// in the client's panic mode when only health verdicts keep it out (panic_mode.h).
 #pragma once
 
 #include <map>
@@ -19,6 +20,8 @@
 namespace scales::client {
 
 // What the balanced service needs of an endpoint's outlier gate.
+class PanicMode;
+
 class OutlierGate {
  public:
   virtual ~OutlierGate() = default;
@@ -41,6 +44,7 @@ class EndpointNode final : public balancer::Node,
   // it); the outlier gate, when the built-in one is in the stack.
   void setPool(std::shared_ptr<const pool::Pool> pool) { pool_ = std::move(pool); }
   void setOutlierGate(OutlierGate* gate) { outlier_gate_ = gate; }
+  void setPanicMode(std::shared_ptr<PanicMode> panic) { panic_ = std::move(panic); }
 
   // The call keeps the node (and so its layers) alive until it completes: discovery may drop
   // the node while calls are still out.
@@ -53,11 +57,17 @@ class EndpointNode final : public balancer::Node,
   EndpointMetrics* metrics() const { return metrics_.get(); }
   const std::string& address() const { return address_; }
 
-  // A gate keeps the endpoint out (saying why), or lets it back in.
-  void takeOut(const std::string& gate, std::string why);
+  // A gate keeps the endpoint out (saying why), or lets it back in. `panic_may_override`: the
+  // verdict is a judgement (health checks, ejection, failures counted on calls) that panic mode
+  // sets aside; not for an open breaker, or an endpoint that refuses connections.
+  void takeOut(const std::string& gate, std::string why, bool panic_may_override = true);
   void putBack(const std::string& gate);
   // Why the endpoint was last taken out (for errors when every endpoint is out).
   const std::string& lastFailure() const { return last_failure_; }
+  // No gate keeps the endpoint out.
+  bool healthy() const { return out_.empty(); }
+  // Sets availability anew (the panic mode began or ended).
+  void reconsider();
 
  private:
   void refresh();
@@ -67,7 +77,13 @@ class EndpointNode final : public balancer::Node,
   std::unique_ptr<RpcService> top_;
   std::shared_ptr<const pool::Pool> pool_;
   OutlierGate* outlier_gate_ = nullptr;
-  std::map<std::string, std::string> out_;  // gate -> why
+  std::shared_ptr<PanicMode> panic_;
+  bool was_healthy_ = true;
+  struct Out {
+    std::string why;
+    bool panic_may_override;
+  };
+  std::map<std::string, Out> out_;  // by gate
   std::string last_failure_;
 };
 

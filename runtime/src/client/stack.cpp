@@ -5,6 +5,7 @@
 #include "scales/client/stack.h"
 
 #include <algorithm>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <iterator>
 #include <map>
 
@@ -13,6 +14,7 @@
 #include "endpoint_node.h"
 #include "scales/balancer/balancers.h"
 #include "scales/client/layers.h"
+#include "scales/core/call_memory.h"
 #include "scales/discovery/resolver.h"
 #include "scales/resilience/backup.h"
 #include "scales/resilience/concurrency_limit.h"
@@ -35,7 +37,12 @@ struct Shared : std::enable_shared_from_this<Shared> {
         pools(std::move(p)),
         classify(r),
         context{&uri, &config, executor, metrics, nullptr},
-        budget(std::make_shared<resilience::RetryBudget>(config.retry_budget)) {}
+        budget(std::make_shared<resilience::RetryBudget>(config.retry_budget)) {
+    if (config.panic_threshold > 0) {
+      panic = std::make_shared<PanicMode>(config.panic_threshold,
+                                          config.name.empty() ? uri.text : config.name, metrics);
+    }
+  }
 
   discovery::Uri uri;
   ClientConfig config;
@@ -51,6 +58,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   // One retry budget per client: requeues, retries and backups all draw on it.
   std::shared_ptr<resilience::RetryBudget> budget;
   std::vector<PlannedLayer> endpoint_layers;  // from the first per-endpoint layer down
+  std::shared_ptr<PanicMode> panic;           // null: off
 };
 
 using ClientLayer = std::unique_ptr<RpcService> (*)(std::unique_ptr<RpcService>, const Shared&);
@@ -78,7 +86,7 @@ std::unique_ptr<RpcService> trace(std::unique_ptr<RpcService> next, const Shared
 // which time a failed endpoint may be marked and skipped.
 std::unique_ptr<RpcService> retry(std::unique_ptr<RpcService> next, const Shared& s) {
   return resilience::retryFilter(std::move(next), s.config.retry, s.budget, s.metrics->attempts,
-                                 s.latencies, s.classify, s.executor);
+                                 s.latencies, s.executor);
 }
 
 // backup: below the retry filter, so that each attempt may be hedged and a hedged attempt's
@@ -99,7 +107,7 @@ std::unique_ptr<RpcService> balancer(std::unique_ptr<RpcService>, const Shared& 
       [shared = s.shared_from_this()](const discovery::Endpoint& at) {
         return makeEndpoint(*shared, at);
       },
-      s.executor, s.uri.text, s.config.outliers, s.metrics);
+      s.executor, s.uri.text, s.config.outliers, s.metrics, s.panic);
 }
 
 // Per endpoint, top-down:
@@ -143,16 +151,44 @@ const std::map<std::string, EndpointLayer>& endpointLayers() {
 }
 
 // The bottom of an endpoint's layers: its pool, which the node reads for connection counts.
+// Each reply is classified here, once, so that every layer above reads the same ReplyClass.
 class SharedPool final : public RpcService {
  public:
-  explicit SharedPool(std::shared_ptr<pool::Pool> pool) : pool_(std::move(pool)) {}
+  SharedPool(std::shared_ptr<pool::Pool> pool, ReplyClassifier protocol,
+             const CustomClassifier* custom)
+      : pool_(std::move(pool)), protocol_(protocol), custom_(custom) {}
+
   void call(Request&& request, Handler&& handler) override {
-    pool_->call(std::move(request), std::move(handler));
+    if ((protocol_ == nullptr && custom_ == nullptr) || request.oneway) {
+      return pool_->call(std::move(request), std::move(handler));
+    }
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    // The method is kept only for a custom classifier, which may read it.
+    std::string method = custom_ != nullptr ? request.method : std::string();
+    const MethodPolicy* policy = request.policy;
+    pool_->call(std::move(request),
+                asio::bind_cancellation_slot(
+                    slot, withCallMemory([this, policy, method = std::move(method),
+                                          handler = std::move(handler)](std::exception_ptr error,
+                                                                        Response response) mutable {
+                      if (!error) response.reply_class = classify({method, policy}, response);
+                      handler(error, std::move(response));
+                    })));
   }
   void close() override { pool_->close(); }
 
  private:
+  // The layer outlives its calls: the node holds it, and each call holds the node.
+  ReplyClass classify(const ReplyContext& call, const Response& response) const {
+    if (custom_ != nullptr) {
+      if (auto own = (*custom_)(call, response)) return std::move(*own);
+    }
+    return protocol_ != nullptr ? protocol_(call, response) : ReplyClass{};
+  }
+
   std::shared_ptr<pool::Pool> pool_;
+  ReplyClassifier protocol_;
+  const CustomClassifier* custom_;  // the client's config.classify; null when unset
 };
 
 // A user's layer: never null.
@@ -165,6 +201,7 @@ std::unique_ptr<RpcService> userLayer(const PlannedLayer& layer, std::unique_ptr
 
 std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::Endpoint& at) {
   auto node = std::make_shared<EndpointNode>(at, s.config.balancer_options.ewma_decay, s.metrics);
+  node->setPanicMode(s.panic);
   endpoint::Parts parts{s.config, s.executor, *node, s.latencies};
   LayerContext context = s.context;
   context.endpoint = &node->endpoint();
@@ -173,7 +210,8 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
     if (layer->name == "pool") {
       std::shared_ptr<pool::Pool> pool = s.pools(at, s.executor);
       node->setPool(pool);
-      service = std::make_unique<SharedPool>(std::move(pool));
+      service = std::make_unique<SharedPool>(std::move(pool), s.classify,
+                                             s.config.classify ? &s.config.classify : nullptr);
     } else if (layer->user) {
       service = userLayer(*layer, std::move(service), context);
     } else {

@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 namespace {
 
 // RFC 9110's idempotent methods may be retried after a timeout or a lost connection.
-const MethodPolicy kIdempotent{true, std::nullopt, {}};
+const MethodPolicy kIdempotent{true, std::nullopt, {}, {}};
 
 bool idempotent(std::string_view method) {
   for (std::string_view m : {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"}) {
@@ -38,7 +38,8 @@ client::ProtocolStack protocolStack(const ClientOptions& options) {
         return [connection](const discovery::Endpoint& endpoint, asio::any_io_executor ex) {
           return connectionFactory(endpoint, connection, ex);
         };
-      }};
+      },
+      classifyReply};
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ std::vector<std::pair<std::string, std::string>> pairs(const Response& response)
 namespace {
 
 // Reads are safe to retry after a timeout or a lost connection; writes are not (by default).
-const MethodPolicy kIdempotent{true, std::nullopt, {}};
+const MethodPolicy kIdempotent{true, std::nullopt, {}, {}};
 
 std::vector<std::string> handshake(const ClientOptions& options) {
   std::vector<std::string> commands;
@@ -140,7 +140,7 @@ client::ProtocolStack protocolStack(const ClientOptions& options) {
       return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
     };
   };
-  return {connections, nullptr, "ring_hash", "singleton", true};
+  return {connections, classifyReply, "ring_hash", "singleton", true};
 }
 
 std::string upper(std::string_view name) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -70,14 +71,12 @@ class RetryFilter final : public RpcFilter {
  public:
   RetryFilter(std::unique_ptr<RpcService> next, const RetryOptions& options,
               std::shared_ptr<RetryBudget> budget, std::shared_ptr<AttemptCounters> counters,
-              std::shared_ptr<LatencyWindow> latencies, ReplyClassifier classify,
-              asio::any_io_executor executor)
+              std::shared_ptr<LatencyWindow> latencies, asio::any_io_executor executor)
       : RpcFilter(std::move(next)),
         options_(options),
         budget_(std::move(budget)),
         counters_(std::move(counters)),
         latencies_(std::move(latencies)),
-        classify_(classify),
         executor_(std::move(executor)),
         random_(std::random_device{}()) {}
 
@@ -142,11 +141,11 @@ class RetryFilter final : public RpcFilter {
     if (call->done) return;
     if (call->cancelled) return finish(call, error, std::move(response), "");
     Verdict verdict{Remedy::kNone, ""};
+    Duration floor{};  // the least backoff the server asked for
     if (!error) {
-      if (classify_ == nullptr || !classify_(call->request, response)) {
-        return finish(call, nullptr, std::move(response), "");
-      }
+      if (!response.reply_class.retryable) return finish(call, nullptr, std::move(response), "");
       verdict = {Remedy::kRetryableReply, ""};
+      floor = response.reply_class.retry_after;
     } else if (call->attempt_timed_out) {
       error = std::make_exception_ptr(
           TimeoutError("attempt at " + call->request.method + " timed out after " +
@@ -166,10 +165,10 @@ class RetryFilter final : public RpcFilter {
         ended_by = tryRequeue(call);
         break;
       case Remedy::kIfIdempotent:
-        if (idempotent(call->request)) ended_by = tryRetry(call);
+        if (idempotent(call->request)) ended_by = tryRetry(call, floor);
         break;
       case Remedy::kRetryableReply:
-        ended_by = tryRetry(call);
+        ended_by = tryRetry(call, floor);
         break;
     }
     if (ended_by == nullptr) return;  // sent again
@@ -191,13 +190,13 @@ class RetryFilter final : public RpcFilter {
     return nullptr;
   }
 
-  const char* tryRetry(const std::shared_ptr<RetryCall>& call) {
+  const char* tryRetry(const std::shared_ptr<RetryCall>& call, Duration floor) {
     if (call->retries >= options_.max_retries) return "max retries";
     if (!options_.retry_within_retry && call->request.inbound_retries > 0) {
       counters_->retries_declined_under_retry->add();
       return "inbound call is a retry";
     }
-    Duration backoff = backoffBefore(call->retries);
+    Duration backoff = std::max(backoffBefore(call->retries), floor);
     if (!call->request.deadline.isInfinite()) {
       Duration typical = latencies_->percentile(50).value_or(Duration::zero());
       if (call->request.deadline.remaining() <= backoff + typical) return "deadline";
@@ -271,7 +270,6 @@ class RetryFilter final : public RpcFilter {
   std::shared_ptr<RetryBudget> budget_;
   std::shared_ptr<AttemptCounters> counters_;
   std::shared_ptr<LatencyWindow> latencies_;
-  ReplyClassifier classify_;
   asio::any_io_executor executor_;
   std::minstd_rand random_;
 };
@@ -283,9 +281,9 @@ std::unique_ptr<RpcService> retryFilter(std::unique_ptr<RpcService> next,
                                         std::shared_ptr<RetryBudget> budget,
                                         std::shared_ptr<AttemptCounters> counters,
                                         std::shared_ptr<LatencyWindow> latencies,
-                                        ReplyClassifier classify, asio::any_io_executor executor) {
+                                        asio::any_io_executor executor) {
   return std::make_unique<RetryFilter>(std::move(next), options, std::move(budget),
-                                       std::move(counters), std::move(latencies), classify,
+                                       std::move(counters), std::move(latencies),
                                        std::move(executor));
 }
 

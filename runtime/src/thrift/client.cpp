@@ -41,7 +41,7 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
             return framedConnectionFactory(endpoint, framed, ex);
           };
         },
-        retryableReply, "aperture", "watermark", false};
+        classifyReply, "aperture", "watermark", false};
   }
   if (options.transport == Transport::kFramed) {
     return {
@@ -61,7 +61,7 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
             return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
           };
         },
-        retryableReply, "aperture", "singleton", true};
+        classifyReply, "aperture", "singleton", true};
   }
   return {
       [options](const ClientConfig& config,
@@ -81,7 +81,7 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
           return mux::connectionFactory(endpoint, session, ex);
         };
       },
-      retryableReply, "aperture", "singleton", true};
+      classifyReply, "aperture", "singleton", true};
 }
 
 void ThriftClient::applyMethodPolicies(std::string_view service,
@@ -93,6 +93,7 @@ void ThriftClient::applyMethodPolicies(std::string_view service,
     if (m.timeout_ms > 0) policy.timeout = std::chrono::milliseconds(m.timeout_ms);
     for (const auto& e : m.exceptions) {
       if (e.retryable) policy.retryable_exceptions.push_back(e.field);
+      if (e.failure) policy.failure_exceptions.push_back(e.field);
     }
     policies_[m.method] = std::move(policy);
     methods += (methods.empty() ? "" : ", ") + std::string(m.method);
@@ -106,23 +107,28 @@ void ThriftClient::applyMethodPolicies(std::string_view service,
     auto& policy = policies_[name];
     if (change.idempotent) policy.idempotent = *change.idempotent;
     if (change.timeout) policy.timeout = *change.timeout;
-    if (change.retryable) {
-      policy.retryable_exceptions.clear();
-      for (const auto& type : *change.retryable) {
+    // Exception type names, as fields of the method's result.
+    auto fields = [&, &name = name](const std::vector<std::string>& types) {
+      std::vector<int16_t> ids;
+      for (const auto& type : types) {
         auto e = std::find_if(it->exceptions.begin(), it->exceptions.end(),
                               [&](const auto& d) { return type == d.type; });
         if (e == it->exceptions.end()) {
           throw ConfigError("method policy for '" + name + "': " + type +
                             " is not an exception it declares");
         }
-        policy.retryable_exceptions.push_back(e->field);
+        ids.push_back(e->field);
       }
-    }
+      return ids;
+    };
+    if (change.retryable) policy.retryable_exceptions = fields(*change.retryable);
+    if (change.failures) policy.failure_exceptions = fields(*change.failures);
   }
   // A policy equal to the retry options' defaults changes nothing: skip the per-call lookup.
   for (const auto& [name, policy] : policies_) {
     policies_matter_ = policies_matter_ || policy.idempotent != config().retry.idempotent ||
-                       policy.timeout || !policy.retryable_exceptions.empty();
+                       policy.timeout || !policy.retryable_exceptions.empty() ||
+                       !policy.failure_exceptions.empty();
   }
 }
 

@@ -215,10 +215,19 @@ std::optional<int16_t> replyFieldId(std::string_view bytes) {
   }
 }
 
-bool retryableReply(const Request& request, const Response& response) {
-  if (request.policy == nullptr || request.policy->retryable_exceptions.empty()) return false;
+ReplyClass classifyReply(const ReplyContext& call, const Response& response) {
+  const MethodPolicy* policy = call.policy;
+  if (policy == nullptr ||
+      (policy->retryable_exceptions.empty() && policy->failure_exceptions.empty())) {
+    return {};
+  }
   auto field = replyFieldId(response.payload);
-  return field && *field != 0 && request.policy->retryableException(*field);
+  if (!field || *field == 0) return {};
+  ReplyClass result;
+  result.retryable = policy->retryableException(*field);
+  result.failure = policy->failureException(*field);
+  if (result.failure) result.label = "thrift_exception_" + std::to_string(*field);
+  return result;
 }
 
 std::string encodeApplicationException(const MessageHeader& call, ApplicationError::Type type,

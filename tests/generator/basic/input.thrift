@@ -4,7 +4,7 @@ namespace cpp golden
 
 exception Nope {
   1: string why
-} (scales.retryable = "true")
+} (scales.retryable = "true", scales.failure = "true")
 
 service Tiny {
   /** Adds two numbers. */

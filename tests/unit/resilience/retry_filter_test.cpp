@@ -17,6 +17,7 @@ using namespace std::chrono_literals;
 using testing::fail;
 using testing::hold;
 using testing::reply;
+using testing::retryableReply;
 using testing::ScriptedService;
 using testing::Step;
 
@@ -36,12 +37,12 @@ struct Outcome {
 
 struct Harness {
   explicit Harness(std::deque<Step> script, RetryOptions options = {}, Step otherwise = reply(),
-                   RetryBudgetOptions budget_options = {}, ReplyClassifier classify = nullptr) {
+                   RetryBudgetOptions budget_options = {}) {
     auto below = std::make_unique<ScriptedService>(io, std::move(script), std::move(otherwise));
     service = below.get();
     budget = std::make_shared<RetryBudget>(budget_options);
     filter = retryFilter(std::move(below), options, budget, counters,
-                         std::make_shared<LatencyWindow>(), classify, io.get_executor());
+                         std::make_shared<LatencyWindow>(), io.get_executor());
   }
 
   Outcome call(Request request = {}) {
@@ -61,7 +62,7 @@ struct Harness {
   std::unique_ptr<RpcService> filter;
 };
 
-const MethodPolicy kIdempotent{true, std::nullopt, {}};
+const MethodPolicy kIdempotent{true, std::nullopt, {}, {}};
 
 Request idempotentCall() {
   Request r;
@@ -128,19 +129,34 @@ TEST(RetryFilter, RefusalsAndUnavailabilityAreNeverRetried) {
   EXPECT_NE(outcome.what().find("ended by: no live endpoint"), std::string::npos);
 }
 
-bool busyReply(const Request&, const Response& response) { return response.payload == "busy"; }
-
 TEST(RetryFilter, ARetryableReplyIsRetriedEvenForNonIdempotentMethodsAndReturnedWhenSpent) {
-  Harness h({reply("busy"), reply("done")}, {.backoff_initial = 0ms}, reply(), {}, busyReply);
+  Harness h({retryableReply("busy"), reply("done")}, {.backoff_initial = 0ms});
   auto outcome = h.call();
   EXPECT_EQ(outcome.payload, "done");
   EXPECT_EQ(h.service->attempts, 2);
 
-  Harness spent({}, {.max_retries = 1, .backoff_initial = 0ms}, reply("busy"), {}, busyReply);
+  Harness spent({}, {.max_retries = 1, .backoff_initial = 0ms}, retryableReply("busy"));
   outcome = spent.call();
   EXPECT_FALSE(outcome.error);
   EXPECT_EQ(outcome.payload, "busy");  // the server's answer: the caller decodes its exception
   EXPECT_EQ(spent.service->attempts, 2);
+}
+
+TEST(RetryFilter, AReplysRetryAfterIsTheLeastBackoff) {
+  Harness h({retryableReply("busy", 60ms), reply("done")}, {.backoff_initial = 0ms});
+  auto started = Clock::now();
+  EXPECT_EQ(h.call().payload, "done");
+  EXPECT_GE(Clock::now() - started, 60ms);
+  EXPECT_EQ(h.service->attempts, 2);
+
+  // A wait the deadline cannot fit: no retry, the server's reply is the answer.
+  Harness late({retryableReply("busy", 1s), reply("done")}, {.backoff_initial = 0ms});
+  Request request;
+  request.deadline = Deadline::after(300ms);
+  auto outcome = late.call(request);
+  EXPECT_FALSE(outcome.error);
+  EXPECT_EQ(outcome.payload, "busy");
+  EXPECT_EQ(late.service->attempts, 1);
 }
 
 TEST(RetryFilter, BackoffSeparatesAttempts) {

@@ -22,6 +22,7 @@ struct Step {
   std::string payload = "ok";
   Duration delay = Duration::zero();  // answer after this long
   bool hold = false;                  // answer only when cancelled
+  ReplyClass reply_class = {};        // what the bottom of the stack made of the reply
 };
 
 inline Step reply(std::string payload = "ok", Duration delay = Duration::zero()) {
@@ -32,6 +33,12 @@ Step fail(std::string what) {
   return Step{std::make_exception_ptr(E(std::move(what))), "", Duration::zero(), false};
 }
 inline Step hold() { return Step{nullptr, "", Duration::zero(), true}; }
+// A reply the stack classified as a retryable failure, to be retried no sooner than `after`.
+inline Step retryableReply(std::string payload, Duration after = Duration::zero()) {
+  ReplyClass verdict = ReplyClass::failed("busy", true);
+  verdict.retry_after = after;
+  return Step{nullptr, std::move(payload), Duration::zero(), false, verdict};
+}
 
 class ScriptedService : public RpcService {
  public:
@@ -52,14 +59,14 @@ class ScriptedService : public RpcService {
         trace ? trace->start("fake:" + std::to_string(attempts), request.attempt_kind) : 0;
     auto timer = std::make_shared<boost::asio::steady_timer>(io_);
     auto state = std::make_shared<std::optional<Handler>>(std::move(handler));
-    auto answer = [this, state, trace, index, started, timer](std::exception_ptr error,
-                                                              std::string payload) {
+    auto answer = [this, state, trace, index, started, timer, verdict = step.reply_class](
+                      std::exception_ptr error, std::string payload) {
       if (!*state) return;
       auto h = std::move(**state);
       state->reset();
       timer->cancel();
       if (trace) trace->finish(index, error, Clock::now() - started);
-      h(error, Response{std::move(payload)});
+      h(error, error ? Response{} : Response{std::move(payload), verdict});
     };
     auto slot = boost::asio::get_associated_cancellation_slot(**state);
     if (slot.is_connected()) {

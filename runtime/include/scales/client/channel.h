@@ -32,7 +32,7 @@ using MakeConnections =
 // What a protocol brings to the shared stack: its connections, and what it needs of the rest.
 struct ProtocolStack {
   MakeConnections connections;
-  // Which of the protocol's replies are retryable failures (null: none).
+  // Which of the protocol's replies are failures, and which may go again (null: none).
   ReplyClassifier classify = nullptr;
   // Used when ClientConfig::balancer is empty.
   std::string default_balancer = "aperture";

@@ -41,6 +41,10 @@ struct ClientMetrics {
   std::shared_ptr<resilience::AttemptCounters> attempts;
   std::shared_ptr<metrics::Counter> timeouts;
   std::shared_ptr<metrics::Gauge> balancer_size, balancer_live, balancer_aperture;
+  // 1 while too few endpoints are healthy and calls spread over all (ClientConfig's
+  // panic_threshold); how many times that began.
+  std::shared_ptr<metrics::Gauge> panic;
+  std::shared_ptr<metrics::Counter> panics;
 };
 
 }  // namespace scales::client

@@ -50,6 +50,13 @@ struct ClientConfig {
   // default (aperture, as in scales; ring_hash for Redis).
   std::string balancer;
   balancer::BalancerOptions balancer_options;
+  // Envoy's panic threshold: while fewer than this share of the endpoints are healthy (no
+  // failure accrual, health check or outlier ejection keeps them out), the balancer spreads
+  // calls over every endpoint rather than piling them onto the few healthy ones or failing fast:
+  // a health verdict that is wrong everywhere must not become an outage. An open circuit breaker
+  // still refuses. 0 turns it off (with every endpoint out, calls fail fast); 1 ignores health
+  // whenever any endpoint is out.
+  double panic_threshold = 0.5;
   // Resolver knobs: ZooKeeper session timeout, first-resolution timeout, DNS refresh and servers.
   discovery::ResolverOptions discovery;
   // Exclusive connections per endpoint (framed Thrift, HTTP); multiplexed and pipelined
@@ -75,8 +82,12 @@ struct ClientConfig {
   // Bounds every extra attempt: requeues, retries and backup requests.
   resilience::RetryBudgetOptions retry_budget;
   // Per-method policy over the IDL's annotations (scales.idempotent, scales.timeout_ms,
-  // scales.retryable), keyed by method name.
+  // scales.retryable, scales.failure), keyed by method name.
   std::map<std::string, MethodOverride> methods;
+  // The client's own reply classification, asked before the protocol's (which makes HTTP 5xx,
+  // some Redis errors and Thrift exceptions marked scales.failure failures): e.g. to count a
+  // 404 from one method as a failure. Returning nullopt leaves a reply to the protocol.
+  CustomClassifier classify;
   // The user's layers, and changes to the built-in ones (scales/client/layers.h).
   client::LayerEdits layers;
   // The executor the client runs on; empty: the client starts its own one-thread event loop.

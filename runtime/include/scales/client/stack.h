@@ -21,9 +21,9 @@ using PoolFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::E
 
 // Builds deadline -> retry -> backup -> balancer -> node -> pool -> connection. Throws
 // ConfigError for a bad URI, scheme or option. Every layer runs on `executor`, which must not run
-// handlers concurrently (a strand or a one-thread io_context). `classify` names the protocol's
-// replies that are retryable failures (may be null); the stack records into `metrics` (null:
-// a ClientMetrics of its own in config.metrics or the default registry).
+// handlers concurrently (a strand or a one-thread io_context). `classify` is the protocol's
+// reply classifier (null: every reply a success), after config.classify; the stack records into
+// `metrics` (null: a ClientMetrics of its own in config.metrics or the default registry).
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
                                        PoolFactory pools, boost::asio::any_io_executor executor,
                                        ReplyClassifier classify = nullptr,

@@ -13,6 +13,7 @@
 #include "scales/core/call_trace.h"
 #include "scales/core/deadline.h"
 #include "scales/core/method_policy.h"
+#include "scales/core/reply_class.h"
 #include "scales/core/trace_context.h"
 
 namespace scales {
@@ -46,10 +47,9 @@ struct Request {
 
 struct Response {
   std::string payload;  // empty for oneway calls
+  // Set at the bottom of the endpoint's layers from the protocol's and the client's
+  // classifiers (scales/core/reply_class.h): whether this reply is a failure nonetheless.
+  ReplyClass reply_class = {};
 };
-
-// Whether a reply that arrived is nonetheless a failure the retry layer may retry (e.g. a declared
-// Thrift exception the method's policy calls retryable). Protocols supply one; null: never.
-using ReplyClassifier = bool (*)(const Request& request, const Response& response);
 
 }  // namespace scales

@@ -4,6 +4,7 @@
 // the connection, travels as a normalized head plus its de-chunked body.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -26,5 +27,13 @@ void addContextHeaders(std::string& wire, const scales::Context& context);
 // followed by the body.
 std::string encodeResponse(const Response& response);
 Response decodeResponse(std::string_view normalized);
+
+// The stack's ReplyClassifier for HTTP (scales/core/reply_class.h): every 5xx is a failure of
+// the endpoint; a 503 or a 429 is retryable when the request is idempotent (RFC 9110's methods,
+// or its method policy), no sooner than its Retry-After. Every other status is a success.
+ReplyClass classifyReply(const ReplyContext& call, const scales::Response& reply);
+// A Retry-After value (delta-seconds or an IMF-fixdate) as a wait from `now`, at most a day;
+// zero for a past date or a value it cannot read.
+Duration parseRetryAfter(std::string_view value, std::chrono::system_clock::time_point now);
 
 }  // namespace scales::http

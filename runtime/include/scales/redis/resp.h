@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "scales/core/request.h"
 #include "scales/redis/reply.h"
 #include "scales/transport/frame_stream.h"
 
@@ -27,5 +28,11 @@ std::optional<transport::FrameBounds> frameReply(std::string_view buffered, size
 
 // Decodes exactly one whole reply (as framed by frameReply). Throws ProtocolError.
 Reply parseReply(std::string_view bytes);
+
+// The stack's ReplyClassifier for Redis (scales/core/reply_class.h): error replies that say the
+// server cannot serve now are failures of the endpoint (LOADING, BUSY, MASTERDOWN, TRYAGAIN and
+// CLUSTERDOWN also retryable, since the command did not run; READONLY, MISCONF, OOM not). Every
+// other reply, other errors included (ERR, WRONGTYPE...), is a success.
+ReplyClass classifyReply(const ReplyContext& call, const Response& reply);
 
 }  // namespace scales::redis

@@ -3,9 +3,10 @@
 //  - Requeues: a call no server saw (connect failed, NACK, draining) goes again at once, whatever
 //    the method, up to max_requeues.
 //  - Retries: after a timeout of one attempt, a broken connection or garbage from the server, a
-//    call goes again only if its method is idempotent; after a declared exception its policy
-//    calls retryable, whatever the method. Up to max_retries, after an exponential, jittered
-//    backoff.
+//    call goes again only if its method is idempotent; after a reply classified retryable (a
+//    declared exception its policy calls retryable, whatever the method; an HTTP 503 to an
+//    idempotent request), scales/core/reply_class.h. Up to max_retries, after an exponential,
+//    jittered backoff, and no sooner than a reply's Retry-After.
 // Every extra attempt withdraws from the client's retry budget (a retry waiting in backoff has
 // already withdrawn), and none starts when the deadline has too little time left for it: less
 // than the backoff plus the recent median latency. The error that ends a call carries the call's
@@ -40,13 +41,13 @@ struct RetryOptions {
 };
 
 // `latencies` (fed by the nodes with every successful attempt's latency) supplies the median
-// that a retry must fit in. `classify` names replies that are retryable failures (may be null).
+// that a retry must fit in. A reply whose ReplyClass is retryable goes again like a retryable
+// failure, after at least the wait the server asked for (ReplyClass::retry_after).
 std::unique_ptr<RpcService> retryFilter(std::unique_ptr<RpcService> next,
                                         const RetryOptions& options,
                                         std::shared_ptr<RetryBudget> budget,
                                         std::shared_ptr<AttemptCounters> counters,
                                         std::shared_ptr<LatencyWindow> latencies,
-                                        ReplyClassifier classify,
                                         boost::asio::any_io_executor executor);
 
 }  // namespace scales::resilience

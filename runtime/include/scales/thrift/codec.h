@@ -130,9 +130,10 @@ MessageHeader peekMessage(std::string_view bytes);
 // exception's id otherwise; nullopt for anything else (T_EXCEPTION, undecodable bytes).
 std::optional<int16_t> replyFieldId(std::string_view bytes);
 
-// The stack's ReplyClassifier for Thrift: a reply carrying a declared exception that the call's
-// method policy calls retryable.
-bool retryableReply(const Request& request, const Response& response);
+// The stack's ReplyClassifier for Thrift: a reply carrying a declared exception is retryable when
+// the call's method policy calls that exception retryable, and a failure of the endpoint when it
+// calls it a failure (scales.failure); every other reply (T_EXCEPTION too) is a success here.
+ReplyClass classifyReply(const ReplyContext& call, const Response& response);
 
 // A T_EXCEPTION reply carrying a TApplicationException.
 std::string encodeApplicationException(const MessageHeader& call, ApplicationError::Type type,

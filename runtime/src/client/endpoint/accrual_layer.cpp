@@ -25,7 +25,9 @@ class AccrualLayer final : public RpcFilter {
   void call(Request&& request, Handler&& handler) override {
     Deadline deadline = request.deadline;
     callObserved(next(), std::move(request), std::move(handler),
-                 [this, deadline](const std::exception_ptr& error) { finished(error, deadline); });
+                 [this, deadline](const std::exception_ptr& error, const Response& reply) {
+                   finished(error, reply, deadline);
+                 });
   }
 
   void close() override {
@@ -34,17 +36,19 @@ class AccrualLayer final : public RpcFilter {
   }
 
  private:
-  void finished(const std::exception_ptr& error, Deadline deadline) {
-    if (!error) {
+  void finished(const std::exception_ptr& error, const Response& reply, Deadline deadline) {
+    Verdict verdict = judge(error, reply, deadline);
+    if (verdict == Verdict::kSuccess) {
       if (accrual_.state() == resilience::FailureAccrual::State::kDead) revive_timer_.cancel();
       accrual_.recordSuccess();
       node_.putBack(kName);
       return;
     }
-    Verdict verdict = judge(error, deadline);
     if (verdict == Verdict::kIgnore) return;
     if (!accrual_.recordFailure(verdict == Verdict::kUnreachable)) return;
-    node_.takeOut(kName, messageOf(error));
+    // Panic mode may send calls to an endpoint judged by its failures, not to one that refuses
+    // connections: with every endpoint down, calls still fail fast.
+    node_.takeOut(kName, messageOf(error, reply), verdict != Verdict::kUnreachable);
     revive_timer_.expires_after(accrual_.backoff());
     revive_timer_.async_wait(
         [this, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {

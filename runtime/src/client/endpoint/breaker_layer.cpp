@@ -35,7 +35,9 @@ class BreakerLayer final : public RpcFilter {
     sync();  // a half-open breaker's probe is out: no more calls until it ends
     Deadline deadline = request.deadline;
     callObserved(next(), std::move(request), std::move(handler),
-                 [this, deadline](const std::exception_ptr& error) { finished(error, deadline); });
+                 [this, deadline](const std::exception_ptr& error, const Response& reply) {
+                   finished(error, reply, deadline);
+                 });
   }
 
   void close() override {
@@ -44,12 +46,13 @@ class BreakerLayer final : public RpcFilter {
   }
 
  private:
-  void finished(const std::exception_ptr& error, Deadline deadline) {
-    if (!error) {
+  void finished(const std::exception_ptr& error, const Response& reply, Deadline deadline) {
+    Verdict verdict = judge(error, reply, deadline);
+    if (verdict == Verdict::kSuccess) {
       breaker_.recordSuccess();
       return sync();
     }
-    if (judge(error, deadline) == Verdict::kIgnore) {
+    if (verdict == Verdict::kIgnore) {
       if (breaker_.state() == resilience::CircuitBreaker::State::kHalfOpen) {
         breaker_.releaseProbe();
         sync();
@@ -57,7 +60,7 @@ class BreakerLayer final : public RpcFilter {
       return;
     }
     if (!breaker_.recordFailure()) return;
-    why_ = "circuit breaker opened after " + messageOf(error);
+    why_ = "circuit breaker opened after " + messageOf(error, reply);
     sync();
     timer_.expires_at(breaker_.reopensAt());
     timer_.async_wait([this, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
@@ -70,7 +73,7 @@ class BreakerLayer final : public RpcFilter {
     if (breaker_.admitting()) {
       node_.putBack(kName);
     } else {
-      node_.takeOut(kName, why_);
+      node_.takeOut(kName, why_, false);  // it would refuse a call anyway
     }
   }
 

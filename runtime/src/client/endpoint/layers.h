@@ -23,7 +23,7 @@ struct Parts {
   std::shared_ptr<resilience::LatencyWindow> latencies;
 };
 
-// Sends the call on to `next` and runs `observe(error)` when it completes, just before the
+// Sends the call on to `next` and runs `observe(error, reply)` when it completes, just before the
 // caller's handler: how the layers that watch results (stats and the gates) see them. The
 // caller's cancellation slot stays bound to the call.
 template <class Observe>
@@ -34,7 +34,7 @@ void callObserved(RpcService& next, Request&& request, RpcService::Handler&& han
             boost::asio::bind_cancellation_slot(
                 slot, withCallMemory([observe = std::move(observe), handler = std::move(handler)](
                                          std::exception_ptr error, Response response) mutable {
-                  observe(error);
+                  observe(error, response);
                   handler(error, std::move(response));
                 })));
 }

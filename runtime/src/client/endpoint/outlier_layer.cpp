@@ -26,11 +26,12 @@ class OutlierLayer final : public RpcFilter, public OutlierGate {
     Deadline deadline = request.deadline;
     auto started = Clock::now();
     callObserved(next(), std::move(request), std::move(handler),
-                 [this, deadline, started](const std::exception_ptr& error) {
-                   if (error && judge(error, deadline) == Verdict::kIgnore) return;
+                 [this, deadline, started](const std::exception_ptr& error, const Response& reply) {
+                   Verdict verdict = judge(error, reply, deadline);
+                   if (verdict == Verdict::kIgnore) return;
                    ++interval_.requests;
                    interval_latency_ += Clock::now() - started;
-                   if (error) ++interval_.failures;
+                   if (failed(verdict)) ++interval_.failures;
                  });
   }
 

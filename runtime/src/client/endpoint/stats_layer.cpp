@@ -24,20 +24,22 @@ class StatsLayer final : public RpcFilter {
     auto started = Clock::now();
     auto trace = std::move(request.trace);
     size_t attempt = trace ? trace->start(node_.address(), request.attempt_kind) : 0;
-    callObserved(
-        next(), std::move(request), std::move(handler),
-        [this, started, trace = std::move(trace), attempt](const std::exception_ptr& error) {
-          auto now = Clock::now();  // one clock read per call, shared
-          if (trace) trace->finish(attempt, error, now - started);
-          finished(error, now, now - started);
-        });
+    callObserved(next(), std::move(request), std::move(handler),
+                 [this, started, trace = std::move(trace), attempt](const std::exception_ptr& error,
+                                                                    const Response& reply) {
+                   auto now = Clock::now();  // one clock read per call, shared
+                   if (trace) trace->finish(attempt, error, now - started);
+                   finished(error, reply, now, now - started);
+                 });
   }
 
  private:
   // The node outlives its layers' calls (EndpointNode::call keeps it).
-  void finished(const std::exception_ptr& error, Clock::time_point now, Duration took) {
+  void finished(const std::exception_ptr& error, const Response& reply, Clock::time_point now,
+                Duration took) {
     node_.callFinished(now, took);
-    if (!error && latencies_) latencies_->record(took, now);
+    bool failed = error || reply.reply_class.failure;
+    if (!failed && latencies_) latencies_->record(took, now);
     auto* metrics = node_.metrics();
     if (!metrics) return;
     metrics->pending->add(-1);
@@ -47,6 +49,8 @@ class StatsLayer final : public RpcFilter {
     }
     if (error) {
       metrics->failed(errorTypeName(error));
+    } else if (failed) {
+      metrics->failed(reply.reply_class.label.empty() ? "classified" : reply.reply_class.label);
     } else {
       metrics->successes->add();
       metrics->latency->record(took);

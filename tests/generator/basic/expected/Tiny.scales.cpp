@@ -290,7 +290,7 @@ const std::vector<::scales::IdlMethodPolicy>& policies() {
        false,
        0,
        {
-           {1, "Nope", true},
+           {1, "Nope", true, true},
        }},
       {"note", false, 0, {}},
   };
