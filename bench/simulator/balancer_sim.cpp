@@ -4,17 +4,28 @@
 // heterogeneous and changing latency. Prints, per policy, client-observed p50/p99/p999 latency and
 // how the load spread over the backends. `--check` exits non-zero unless p2c_ewma and aperture
 // beat round robin on p99 while one backend is slow (the claim docs/balancing.md makes).
+// `--cold-join` instead has backend 0 join mid-run with cold caches (slower, warming up over
+// warm seconds) and compares each policy with and without slow start; with `--check` it exits
+// non-zero unless slow start lowers the cold backend's p99 under round robin and the heap.
+// `--capacity-drop` has backend 0 lose three quarters of its workers a third of the way in and
+// compares, per policy, each client's per-backend concurrency limit: none, static, adaptive
+// (Gradient2, the client stack's adaptive_concurrency); calls beyond a limit are refused. With
+// `--check` it exits non-zero unless under round robin the adaptive limit cuts the p99 of the
+// calls served by a quarter or more against the static one.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <deque>
 #include <iostream>
+#include <limits>
 #include <map>
+#include <optional>
 #include <queue>
 #include <random>
 #include <vector>
 
 #include "scales/balancer/balancers.h"
+#include "scales/resilience/adaptive_limit.h"
 
 namespace {
 using scales::Clock;
@@ -32,6 +43,19 @@ struct Scenario {
   double slow_factor = 10;                 // ...by this factor...
   double slow_from = 15, slow_until = 45;  // ...between these times (seconds)
   uint64_t seed = 1;
+  // Cold join: backend `slow_backend` joins at join_at (seconds; < 0: present from the start),
+  // cold_factor times slower at first and back to normal over warm_seconds.
+  double join_at = -1;
+  double cold_factor = 4;
+  double warm_seconds = 10;
+  Duration slow_start{};  // the balancers' slow start window (zero: off)
+  // Capacity drop: backend `slow_backend` keeps only drop_workers workers from drop_at seconds
+  // (< 0: never); each client limits its calls in flight per backend: "none", "static" (at
+  // static_limit) or "adaptive".
+  double drop_at = -1;
+  int drop_workers = 2;
+  std::string limit = "none";
+  size_t static_limit = 16;
 };
 
 // A backend: `workers` servers, FIFO queue, service time = base x factor x Exp(1)-ish jitter.
@@ -40,6 +64,7 @@ struct Backend {
   int busy = 0;
   std::deque<int> queue;  // request ids waiting
   uint64_t served = 0;
+  size_t peak_queue = 0;
 };
 
 struct Request {
@@ -48,7 +73,7 @@ struct Request {
   Clock::time_point arrived;
 };
 
-enum class EventKind { kArrival, kDone };
+enum class EventKind { kArrival, kDone, kJoin };
 struct Event {
   Clock::time_point at;
   EventKind kind;
@@ -65,6 +90,9 @@ struct SimNode : Node {
 struct Result {
   double p50, p99, p999;
   double max_share, min_share, slow_share;
+  double slow_p99;         // of the calls the slow (or cold) backend served
+  size_t slow_peak_queue;  // the most calls waiting there at once
+  double refused_share;    // calls a concurrency limit refused
 };
 
 double percentile(std::vector<double>& v, double p) {
@@ -93,24 +121,54 @@ Result run(const std::string& policy, const Scenario& s) {
     scales::balancer::BalancerOptions options;
     options.seed = s.seed * 1000 + static_cast<uint64_t>(c) + 1;
     options.clock = [&now] { return now; };
+    options.slow_start.window = s.slow_start;
     if (policy == "deterministic_aperture") options.deterministic = {c, s.clients, 1};
     auto b = scales::balancer::makeBalancer(policy, options);
     std::vector<Node*> view;
     for (int i = 0; i < s.backends; ++i) {
       nodes[static_cast<size_t>(c)].push_back(std::make_unique<SimNode>(9000 + i, i));
       nodes[static_cast<size_t>(c)].back()->watch(b.get());
-      view.push_back(nodes[static_cast<size_t>(c)].back().get());
+      if (i != s.slow_backend || s.join_at < 0) {
+        view.push_back(nodes[static_cast<size_t>(c)].back().get());
+      }
     }
     b->update(view);
     balancers.push_back(std::move(b));
   }
 
+  // Each client's calls in flight per backend, and its limit there.
+  std::vector<std::vector<size_t>> in_flight(static_cast<size_t>(s.clients),
+                                             std::vector<size_t>(static_cast<size_t>(s.backends)));
+  std::vector<std::vector<std::optional<scales::resilience::Gradient2Limit>>> limits(
+      static_cast<size_t>(s.clients));
+  for (auto& per_backend : limits) {
+    per_backend.resize(static_cast<size_t>(s.backends));
+    if (s.limit != "adaptive") continue;
+    scales::resilience::AdaptiveLimitOptions adaptive;
+    adaptive.enabled = true;
+    adaptive.initial_limit = s.static_limit;
+    for (auto& l : per_backend) l.emplace(adaptive);
+  }
+  auto limitOf = [&](int client, int backend) -> size_t {
+    if (s.limit == "static") return s.static_limit;
+    auto& l = limits[static_cast<size_t>(client)][static_cast<size_t>(backend)];
+    return l ? l->limit() : std::numeric_limits<size_t>::max();
+  };
+  uint64_t refused = 0;
+  auto workersOf = [&](int backend) {
+    bool dropped = backend == s.slow_backend && s.drop_at >= 0 && now >= at(s.drop_at);
+    return dropped ? s.drop_workers : s.workers;
+  };
+
   std::priority_queue<Event, std::vector<Event>, std::greater<>> events;
+  if (s.join_at >= 0) events.push({at(s.join_at), EventKind::kJoin, 0});
   std::exponential_distribution<double> gap(s.rate / s.clients);
   for (int c = 0; c < s.clients; ++c) events.push({at(gap(rng)), EventKind::kArrival, c});
 
   std::vector<Request> requests;
+  std::vector<size_t> started_with;  // per request: the client's calls in flight there before it
   std::vector<double> latencies_ms;
+  std::vector<double> slow_latencies_ms;
   std::exponential_distribution<double> jitter(1.0);
   const Clock::time_point end = at(s.seconds);
 
@@ -118,10 +176,13 @@ Result run(const std::string& policy, const Scenario& s) {
     Request& r = requests[static_cast<size_t>(id)];
     Backend& b = backends[static_cast<size_t>(r.backend)];
     ++b.busy;
-    double factor =
-        (r.backend == s.slow_backend && now >= at(s.slow_from) && now < at(s.slow_until))
-            ? s.slow_factor
-            : 1.0;
+    double factor = 1.0;
+    if (r.backend == s.slow_backend && s.join_at >= 0) {
+      double warmed = std::chrono::duration<double>(now - at(s.join_at)).count() / s.warm_seconds;
+      factor = 1.0 + (s.cold_factor - 1.0) * std::max(0.0, 1.0 - warmed);
+    } else if (r.backend == s.slow_backend && now >= at(s.slow_from) && now < at(s.slow_until)) {
+      factor = s.slow_factor;
+    }
     double ms = b.base_ms * factor * (0.5 + 0.5 * jitter(rng));
     events.push(
         {now + std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(ms)),
@@ -132,7 +193,13 @@ Result run(const std::string& policy, const Scenario& s) {
     Event e = events.top();
     events.pop();
     now = e.at;
-    if (e.kind == EventKind::kArrival) {
+    if (e.kind == EventKind::kJoin) {
+      for (int c = 0; c < s.clients; ++c) {
+        std::vector<Node*> view;
+        for (auto& node : nodes[static_cast<size_t>(c)]) view.push_back(node.get());
+        balancers[static_cast<size_t>(c)]->update(view);
+      }
+    } else if (e.kind == EventKind::kArrival) {
       if (now >= end) continue;  // stop arrivals; drain what is in flight
       auto& balancer = *balancers[static_cast<size_t>(e.id)];
       Node* picked = balancer.picker().pick({rng(), true});
@@ -140,14 +207,24 @@ Result run(const std::string& policy, const Scenario& s) {
       for (int i = 0; i < s.backends; ++i) {
         if (nodes[static_cast<size_t>(e.id)][static_cast<size_t>(i)].get() == picked) backend = i;
       }
+      size_t& out = in_flight[static_cast<size_t>(e.id)][static_cast<size_t>(backend)];
+      if (out >= limitOf(e.id, backend)) {
+        ++refused;
+        events.push(
+            {now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(gap(rng))),
+             EventKind::kArrival, e.id});
+        continue;
+      }
       int id = static_cast<int>(requests.size());
       requests.push_back({e.id, backend, now});
+      started_with.push_back(out++);
       picked->callStarted();
       Backend& b = backends[static_cast<size_t>(backend)];
-      if (b.busy < s.workers) {
+      if (b.busy < workersOf(backend)) {
         serve(id);
       } else {
         b.queue.push_back(id);
+        b.peak_queue = std::max(b.peak_queue, b.queue.size());
       }
       events.push(
           {now + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(gap(rng))),
@@ -159,9 +236,14 @@ Result run(const std::string& policy, const Scenario& s) {
       ++b.served;
       Duration latency = now - r.arrived;
       latencies_ms.push_back(std::chrono::duration<double, std::milli>(latency).count());
+      if (r.backend == s.slow_backend) slow_latencies_ms.push_back(latencies_ms.back());
       nodes[static_cast<size_t>(r.client)][static_cast<size_t>(r.backend)]->callFinished(now,
                                                                                          latency);
-      if (!b.queue.empty()) {
+      --in_flight[static_cast<size_t>(r.client)][static_cast<size_t>(r.backend)];
+      if (auto& l = limits[static_cast<size_t>(r.client)][static_cast<size_t>(r.backend)]) {
+        l->sample(latency, started_with[static_cast<size_t>(e.id)] + 1);
+      }
+      if (!b.queue.empty() && b.busy < workersOf(r.backend)) {
         int next = b.queue.front();
         b.queue.pop_front();
         serve(next);
@@ -173,6 +255,9 @@ Result run(const std::string& policy, const Scenario& s) {
   out.p50 = percentile(latencies_ms, 0.50);
   out.p99 = percentile(latencies_ms, 0.99);
   out.p999 = percentile(latencies_ms, 0.999);
+  out.slow_p99 = percentile(slow_latencies_ms, 0.99);
+  out.slow_peak_queue = backends[static_cast<size_t>(s.slow_backend)].peak_queue;
+  out.refused_share = static_cast<double>(refused) / static_cast<double>(requests.size() + refused);
   double total = static_cast<double>(requests.size());
   out.min_share = 1;
   for (size_t i = 0; i < backends.size(); ++i) {
@@ -182,6 +267,72 @@ Result run(const std::string& policy, const Scenario& s) {
     if (static_cast<int>(i) == s.slow_backend) out.slow_share = share;
   }
   return out;
+}
+
+// Backend 0 loses all but drop_workers of its workers a third of the way in.
+int capacityDrop(Scenario s, std::vector<std::string> policies, bool check) {
+  s.drop_at = s.seconds / 3;
+  std::printf(
+      "%d clients -> %d backends (%d workers, 8-12 ms), %.0f req/s for %.0f s; backend 0 keeps "
+      "%d workers from %.0f s; per-client limits per backend: none, static %zu, adaptive\n\n",
+      s.clients, s.backends, s.workers, s.rate, s.seconds, s.drop_workers, s.drop_at,
+      s.static_limit);
+  std::printf("%-24s %-9s %10s %10s %12s %10s\n", "policy", "limit", "p99 ms", "p999 ms",
+              "slow p99 ms", "refused");
+  int failures = 0;
+  for (const auto& policy : policies) {
+    std::map<std::string, Result> by_limit;
+    for (const char* limit : {"none", "static", "adaptive"}) {
+      s.limit = limit;
+      Result r = run(policy, s);
+      by_limit[limit] = r;
+      std::printf("%-24s %-9s %10.1f %10.1f %12.1f %9.2f%%\n", policy.c_str(), limit, r.p99, r.p999,
+                  r.slow_p99, 100 * r.refused_share);
+    }
+    if (check && policy == "round_robin" &&
+        by_limit["adaptive"].p99 > 0.75 * by_limit["static"].p99) {
+      std::printf(
+          "CHECK FAILED: round_robin: the adaptive limit's p99 %.1f ms is not a quarter below "
+          "the static limit's %.1f ms\n",
+          by_limit["adaptive"].p99, by_limit["static"].p99);
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+// Backend 0 joins a third of the way in, cold_factor times slower, warming over warm_seconds.
+int coldJoin(Scenario s, std::vector<std::string> policies, double window_s, bool check) {
+  s.join_at = s.seconds / 3;
+  std::printf(
+      "%d clients -> %d backends (%d workers, 8-12 ms), %.0f req/s for %.0f s; backend 0 joins "
+      "at %.0f s, %.0fx slower, warm after %.0f s; slow start window %.0f s\n\n",
+      s.clients, s.backends, s.workers, s.rate, s.seconds, s.join_at, s.cold_factor, s.warm_seconds,
+      window_s);
+  std::printf("%-24s %-10s %10s %12s %14s %12s\n", "policy", "slow start", "p99 ms", "cold p99 ms",
+              "cold max queue", "cold share");
+  int failures = 0;
+  for (const auto& policy : policies) {
+    Result without{}, with{};
+    for (bool slow : {false, true}) {
+      s.slow_start =
+          slow ? std::chrono::duration_cast<Duration>(std::chrono::duration<double>(window_s))
+               : Duration{};
+      Result r = run(policy, s);
+      (slow ? with : without) = r;
+      std::printf("%-24s %-10s %10.1f %12.1f %14zu %11.1f%%\n", policy.c_str(), slow ? "on" : "off",
+                  r.p99, r.slow_p99, r.slow_peak_queue, 100 * r.slow_share);
+    }
+    bool claimed = policy == "round_robin" || policy == "heap";
+    if (check && claimed && with.slow_p99 >= without.slow_p99) {
+      std::printf(
+          "CHECK FAILED: %s: slow start did not lower the cold backend's p99 (%.1f ms vs "
+          "%.1f ms)\n",
+          policy.c_str(), with.slow_p99, without.slow_p99);
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -204,7 +355,19 @@ int main(int argc, char** argv) {
   app.add_option("--seed", s.seed);
   app.add_option("--policies", policies, "balancers to simulate");
   app.add_flag("--check", check, "fail unless p2c_ewma and aperture beat round_robin on p99");
+  bool cold_join = false;
+  double window_s = 20;
+  app.add_flag("--cold-join", cold_join,
+               "backend 0 joins mid-run with cold caches: each policy without and with slow start");
+  app.add_option("--slow-start", window_s, "the slow start window for --cold-join (seconds)")
+      ->check(CLI::PositiveNumber);
+  bool capacity_drop = false;
+  app.add_flag("--capacity-drop", capacity_drop,
+               "backend 0 loses capacity mid-run: each policy without, with a static and with an "
+               "adaptive concurrency limit");
   CLI11_PARSE(app, argc, argv);
+  if (cold_join) return coldJoin(s, policies, window_s, check);
+  if (capacity_drop) return capacityDrop(s, policies, check);
 
   std::printf(
       "%d clients -> %d backends (%d workers, 8-12 ms), %.0f req/s for %.0f s; backend 0 is "

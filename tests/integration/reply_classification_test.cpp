@@ -26,6 +26,14 @@ int64_t counterOf(const metrics::Snapshot& s, const std::string& name,
   return 0;
 }
 
+// A client config recording into `registry` under the service name `name`.
+ClientConfig countedIn(metrics::Registry& registry, const std::string& name) {
+  ClientConfig config;
+  config.metrics = &registry;
+  config.name = name;
+  return config;
+}
+
 // Which server answered each of `calls` GETs of /flaky; every call must succeed.
 std::map<std::string, int> spread(http::Client& client, int calls) {
   std::map<std::string, int> answered;
@@ -40,9 +48,7 @@ std::map<std::string, int> spread(http::Client& client, int calls) {
 TEST(ReplyClassification, ANginxServerAnswering503LosesItsTrafficAndWinsItBackWhenRestored) {
   NginxServer nginx(3);
   metrics::Registry registry;
-  ClientConfig config;
-  config.metrics = &registry;
-  config.name = "web";
+  auto config = countedIn(registry, "web");
   // Accrual's backoff is short, so the restored server comes back within the test.
   auto client = http::Client::make("tcp://" + nginx.addresses() +
                                        "?balancer=round_robin&accrual_backoff_ms=100"
@@ -81,9 +87,7 @@ TEST(ReplyClassification, ANginxServerAnswering503LosesItsTrafficAndWinsItBackWh
 TEST(ReplyClassification, A503ToAPostIsAFailureOfTheServerButIsNotRetried) {
   NginxServer nginx(1);
   metrics::Registry registry;
-  ClientConfig config;
-  config.metrics = &registry;
-  config.name = "web";
+  auto config = countedIn(registry, "web");
   auto client = http::Client::make("tcp://" + nginx.addresses(), config);
   nginx.setDown(0, true);
   auto reply = client->post("/flaky", "x");
@@ -97,9 +101,7 @@ TEST(ReplyClassification, A503ToAPostIsAFailureOfTheServerButIsNotRetried) {
 TEST(ReplyClassification, AClientsOwnClassifierComesBeforeTheProtocols) {
   NginxServer nginx(1);
   metrics::Registry registry;
-  ClientConfig config;
-  config.metrics = &registry;
-  config.name = "web";
+  auto config = countedIn(registry, "web");
   // 404s of this client are failures; every other reply is left to HTTP's classifier.
   config.classify = [](const ReplyContext& call,
                        const Response& reply) -> std::optional<ReplyClass> {
@@ -123,9 +125,7 @@ TEST(ReplyClassification, AThriftExceptionMarkedAsAFailureTakesItsServerOut) {
   FlakyServer a("a"), b("b");
   for (bool marked : {false, true}) {
     metrics::Registry registry;
-    ClientConfig config;
-    config.metrics = &registry;
-    config.name = "flaky";
+    auto config = countedIn(registry, "flaky");
     // Invalid (field 2 of read's result) says the server is broken; accrual acts on the second.
     if (marked) config.methods["read"].failures = std::vector<std::string>{"Invalid"};
     auto client = flaky::FlakyClient::make(

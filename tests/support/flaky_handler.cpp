@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "flaky_handler.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
@@ -51,11 +52,33 @@ void FlakyHandler::answer(const std::string& key, int32_t delay_ms,
     }
   }
   int delay = delay_ms + extra_delay_ms.load();
+  if (workers.load() > 0) {
+    boost::asio::post(*timers_, [this, delay, reply = std::move(reply)]() mutable {
+      waiting_.emplace_back(delay, std::move(reply));
+      serveQueued();
+    });
+    return;
+  }
   if (delay <= 0) return reply(name_);
   auto timer =
       std::make_shared<boost::asio::steady_timer>(*timers_, std::chrono::milliseconds(delay));
   timer->async_wait([timer, name = name_,
                      reply = std::move(reply)](boost::system::error_code) mutable { reply(name); });
+}
+
+void FlakyHandler::serveQueued() {
+  while (!waiting_.empty() && busy_ < std::max(1, workers.load())) {
+    auto [delay, reply] = std::move(waiting_.front());
+    waiting_.pop_front();
+    ++busy_;
+    auto timer = std::make_shared<boost::asio::steady_timer>(
+        *timers_, std::chrono::milliseconds(std::max(0, delay)));
+    timer->async_wait([this, timer, reply = std::move(reply)](boost::system::error_code) mutable {
+      reply(name_);
+      --busy_;
+      serveQueued();
+    });
+  }
 }
 
 }  // namespace scales::testing

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <string>
@@ -32,13 +33,21 @@ class FlakyHandler : public flaky::FlakyAsyncHandler {
   std::atomic<int> calls{0};
   // Added to every call's delay (a backend turning slow).
   std::atomic<int> extra_delay_ms{0};
+  // Calls served at once (0: no limit): beyond it they wait in a FIFO queue, each taking its
+  // delay from when it starts (a backend whose capacity drops). Set before the calls it governs.
+  std::atomic<int> workers{0};
 
  private:
   void answer(const std::string& key, int32_t delay_ms, server::Reply<std::string> reply);
+  // On the timer thread: starts queued calls while workers are free.
+  void serveQueued();
 
   std::string name_;
   std::mutex mutex_;
   std::set<std::string> seen_;
+  // Touched only on the timer thread.
+  std::deque<std::pair<int, server::Reply<std::string>>> waiting_;
+  int busy_ = 0;
   std::unique_ptr<boost::asio::io_context> timers_ = std::make_unique<boost::asio::io_context>();
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
   std::thread thread_;

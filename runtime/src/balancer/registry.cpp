@@ -36,7 +36,13 @@ void registerBalancer(std::string name, BalancerFactory factory) {
 }
 
 std::unique_ptr<Balancer> makeBalancer(std::string_view name, const BalancerOptions& options) {
-  return balancerRegistry().get(name)(options);
+  auto balancer = balancerRegistry().get(name)(options);
+  // Policies without shares: a key's node, or the first live one, must stay that.
+  bool shares = name != "ring_hash" && name != "first_live" && name != "last_live";
+  if (options.slow_start.window > Duration::zero() && shares) {
+    balancer = withSlowStart(std::move(balancer), options);
+  }
+  return balancer;
 }
 
 }  // namespace scales::balancer

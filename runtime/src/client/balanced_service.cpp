@@ -109,6 +109,64 @@ void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
   }
 }
 
+struct BalancedService::ReadyWait {
+  explicit ReadyWait(asio::any_io_executor executor) : timer(std::move(executor)) {}
+  asio::steady_timer timer;
+  Deadline deadline;
+  std::function<void(std::string)> done;
+  Clock::time_point last_kick{};
+};
+
+void BalancedService::awaitReady(Deadline deadline, std::function<void(std::string)> done) {
+  auto wait = std::make_shared<ReadyWait>(executor_);
+  wait->deadline = deadline;
+  wait->done = std::move(done);
+  pollReady(wait);
+}
+
+// Readiness is a state of many pools, none of which reports it: a wait checks every few
+// milliseconds, which costs nothing unless someone waits.
+void BalancedService::pollReady(const std::shared_ptr<ReadyWait>& wait) {
+  if (closed_) return wait->done("client closed");
+  for (auto& [endpoint, node] : nodes_) {
+    if (node->pool() && node->pool()->connected()) return wait->done("");
+  }
+  auto now = Clock::now();
+  if (wait->deadline.expired()) return wait->done(whyNotReady());
+  if (now - wait->last_kick >= std::chrono::milliseconds(250)) {
+    wait->last_kick = now;
+    for (auto& [endpoint, node] : nodes_) {
+      auto* pool = node->pool();
+      if (pool && !pool->connecting()) pool->preconnect();
+    }
+  }
+  wait->timer.expires_after(std::chrono::milliseconds(5));
+  wait->timer.async_wait(
+      [this, wait, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
+        if (ec || life.expired()) return wait->done("client closed");
+        pollReady(wait);
+      });
+}
+
+std::string BalancedService::whyNotReady() const {
+  std::string why = "no endpoint of " + uri_text_ + " connected in time: ";
+  if (!resolved_) return why + "still resolving" + (last_error_.empty() ? "" : ", " + last_error_);
+  if (nodes_.empty()) {
+    return why + "no endpoints" +
+           (!last_error_.empty() ? ", " + last_error_
+                                 : (!empty_detail_.empty() ? ", " + empty_detail_ : ""));
+  }
+  std::string each;
+  for (const auto& [endpoint, node] : nodes_) {
+    const auto* pool = node->pool();
+    std::string error = pool ? pool->lastConnectError() : "";
+    each +=
+        (each.empty() ? "" : "; ") + node->address() + ": " +
+        (!error.empty() ? error : (pool && pool->connecting() ? "connecting" : "not connected"));
+  }
+  return why + each;
+}
+
 void BalancedService::call(Request&& request, Handler&& handler) {
   if (closed_) {
     completePost(executor_, std::move(handler),
@@ -149,6 +207,7 @@ void BalancedService::reportBalancer() {
   metrics_->balancer_size->set(static_cast<int64_t>(stats.size));
   metrics_->balancer_live->set(static_cast<int64_t>(stats.live));
   metrics_->balancer_aperture->set(static_cast<int64_t>(stats.aperture));
+  metrics_->balancer_warming->set(static_cast<int64_t>(stats.warming));
 }
 
 void BalancedService::route(Request request, Handler handler) {

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -34,12 +36,20 @@ class BalancedService final : public RpcService {
   void call(Request&& request, Handler&& handler) override;
   void close() override;
 
+  // Completes `done` with an empty string once any endpoint has an open connection, or at the
+  // deadline with why none has. Meanwhile it asks every endpoint's pool to connect (again every
+  // 250 ms for those neither connected nor connecting).
+  void awaitReady(Deadline deadline, std::function<void(std::string)> done);
+
  private:
   void onUpdate(const discovery::ResolverUpdate& update);
   void route(Request request, Handler handler);
   EndpointNode* pick(const Request& request);
   void sweepOutliers();
   void reportBalancer();
+  struct ReadyWait;
+  void pollReady(const std::shared_ptr<ReadyWait>& wait);
+  std::string whyNotReady() const;
 
   std::unique_ptr<discovery::Resolver> resolver_;
   std::unique_ptr<balancer::Balancer> balancer_;
@@ -57,6 +67,7 @@ class BalancedService final : public RpcService {
   std::shared_ptr<const ClientMetrics> metrics_;
   std::shared_ptr<PanicMode> panic_;  // null: off
   uint32_t routed_ = 0;
+  std::shared_ptr<char> life_ = std::make_shared<char>();  // readiness waits hold it weakly
 };
 
 }  // namespace scales::client

@@ -2,8 +2,10 @@
 #include "scales/client/channel.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <future>
 
+#include "core/completion.h"
 #include "scales/context/start_call.h"
 #include "scales/core/errors.h"
 
@@ -37,7 +39,7 @@ Channel::Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolS
                    const discovery::Endpoint& endpoint, asio::any_io_executor executor) {
     return kind.make(options, connections(endpoint, executor), executor);
   };
-  stack_ = buildStack(uri, config_, pools, executor_, protocol.classify, metrics_);
+  stack_ = buildStack(uri, config_, pools, executor_, protocol.classify, metrics_, &hooks_);
 }
 
 std::vector<std::string> Channel::layers() const {
@@ -51,24 +53,72 @@ bool Channel::onOwnExecutor() const {
 }
 
 Channel::~Channel() {
-  // Close the stack on its own executor (it is not thread-safe), then stop our loop, if any.
-  if (stack_) {
-    if (onOwnExecutor()) {
-      stack_->close();
-    } else {
-      std::promise<void> closed;
-      asio::dispatch(executor_, [this, &closed] {
-        stack_->close();
-        closed.set_value();
-      });
-      closed.get_future().wait();
-    }
-  }
+  close();
   if (runtime_) runtime_->stop();
   stack_.reset();
 }
 
+void Channel::close() {
+  if (closing_.exchange(true) || !stack_) return;
+  // The stack is not thread-safe: everything below runs on its executor.
+  if (onOwnExecutor()) return stack_->close();
+  std::promise<void> closed;
+  asio::dispatch(executor_, [this, &closed] {
+    auto timer = std::make_shared<asio::steady_timer>(executor_);
+    // Once: when the last call in flight completes, or at the drain timeout.
+    auto finish = [this, &closed, timer, done = std::make_shared<bool>(false)] {
+      if (*done) return;
+      *done = true;
+      timer->cancel();
+      hooks_.in_flight->idle = nullptr;
+      stack_->close();
+      closed.set_value();
+    };
+    if (hooks_.in_flight->count == 0) return finish();
+    hooks_.in_flight->idle = finish;
+    timer->expires_after(config_.drain_timeout);
+    timer->async_wait([finish](boost::system::error_code ec) {
+      if (!ec) finish();
+    });
+  });
+  closed.get_future().wait();
+}
+
+void Channel::awaitReady(Duration timeout) {
+  checkMayBlock("awaitReady");
+  std::promise<void> ready;
+  startAwaitReady(timeout, [&ready](std::exception_ptr error) {
+    if (error) return ready.set_exception(error);
+    ready.set_value();
+  });
+  ready.get_future().get();
+}
+
+void Channel::startAwaitReady(Duration timeout, ReadyHandler handler) {
+  auto deadline = Deadline::after(timeout);
+  asio::dispatch(executor_, [this, deadline, handler = std::move(handler)]() mutable {
+    if (closing_ || !hooks_.await_ready) {
+      return completePost(
+          executor_, std::move(handler),
+          std::make_exception_ptr(UsageError(closing_ ? "awaitReady() after the client was closed"
+                                                      : "awaitReady() needs the balancer layer")));
+    }
+    // std::function needs a copyable callable: the handler moves in once, and runs once.
+    auto shared = std::make_shared<ReadyHandler>(std::move(handler));
+    hooks_.await_ready(deadline, [this, shared](std::string why) {
+      auto error = why.empty() ? nullptr : std::make_exception_ptr(UnavailableError(why));
+      completeDispatch(executor_, std::move(*shared), error);
+    });
+  });
+}
+
 void Channel::send(Request request, RpcService::Handler handler) {
+  if (closing_.load(std::memory_order_relaxed)) {
+    return completePost(executor_, std::move(handler),
+                        std::make_exception_ptr(UsageError("call to " + request.method +
+                                                           " after the client was closed")),
+                        Response{});
+  }
   // On the caller's thread: what it inherits (a handler's deadline, trace and contexts) and its
   // CallOptionsScope.
   detail::startCall(request, config_.timeout);

@@ -35,6 +35,7 @@ ClientMetrics::ClientMetrics(metrics::Registry& r, const std::string& service)
       balancer_size(registry.gauge("balancer_size", labels)),
       balancer_live(registry.gauge("balancer_live", labels)),
       balancer_aperture(registry.gauge("balancer_aperture", labels)),
+      balancer_warming(registry.gauge("balancer_warming", labels)),
       panic(registry.gauge("balancer_panic", labels)),
       panics(registry.counter("balancer_panics", labels)) {}
 

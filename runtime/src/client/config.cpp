@@ -18,6 +18,8 @@ void ClientConfig::validate() const {
     throw ConfigError("panic_threshold must be between 0 and 1, got " +
                       std::to_string(panic_threshold));
   }
+  balancer_options.slow_start.validate();
+  if (concurrency.adaptive.enabled) concurrency.adaptive.validate();
   breaker.validate();
   health_check.validate();
   outliers.validate();
@@ -62,6 +64,8 @@ OptionKeys<ClientConfig> makeStackKeys() {
   OptionKeys<ClientConfig> keys;
   keys.millis("timeout_ms", SCALES_KNOB(timeout))
       .millis("connect_timeout_ms", SCALES_KNOB(connect_timeout))
+      .millis("drain_timeout_ms", SCALES_KNOB(drain_timeout))
+      .flag("preconnect", SCALES_KNOB(preconnect))
       .add("balancer", named([](const std::string& v) { balancer::balancerRegistry().get(v); },
                              &ClientConfig::balancer))
       // Pool
@@ -74,6 +78,13 @@ OptionKeys<ClientConfig> makeStackKeys() {
       .millis("acquire_timeout_ms", SCALES_KNOB(pool.acquire_timeout))
       .count("max_concurrency", SCALES_KNOB(concurrency.max_concurrency))
       .count("max_queue", SCALES_KNOB(concurrency.max_queue))
+      .flag("concurrency_shadow", SCALES_KNOB(concurrency.shadow))
+      .flag("adaptive_concurrency", SCALES_KNOB(concurrency.adaptive.enabled))
+      .count("adaptive_initial_limit", SCALES_KNOB(concurrency.adaptive.initial_limit))
+      .count("adaptive_min_limit", SCALES_KNOB(concurrency.adaptive.min_limit))
+      .count("adaptive_max_limit", SCALES_KNOB(concurrency.adaptive.max_limit))
+      .number("adaptive_tolerance", SCALES_KNOB(concurrency.adaptive.tolerance))
+      .number("adaptive_smoothing", SCALES_KNOB(concurrency.adaptive.smoothing))
       // Balancers
       .number("aperture_low_load", SCALES_KNOB(balancer_options.aperture.low_load))
       .number("aperture_high_load", SCALES_KNOB(balancer_options.aperture.high_load))
@@ -84,6 +95,9 @@ OptionKeys<ClientConfig> makeStackKeys() {
       .millis("ewma_decay_ms", SCALES_KNOB(balancer_options.ewma_decay))
       .count("ring_points", SCALES_KNOB(balancer_options.ring_points))
       .number("panic_threshold", SCALES_KNOB(panic_threshold))
+      .millis("slow_start_window_ms", SCALES_KNOB(balancer_options.slow_start.window))
+      .number("slow_start_aggression", SCALES_KNOB(balancer_options.slow_start.aggression))
+      .number("slow_start_min_weight", SCALES_KNOB(balancer_options.slow_start.min_weight))
       // Failure accrual and the breaker
       .count("accrual_failures", SCALES_KNOB(failure_accrual.consecutive_failures))
       .number("accrual_success_rate", SCALES_KNOB(failure_accrual.required_success_rate))
@@ -92,9 +106,11 @@ OptionKeys<ClientConfig> makeStackKeys() {
       .count("breaker_max_failures", SCALES_KNOB(breaker.max_failures))
       .millis("breaker_time_unit_ms", SCALES_KNOB(breaker.time_unit))
       .millis("breaker_reset_timeout_ms", SCALES_KNOB(breaker.reset_timeout))
+      .flag("breaker_shadow", SCALES_KNOB(breaker.shadow))
       // Retries, their budget and backups
       .number("retry_percent", SCALES_KNOB(retry_budget.percent_can_retry))
       .number("retry_min_per_second", SCALES_KNOB(retry_budget.min_retries_per_second))
+      .flag("retry_budget_shadow", SCALES_KNOB(retry_budget.shadow))
       .count("max_requeues", SCALES_KNOB(retry.max_requeues))
       .count("max_retries", SCALES_KNOB(retry.max_retries))
       .millis("retry_backoff_ms", SCALES_KNOB(retry.backoff_initial))

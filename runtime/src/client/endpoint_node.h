@@ -42,7 +42,7 @@ class EndpointNode final : public balancer::Node,
   void setLayers(std::unique_ptr<RpcService> top) { top_ = std::move(top); }
   // The endpoint's pool, shared with the bottom of its layers (a user's layer above may drop
   // it); the outlier gate, when the built-in one is in the stack.
-  void setPool(std::shared_ptr<const pool::Pool> pool) { pool_ = std::move(pool); }
+  void setPool(std::shared_ptr<pool::Pool> pool) { pool_ = std::move(pool); }
   void setOutlierGate(OutlierGate* gate) { outlier_gate_ = gate; }
   void setPanicMode(std::shared_ptr<PanicMode> panic) { panic_ = std::move(panic); }
 
@@ -53,6 +53,7 @@ class EndpointNode final : public balancer::Node,
 
   size_t connections() const override { return pool_ ? pool_->size() : 0; }
   const pool::Pool* pool() const { return pool_.get(); }
+  pool::Pool* pool() { return pool_.get(); }
   OutlierGate* outlierGate() const { return outlier_gate_; }
   EndpointMetrics* metrics() const { return metrics_.get(); }
   const std::string& address() const { return address_; }
@@ -75,7 +76,7 @@ class EndpointNode final : public balancer::Node,
   std::string address_;
   std::unique_ptr<EndpointMetrics> metrics_;
   std::unique_ptr<RpcService> top_;
-  std::shared_ptr<const pool::Pool> pool_;
+  std::shared_ptr<pool::Pool> pool_;
   OutlierGate* outlier_gate_ = nullptr;
   std::shared_ptr<PanicMode> panic_;
   bool was_healthy_ = true;

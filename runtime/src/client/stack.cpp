@@ -29,15 +29,21 @@ namespace asio = boost::asio;
 // What the layers of one client share; the balancer's endpoint factory holds it.
 struct Shared : std::enable_shared_from_this<Shared> {
   Shared(discovery::Uri u, ClientConfig c, asio::any_io_executor ex,
-         std::shared_ptr<const ClientMetrics> m, PoolFactory p, ReplyClassifier r)
+         std::shared_ptr<const ClientMetrics> m, PoolFactory p, ReplyClassifier r, StackHooks* h)
       : uri(std::move(u)),
         config(std::move(c)),
         executor(std::move(ex)),
         metrics(std::move(m)),
         pools(std::move(p)),
         classify(r),
+        hooks(h),
         context{&uri, &config, executor, metrics, nullptr},
         budget(std::make_shared<resilience::RetryBudget>(config.retry_budget)) {
+    if (config.retry_budget.shadow && metrics) {
+      auto labels = metrics->labels;
+      labels.emplace_back("limit", "retry_budget");
+      budget->countShadowRefusals(metrics->registry.counter("shadow_refusals", labels));
+    }
     if (config.panic_threshold > 0) {
       panic = std::make_shared<PanicMode>(config.panic_threshold,
                                           config.name.empty() ? uri.text : config.name, metrics);
@@ -50,6 +56,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   std::shared_ptr<const ClientMetrics> metrics;
   PoolFactory pools;
   ReplyClassifier classify;
+  StackHooks* hooks;     // the channel's (may be null); filled in while building
   LayerContext context;  // what user layers above the balancer get (Shared is not copied)
   // One latency window per client: the endpoints feed it; backups fire at its percentile, and
   // retries must fit its median in what is left of the deadline.
@@ -72,7 +79,7 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& shared, const discovery
 // their own get the client's timeout here.
 std::unique_ptr<RpcService> deadline(std::unique_ptr<RpcService> next, const Shared& s) {
   return resilience::deadlineFilter(std::move(next), s.executor, s.metrics->timeouts,
-                                    s.config.timeout);
+                                    s.config.timeout, s.hooks ? s.hooks->in_flight : nullptr);
 }
 
 // trace: one span per call when the call is sampled (scales/tracing/layers.h). Below the
@@ -101,13 +108,20 @@ std::unique_ptr<RpcService> backup(std::unique_ptr<RpcService> next, const Share
 // resolution counts against the call; it ejects outliers because only it sees every endpoint.
 // Below it, each endpoint has its own layers (makeEndpoint).
 std::unique_ptr<RpcService> balancer(std::unique_ptr<RpcService>, const Shared& s) {
-  return std::make_unique<BalancedService>(
+  auto service = std::make_unique<BalancedService>(
       discovery::makeResolver(s.uri, s.executor, s.config.discovery),
       balancer::makeBalancer(s.config.balancer, s.config.balancer_options),
       [shared = s.shared_from_this()](const discovery::Endpoint& at) {
         return makeEndpoint(*shared, at);
       },
       s.executor, s.uri.text, s.config.outliers, s.metrics, s.panic);
+  if (s.hooks) {
+    s.hooks->await_ready = [raw = service.get()](Deadline deadline,
+                                                 std::function<void(std::string)> done) {
+      raw->awaitReady(deadline, std::move(done));
+    };
+  }
+  return service;
 }
 
 // Per endpoint, top-down:
@@ -125,8 +139,13 @@ std::unique_ptr<RpcService> endpointTrace(std::unique_ptr<RpcService> next,
 
 std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
                                              const endpoint::Parts& p) {
+  resilience::ConcurrencyLimitMetrics metrics;
+  metrics.shadow_refusals = endpoint::shadowCounter(p, "concurrency_limit");
+  if (auto* endpoint_metrics = p.node.metrics()) {
+    metrics.limit = endpoint_metrics->registry.gauge("concurrency_limit", endpoint_metrics->labels);
+  }
   return resilience::concurrencyLimit(std::move(next), p.config.concurrency, p.node.address(),
-                                      p.executor);
+                                      p.executor, std::move(metrics));
 }
 
 const std::map<std::string, ClientLayer>& clientLayers() {
@@ -210,6 +229,7 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
     if (layer->name == "pool") {
       std::shared_ptr<pool::Pool> pool = s.pools(at, s.executor);
       node->setPool(pool);
+      if (s.config.preconnect) pool->preconnect();  // warm as soon as the endpoint appears
       service = std::make_unique<SharedPool>(std::move(pool), s.classify,
                                              s.config.classify ? &s.config.classify : nullptr);
     } else if (layer->user) {
@@ -227,7 +247,8 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
                                        PoolFactory pools, asio::any_io_executor executor,
                                        ReplyClassifier classify,
-                                       std::shared_ptr<const ClientMetrics> metrics) {
+                                       std::shared_ptr<const ClientMetrics> metrics,
+                                       StackHooks* hooks) {
   if (!metrics) {
     metrics = std::make_shared<ClientMetrics>(
         config.metrics ? *config.metrics : metrics::defaultRegistry(),
@@ -238,7 +259,7 @@ std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientCo
                             [](const PlannedLayer& l) { return l.name == "balancer"; }) +
                1;
   auto shared =
-      std::make_shared<Shared>(uri, config, executor, metrics, std::move(pools), classify);
+      std::make_shared<Shared>(uri, config, executor, metrics, std::move(pools), classify, hooks);
   shared->endpoint_layers.assign(split, plan.end());
 
   std::unique_ptr<RpcService> service;

@@ -21,6 +21,10 @@ class SharedHandle final : public Pool {
   size_t size() const override { return pool_->size(); }
   size_t idle() const override { return pool_->idle(); }
   size_t waiters() const override { return pool_->waiters(); }
+  void preconnect() override { pool_->preconnect(); }
+  bool connected() const override { return pool_->connected(); }
+  bool connecting() const override { return pool_->connecting(); }
+  std::string lastConnectError() const override { return pool_->lastConnectError(); }
 
  private:
   std::shared_ptr<Impl> pool_;

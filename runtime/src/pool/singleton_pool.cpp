@@ -48,6 +48,14 @@ class SingletonPool final : public Pool, public std::enable_shared_from_this<Sin
   size_t idle() const override { return 0; }
   size_t waiters() const override { return waiters_.size(); }
 
+  void preconnect() override {
+    if (closed_ || connecting_ || (session_ && session_->isOpen())) return;
+    connect(Deadline::infinite());  // bounded by the connect timeout (and the handshake's)
+  }
+  bool connected() const override { return session_ && session_->isOpen(); }
+  bool connecting() const override { return connecting_; }
+  std::string lastConnectError() const override { return last_error_; }
+
  private:
   void connect(Deadline deadline) {
     connecting_ = true;
@@ -65,7 +73,11 @@ class SingletonPool final : public Pool, public std::enable_shared_from_this<Sin
         if (session) session->close();
         return;
       }
-      if (error) return self->waiters_.failAll(error, self->executor_);
+      if (error) {
+        self->last_error_ = describe(error);
+        return self->waiters_.failAll(error, self->executor_);
+      }
+      self->last_error_.clear();
       self->session_ = std::move(session);
       while (!self->waiters_.empty() && self->session_ && self->session_->isOpen()) {
         auto w = self->waiters_.pop();
@@ -87,6 +99,7 @@ class SingletonPool final : public Pool, public std::enable_shared_from_this<Sin
   Waiters waiters_;
   bool connecting_ = false;
   bool closed_ = false;
+  std::string last_error_;
 };
 
 }  // namespace

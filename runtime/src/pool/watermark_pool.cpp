@@ -72,6 +72,39 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
   size_t idle() const override { return idle_.size(); }
   size_t waiters() const override { return waiters_.size(); }
 
+  // Opens connections until low_watermark are open or opening; they wait idle for calls.
+  void preconnect() override {
+    while (!closed_ && size_ < std::min(options_.low_watermark, options_.high_watermark)) {
+      ++size_;
+      ++opening_;
+      factory_->connect(
+          Deadline::infinite(),
+          [self = shared_from_this()](std::exception_ptr error, std::shared_ptr<Connection> conn) {
+            --self->opening_;
+            if (error) {
+              --self->size_;
+              self->last_error_ = describe(error);
+              return;
+            }
+            self->last_error_.clear();
+            if (self->closed_) {
+              conn->close();
+              --self->size_;
+              return;
+            }
+            // A waiter that came meanwhile takes it; else it waits idle.
+            if (!self->waiters_.empty()) {
+              auto w = self->waiters_.pop();
+              return self->dispatch(std::move(conn), std::move(w.request), std::move(w.handler));
+            }
+            self->keepIdle(std::move(conn));
+          });
+    }
+  }
+  bool connected() const override { return !idle_.empty() || !busy_.empty(); }
+  bool connecting() const override { return opening_ > 0; }
+  std::string lastConnectError() const override { return last_error_; }
+
  private:
   struct Idle {
     std::shared_ptr<Connection> conn;
@@ -92,6 +125,7 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
                               std::exception_ptr error, std::shared_ptr<Connection> conn) mutable {
           if (error) {
             --self->size_;
+            self->last_error_ = describe(error);
             handler(error, Response{});
             self->serveWaiterWithNewConnection();
             return;
@@ -226,7 +260,9 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
   bool idle_timer_armed_ = false;
   bool waiter_timer_armed_ = false;
   size_t size_ = 0;
+  size_t opening_ = 0;  // by preconnect()
   bool closed_ = false;
+  std::string last_error_;
 };
 
 }  // namespace

@@ -17,18 +17,22 @@ namespace asio = boost::asio;
 // cancellation slot and the reply from below.
 struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<CallState> {
   CallState(asio::any_io_executor ex, RpcService::Handler h, std::string m, bool inline_ok,
-            metrics::Counter* t)
+            metrics::Counter* t, CallsInFlight* counted)
       : executor(std::move(ex)),
         handler(std::move(h)),
         method(std::move(m)),
         complete_inline(inline_ok),
-        timeouts(t) {}
+        timeouts(t),
+        in_flight(counted) {
+    if (in_flight) ++in_flight->count;
+  }
   asio::any_io_executor executor;
   asio::cancellation_signal below;  // cancels the layers underneath
   RpcService::Handler handler;
   std::string method;          // for the error texts
   bool complete_inline;        // the handler has no executor of its own: call it right here
   metrics::Counter* timeouts;  // owned by the filter, which outlives every waiting call
+  CallsInFlight* in_flight;    // likewise (null: not counted)
   CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
   bool done = false;
 
@@ -38,6 +42,11 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
     leave();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) slot.clear();
+    if (in_flight && --in_flight->count == 0 && in_flight->idle) {
+      // A graceful close waits for this; it runs after the caller's handler is under way.
+      asio::post(executor, [idle = std::move(in_flight->idle)] { idle(); });
+      in_flight->idle = nullptr;
+    }
     // The caller's handler resumes where it expects: on its associated executor (a strand, a
     // coroutine's context), or right here for handlers without one of their own (no extra hop
     // through the scheduler).
@@ -73,8 +82,10 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
 class DeadlineFilter final : public RpcFilter {
  public:
   DeadlineFilter(std::unique_ptr<RpcService> next, asio::any_io_executor executor,
-                 std::shared_ptr<metrics::Counter> timeouts, Duration default_timeout)
+                 std::shared_ptr<metrics::Counter> timeouts, Duration default_timeout,
+                 std::shared_ptr<CallsInFlight> in_flight)
       : RpcFilter(std::move(next)),
+        in_flight_(std::move(in_flight)),
         default_timeout_(default_timeout),
         executor_(executor),
         completion_executor_(executor),
@@ -95,9 +106,9 @@ class DeadlineFilter final : public RpcFilter {
     // Compared against an executor built once: building one per call would allocate.
     bool inline_ok =
         asio::get_associated_executor(handler, completion_executor_) == completion_executor_;
-    auto state =
-        std::allocate_shared<CallState>(CallAllocator<CallState>(), executor_, std::move(handler),
-                                        request.method, inline_ok, timeouts_.get());
+    auto state = std::allocate_shared<CallState>(CallAllocator<CallState>(), executor_,
+                                                 std::move(handler), request.method, inline_ok,
+                                                 timeouts_.get(), in_flight_.get());
     // The trace lives in the call's state: no allocation of its own.
     if (!request.trace) request.trace = std::shared_ptr<CallTrace>(state, &state->trace);
     if (!request.deadline.isInfinite()) deadlines_->add(*state, request.deadline.at());
@@ -121,6 +132,7 @@ class DeadlineFilter final : public RpcFilter {
   }
 
  private:
+  std::shared_ptr<CallsInFlight> in_flight_;
   Duration default_timeout_;
   asio::any_io_executor executor_;
   asio::any_completion_executor completion_executor_;
@@ -133,9 +145,10 @@ class DeadlineFilter final : public RpcFilter {
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
                                            asio::any_io_executor executor,
                                            std::shared_ptr<metrics::Counter> timeouts,
-                                           Duration default_timeout) {
+                                           Duration default_timeout,
+                                           std::shared_ptr<CallsInFlight> in_flight) {
   return std::make_unique<DeadlineFilter>(std::move(next), std::move(executor), std::move(timeouts),
-                                          default_timeout);
+                                          default_timeout, std::move(in_flight));
 }
 
 }  // namespace scales::resilience

@@ -61,7 +61,11 @@ void RetryBudget::deposit() {
 
 bool RetryBudget::tryWithdraw() {
   advance();
-  if (reserve_ + sum() < withdraw_) return false;
+  if (reserve_ + sum() < withdraw_) {
+    if (!options_.shadow) return false;
+    if (shadow_refusals_) shadow_refusals_->add();
+    return true;  // nothing to withdraw from: the balance stays where it is
+  }
   slots_[static_cast<size_t>(current_second_ % static_cast<int64_t>(slots_.size()))] -= withdraw_;
   return true;
 }

@@ -42,7 +42,8 @@ class ConcurrencyLimitTest : public ::testing::Test {
   std::unique_ptr<RpcService> make(ConcurrencyLimitOptions options) {
     auto below = std::make_unique<HeldCalls>();
     held = below->held;
-    return concurrencyLimit(std::move(below), options, "10.0.0.1:9090", io.get_executor());
+    return concurrencyLimit(std::move(below), options, "10.0.0.1:9090", io.get_executor(),
+                            {shadow_refusals, nullptr});
   }
   std::shared_ptr<Outcome> send(RpcService& s, std::string payload,
                                 asio::cancellation_signal* cancel = nullptr) {
@@ -68,7 +69,21 @@ class ConcurrencyLimitTest : public ::testing::Test {
   }
   asio::io_context io;
   std::shared_ptr<std::deque<std::pair<Request, RpcService::Handler>>> held;
+  std::shared_ptr<metrics::Counter> shadow_refusals = std::make_shared<metrics::Counter>();
 };
+
+TEST_F(ConcurrencyLimitTest, ShadowModeNeitherQueuesNorRefusesButCountsWhatItWouldHaveRefused) {
+  auto s = make({.max_concurrency = 1, .max_queue = 1, .shadow = true});
+  std::vector<std::shared_ptr<Outcome>> calls;
+  for (const char* p : {"a", "b", "c", "d"}) calls.push_back(send(*s, p));
+  EXPECT_EQ(held->size(), 4u) << "every call went on at once";
+  // With one in flight and one queued, the limit would have refused c and d.
+  EXPECT_EQ(shadow_refusals->value(), 2);
+  while (!held->empty()) answerOldest();
+  for (auto& c : calls) EXPECT_TRUE(c->done && !c->error);
+  send(*s, "e");
+  EXPECT_EQ(shadow_refusals->value(), 2) << "nothing in flight: within the limit";
+}
 
 TEST_F(ConcurrencyLimitTest, RejectModeRefusesTheCallBeyondTheLimitAtOnce) {
   auto s = make({.max_concurrency = 2, .max_queue = 0});

@@ -37,6 +37,19 @@ TEST(RetryBudget, RetriesAreAShareOfRequests) {
   EXPECT_EQ(drain(budget), 20);
 }
 
+TEST(RetryBudget, ShadowModeGrantsWhatASpentBudgetWouldRefuseAndCountsIt) {
+  auto clock = std::make_shared<ManualClock>();
+  auto o = options(clock, 0.2, 0);
+  o.shadow = true;
+  RetryBudget budget(o);
+  auto refused = std::make_shared<metrics::Counter>();
+  budget.countShadowRefusals(refused);
+  for (int i = 0; i < 100; ++i) budget.deposit();
+  for (int i = 0; i < 30; ++i) EXPECT_TRUE(budget.tryWithdraw()) << i;
+  EXPECT_EQ(refused->value(), 10) << "20 were within the budget";
+  EXPECT_EQ(budget.available(), 0);
+}
+
 TEST(RetryBudget, AQuietClientStillHasTheFloor) {
   auto clock = std::make_shared<ManualClock>();
   RetryBudget budget(options(clock, 0.2, 10));  // Finagle's defaults: 10/s over 10 s

@@ -32,6 +32,7 @@ struct BalancerStats {
   size_t size = 0;      // nodes in the set
   size_t live = 0;      // nodes available
   size_t aperture = 0;  // nodes eligible for picks (== size unless the policy subsets)
+  size_t warming = 0;   // nodes in slow start
 };
 
 // Contract: all methods are called on the client's executor.

@@ -37,6 +37,19 @@ struct DeterministicApertureOptions {
   size_t min_size = 12;  // servers each client spreads over at least (Finagle's default)
 };
 
+// Slow start (Envoy's slow_start_config): an endpoint that joins a running set, or comes back
+// after being out, takes a share that ramps up over `window` instead of its full share at once,
+// cold caches and all. Its weight is max(min_weight, (t / window)^(1 / aggression)); a pick that
+// lands on it is kept with that probability, else goes to another live endpoint. Applies to
+// every balancer but ring_hash, first_live and last_live, where a share has no meaning.
+struct SlowStartOptions {
+  Duration window = Duration::zero();  // 0: off (the default)
+  double aggression = 1.0;             // above 1: the ramp starts faster; below: slower
+  double min_weight = 0.1;             // the least weight while warming (Envoy's 10%)
+  // Throws ConfigError for a negative window, aggression <= 0 or min_weight outside (0, 1].
+  void validate() const;
+};
+
 struct BalancerOptions {
   ApertureOptions aperture;
   // The peak-EWMA latency window each node keeps (Finagle's decayTime), read by p2c_ewma.
@@ -46,6 +59,7 @@ struct BalancerOptions {
   size_t ring_points = 160;
   // least_loaded_of_k: the nodes sampled per pick, 2 to 16 (2 is p2c).
   size_t least_loaded_choices = 3;
+  SlowStartOptions slow_start = {};
   // Seed of every random choice (0: a random seed); tests and the simulator fix it.
   uint64_t seed = 0;
   // The clock the load-band and EWMA math read (coarse: they smooth over seconds and run on
@@ -97,6 +111,11 @@ const Registry<BalancerFactory>& balancerRegistry();
 // Adds a balancer for ClientConfig::balancer and ?balancer= (before creating the clients that
 // name it). Thread-safe; throws ConfigError when the name is taken.
 void registerBalancer(std::string name, BalancerFactory factory);
+// The named balancer, with slow start around it when options.slow_start.window is set and the
+// policy has shares.
 std::unique_ptr<Balancer> makeBalancer(std::string_view name, const BalancerOptions& options = {});
+// Slow start around any balancer (makeBalancer does this itself).
+std::unique_ptr<Balancer> withSlowStart(std::unique_ptr<Balancer> inner,
+                                        const BalancerOptions& options);
 
 }  // namespace scales::balancer

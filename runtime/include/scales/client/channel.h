@@ -4,7 +4,10 @@
 // ClientConfig, and the client's metrics, and sends already-encoded Requests down the stack.
 #pragma once
 
+#include <atomic>
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/strand.hpp>
 #include <functional>
 #include <memory>
@@ -47,7 +50,7 @@ class Channel {
   // Validates `config` (query options already applied) and builds the stack for `uri`. Throws
   // ConfigError naming the bad part.
   Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolStack& protocol);
-  // Closes the stack on its executor, then stops the loop if the channel owns one.
+  // close(), then stops the loop if the channel owns one.
   ~Channel();
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
@@ -59,8 +62,29 @@ class Channel {
   boost::asio::any_io_executor executor() const { return executor_; }
 
   // Sends one encoded request. Callable from any thread. A request without a deadline gets
-  // config().timeout. The handler runs on its associated executor (or the channel's).
+  // config().timeout. The handler runs on its associated executor (or the channel's). After
+  // close() began, the handler gets UsageError.
   void send(Request request, RpcService::Handler handler);
+
+  // Graceful close: refuses new calls with UsageError at once, lets the calls in flight finish
+  // for up to config().drain_timeout, then closes the stack (the calls still out fail, and the
+  // connections close). Blocks until then, except on the channel's own executor, where it
+  // cannot wait for replies that executor would deliver: there it closes at once. Idempotent.
+  void close();
+
+  // Waits until any endpoint has an open connection (asking every endpoint's pool to connect
+  // meanwhile): returns, or throws UnavailableError naming why none did within `timeout`
+  // (UsageError after close(), or on the channel's own executor).
+  void awaitReady(Duration timeout);
+  // The same, completing `token` with void(std::exception_ptr): null once ready.
+  template <class CompletionToken>
+  auto awaitReady(Duration timeout, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(std::exception_ptr)>(
+        [this](auto handler, Duration within) {
+          startAwaitReady(within, ReadyHandler(std::move(handler)));
+        },
+        token, timeout);
+  }
 
   // Sync calls block until the reply; doing that on the channel's own event loop would
   // deadlock. Throws UsageError naming `what` when called there.
@@ -68,6 +92,9 @@ class Channel {
   bool onOwnExecutor() const;
 
  private:
+  using ReadyHandler = boost::asio::any_completion_handler<void(std::exception_ptr)>;
+  void startAwaitReady(Duration timeout, ReadyHandler handler);
+
   ClientConfig config_;
   std::unique_ptr<Runtime> runtime_;
   // Exactly one of these runs the stack: our own loop, or a strand over the caller's executor.
@@ -75,6 +102,8 @@ class Channel {
   boost::asio::any_io_executor executor_;
   std::shared_ptr<ClientMetrics> metrics_;
   std::unique_ptr<RpcService> stack_;
+  StackHooks hooks_{std::make_shared<resilience::CallsInFlight>(), nullptr};
+  std::atomic<bool> closing_{false};
 };
 
 }  // namespace scales::client

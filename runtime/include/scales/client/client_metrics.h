@@ -41,6 +41,7 @@ struct ClientMetrics {
   std::shared_ptr<resilience::AttemptCounters> attempts;
   std::shared_ptr<metrics::Counter> timeouts;
   std::shared_ptr<metrics::Gauge> balancer_size, balancer_live, balancer_aperture;
+  std::shared_ptr<metrics::Gauge> balancer_warming;  // endpoints in slow start
   // 1 while too few endpoints are healthy and calls spread over all (ClientConfig's
   // panic_threshold); how many times that began.
   std::shared_ptr<metrics::Gauge> panic;

@@ -41,6 +41,12 @@ struct ClientConfig {
   metrics::Registry* metrics = nullptr;
   // Whole-call budget, from the call until its reply (scales' ThriftMux default: 10 s).
   Duration timeout = std::chrono::seconds(10);
+  // How long close() (and the destructor) lets calls in flight finish before closing the
+  // connections under them; new calls are refused with UsageError from the start of close().
+  Duration drain_timeout = std::chrono::seconds(5);
+  // Warm connections: open each endpoint's connections as it appears (the Mux session, handshake
+  // and all; framed and HTTP pools up to pool.low_watermark) instead of on its first call.
+  bool preconnect = false;
   // Budget for opening one TCP connection (Finagle's default: 1 s).
   Duration connect_timeout = std::chrono::seconds(1);
   // TLS to every endpoint (?tls=true and the tls_* keys): CA, client certificate for mutual

@@ -11,6 +11,7 @@
 #include "scales/core/service.h"
 #include "scales/discovery/uri.h"
 #include "scales/pool/pool.h"
+#include "scales/resilience/timeout.h"
 
 namespace scales::client {
 
@@ -19,14 +20,25 @@ namespace scales::client {
 using PoolFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::Endpoint&,
                                                               boost::asio::any_io_executor)>;
 
+// What a channel needs of its stack besides the top layer.
+struct StackHooks {
+  // Counts the calls the stack holds, for a graceful close (given; may be null).
+  std::shared_ptr<resilience::CallsInFlight> in_flight;
+  // Set by buildStack: completes with an empty string once any endpoint has an open connection,
+  // or with why none has by the deadline. Call it on the stack's executor, while the stack lives.
+  std::function<void(Deadline, std::function<void(std::string)>)> await_ready;
+};
+
 // Builds deadline -> retry -> backup -> balancer -> node -> pool -> connection. Throws
 // ConfigError for a bad URI, scheme or option. Every layer runs on `executor`, which must not run
 // handlers concurrently (a strand or a one-thread io_context). `classify` is the protocol's
 // reply classifier (null: every reply a success), after config.classify; the stack records into
-// `metrics` (null: a ClientMetrics of its own in config.metrics or the default registry).
+// `metrics` (null: a ClientMetrics of its own in config.metrics or the default registry), and
+// fills in `hooks` (may be null).
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
                                        PoolFactory pools, boost::asio::any_io_executor executor,
                                        ReplyClassifier classify = nullptr,
-                                       std::shared_ptr<const ClientMetrics> metrics = nullptr);
+                                       std::shared_ptr<const ClientMetrics> metrics = nullptr,
+                                       StackHooks* hooks = nullptr);
 
 }  // namespace scales::client

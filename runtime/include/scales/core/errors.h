@@ -154,4 +154,15 @@ class ApplicationError : public Error {
   Type type_;
 };
 
+// What the exception in `error` says (its what()), for messages built from an error.
+inline std::string describe(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
 }  // namespace scales

@@ -52,6 +52,16 @@ class Client : public std::enable_shared_from_this<Client> {
   std::vector<std::string> layers() const { return channel_.layers(); }
   const client::ClientMetrics& metrics() const { return channel_.metrics(); }
   boost::asio::any_io_executor executor() const { return channel_.executor(); }
+  // Graceful close (the destructor does it too): new calls fail with UsageError, calls in flight
+  // finish for up to config().drain_timeout, then the connections close (client::Channel).
+  void close() { channel_.close(); }
+  // Waits until an endpoint is connected (or throws UnavailableError naming why none is within
+  // `timeout`); the token form completes with void(std::exception_ptr) (client::Channel).
+  void awaitReady(Duration timeout) { channel_.awaitReady(timeout); }
+  template <class CompletionToken>
+  auto awaitReady(Duration timeout, CompletionToken&& token) {
+    return channel_.awaitReady(timeout, std::forward<CompletionToken>(token));
+  }
 
   // Any method. Throws UsageError (at once) for a request HTTP cannot carry.
   template <class Token>

@@ -21,6 +21,18 @@ class Pool : public RpcService {
   virtual size_t size() const = 0;     // connections open or opening
   virtual size_t idle() const = 0;     // open and waiting for a call
   virtual size_t waiters() const = 0;  // calls queued for a connection
+
+  // Warm connections: opens, before any call asks, what the pool keeps open anyway (the
+  // singleton's session, handshake and all; the watermark pool's connections up to its low
+  // watermark). Nothing when they are open or opening already. Pools without the notion ignore
+  // it.
+  virtual void preconnect() {}
+  // Whether a call would find an open connection now (false while only connecting).
+  virtual bool connected() const { return idle() > 0; }
+  // Whether a connection is being opened.
+  virtual bool connecting() const { return false; }
+  // Why the last attempt to open a connection failed (empty: none failed, or one opened since).
+  virtual std::string lastConnectError() const { return {}; }
 };
 
 struct WatermarkPoolOptions {

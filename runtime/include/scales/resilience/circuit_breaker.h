@@ -17,6 +17,10 @@ struct CircuitBreakerOptions {
   int max_failures = 0;  // 0: no breaker
   Duration time_unit = std::chrono::seconds(10);
   Duration reset_timeout = std::chrono::seconds(30);
+  // Shadow mode: the breaker opens and closes as usual on the results of the calls it would
+  // have let through, but never refuses a call or takes its endpoint out; the calls it would
+  // have refused are counted (shadow_refusals{limit="circuit_breaker"}).
+  bool shadow = false;
   std::function<Clock::time_point()> clock = [] { return Clock::now(); };
   void validate() const;  // throws ConfigError
 };

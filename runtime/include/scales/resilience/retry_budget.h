@@ -22,6 +22,9 @@ struct RetryBudgetOptions {
   Duration ttl = std::chrono::seconds(10);  // how long a deposit counts (1 s to 60 s)
   double min_retries_per_second = 10;
   double percent_can_retry = 0.2;  // 0: only the per-second floor
+  // Shadow mode: a withdrawal the spent budget would refuse is granted and counted
+  // (shadow_refusals{limit="retry_budget"}), so the budget can be tuned on live traffic.
+  bool shadow = false;
   // Coarse: deposits land in one-second slots.
   std::function<Clock::time_point()> clock = [] { return coarseNow(); };
   void validate() const;  // throws ConfigError
@@ -48,8 +51,14 @@ class RetryBudget {
   // Throws ConfigError for a ttl outside [1 s, 60 s] or a negative rate.
   explicit RetryBudget(RetryBudgetOptions options = {});
 
-  void deposit();      // once per request
-  bool tryWithdraw();  // once per extra attempt; false: the budget is spent, do not retry
+  void deposit();  // once per request
+  // Once per extra attempt; false: the budget is spent, do not retry. In shadow mode, true even
+  // then, and the refusal counted.
+  bool tryWithdraw();
+  // Where shadow mode counts what it would have refused (none: not counted).
+  void countShadowRefusals(std::shared_ptr<metrics::Counter> counter) {
+    shadow_refusals_ = std::move(counter);
+  }
   // Extra attempts the budget allows right now.
   int64_t available() const;
 
@@ -64,6 +73,7 @@ class RetryBudget {
   int64_t reserve_;   // the per-second floor, always available
   mutable std::vector<int64_t> slots_;
   mutable int64_t current_second_ = 0;
+  std::shared_ptr<metrics::Counter> shadow_refusals_;
 };
 
 }  // namespace scales::resilience

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <functional>
 #include <memory>
 
 #include "scales/core/service.h"
@@ -13,11 +14,21 @@
 
 namespace scales::resilience {
 
+// The calls between the deadline filter's call() and the caller's completion, for a graceful
+// close: `idle` runs (once, then cleared) when the count falls to zero. Confined to the stack's
+// executor.
+struct CallsInFlight {
+  size_t count = 0;
+  std::function<void()> idle;
+};
+
 // `timeouts` (may be null) counts calls that missed their deadline. A call without a deadline
-// gets one `default_timeout` from now (Duration::max(): none).
+// gets one `default_timeout` from now (Duration::max(): none). `in_flight` (may be null) counts
+// the calls it holds.
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
                                            boost::asio::any_io_executor executor,
                                            std::shared_ptr<metrics::Counter> timeouts = nullptr,
-                                           Duration default_timeout = Duration::max());
+                                           Duration default_timeout = Duration::max(),
+                                           std::shared_ptr<CallsInFlight> in_flight = nullptr);
 
 }  // namespace scales::resilience

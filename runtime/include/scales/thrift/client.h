@@ -34,6 +34,16 @@ class ThriftClient {
   // Everything the client records (scales/client/client_metrics.h).
   const client::ClientMetrics& metrics() const { return channel_.metrics(); }
   boost::asio::any_io_executor executor() const { return channel_.executor(); }
+  // Graceful close (the destructor does it too): new calls fail with UsageError, calls in flight
+  // finish for up to config().drain_timeout, then the connections close (client::Channel).
+  void close() { channel_.close(); }
+  // Waits until an endpoint is connected (or throws UnavailableError naming why none is within
+  // `timeout`); the token form completes with void(std::exception_ptr) (client::Channel).
+  void awaitReady(Duration timeout) { channel_.awaitReady(timeout); }
+  template <class CompletionToken>
+  auto awaitReady(Duration timeout, CompletionToken&& token) {
+    return channel_.awaitReady(timeout, std::forward<CompletionToken>(token));
+  }
 
   // Sends one encoded message. Callable from any thread; the handler runs on its associated
   // executor (or on the client's, for handlers with none).

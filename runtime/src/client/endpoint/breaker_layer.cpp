@@ -22,22 +22,29 @@ class BreakerLayer final : public RpcFilter {
         node_(parts.node),
         breaker_(parts.config.breaker),
         executor_(parts.executor),
-        timer_(parts.executor) {}
+        timer_(parts.executor),
+        shadow_refusals_(shadowCounter(parts, kName)) {}
 
   void call(Request&& request, Handler&& handler) override {
-    if (!breaker_.tryAcquire()) {
-      completePost(
-          executor_, std::move(handler),
-          std::make_exception_ptr(UnavailableError("circuit breaker open for " + node_.address())),
-          Response{});
-      return;
+    bool admitted = breaker_.tryAcquire();
+    if (!admitted) {
+      if (!breaker_.options().shadow) {
+        completePost(executor_, std::move(handler),
+                     std::make_exception_ptr(
+                         UnavailableError("circuit breaker open for " + node_.address())),
+                     Response{});
+        return;
+      }
+      if (shadow_refusals_) shadow_refusals_->add();
     }
     sync();  // a half-open breaker's probe is out: no more calls until it ends
     Deadline deadline = request.deadline;
-    callObserved(next(), std::move(request), std::move(handler),
-                 [this, deadline](const std::exception_ptr& error, const Response& reply) {
-                   finished(error, reply, deadline);
-                 });
+    callObserved(
+        next(), std::move(request), std::move(handler),
+        [this, deadline, admitted](const std::exception_ptr& error, const Response& reply) {
+          // In shadow mode, only what the breaker let through decides its state.
+          if (admitted) finished(error, reply, deadline);
+        });
   }
 
   void close() override {
@@ -70,7 +77,7 @@ class BreakerLayer final : public RpcFilter {
   }
 
   void sync() {
-    if (breaker_.admitting()) {
+    if (breaker_.admitting() || breaker_.options().shadow) {
       node_.putBack(kName);
     } else {
       node_.takeOut(kName, why_, false);  // it would refuse a call anyway
@@ -82,6 +89,7 @@ class BreakerLayer final : public RpcFilter {
   asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::string why_ = "circuit breaker open";
+  std::shared_ptr<metrics::Counter> shadow_refusals_;
   std::shared_ptr<char> life_ = std::make_shared<char>();  // timers hold it weakly
 };
 

@@ -39,6 +39,15 @@ void callObserved(RpcService& next, Request&& request, RpcService::Handler&& han
                 })));
 }
 
+// The endpoint's shadow_refusals{limit=`limit`} counter (null without endpoint metrics).
+inline std::shared_ptr<metrics::Counter> shadowCounter(const Parts& parts, const char* limit) {
+  auto* metrics = parts.node.metrics();
+  if (metrics == nullptr) return nullptr;
+  auto labels = metrics->labels;
+  labels.emplace_back("limit", limit);
+  return metrics->registry.counter("shadow_refusals", std::move(labels));
+}
+
 // Load for the balancer (calls out, peak-EWMA latency), the endpoint's metrics, the call's trace.
 std::unique_ptr<RpcService> stats(std::unique_ptr<RpcService> next, const Parts& parts);
 // Dead for a backoff after repeated failures (at once when unreachable), then on probation.

@@ -42,13 +42,7 @@ inline Verdict judge(const std::exception_ptr& error, const Response& reply, Dea
 // What went wrong, for the reason an endpoint was taken out.
 inline std::string messageOf(const std::exception_ptr& error, const Response& reply) {
   if (!error) return "a reply classified as a failure (" + reply.reply_class.label + ")";
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return "unknown error";
-  }
+  return describe(error);
 }
 
 }  // namespace scales::client::endpoint
