@@ -6,7 +6,7 @@
 // beat round robin on p99 while one backend is slow (the claim docs/balancing.md makes).
 // `--cold-join` instead has backend 0 join mid-run with cold caches (slower, warming up over
 // warm seconds) and compares each policy with and without slow start; with `--check` it exits
-// non-zero unless slow start lowers the cold backend's p99 under round robin and the heap.
+// non-zero unless slow start lowers the cold backend's p99 under round robin.
 // `--capacity-drop` has backend 0 lose three quarters of its workers a third of the way in and
 // compares, per policy, each client's per-backend concurrency limit: none, static, adaptive
 // (Gradient2, the client stack's adaptive_concurrency); calls beyond a limit are refused. With
@@ -323,7 +323,7 @@ int coldJoin(Scenario s, std::vector<std::string> policies, double window_s, boo
       std::printf("%-24s %-10s %10.1f %12.1f %14zu %11.1f%%\n", policy.c_str(), slow ? "on" : "off",
                   r.p99, r.slow_p99, r.slow_peak_queue, 100 * r.slow_share);
     }
-    bool claimed = policy == "round_robin" || policy == "heap";
+    bool claimed = policy == "round_robin";
     if (check && claimed && with.slow_p99 >= without.slow_p99) {
       std::printf(
           "CHECK FAILED: %s: slow start did not lower the cold backend's p99 (%.1f ms vs "

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Slow start around any balancer: the inner balancer picks as it always does, and a pick that
-// lands on a warming node is kept with the node's weight as probability, else moves to another
-// live node at random. That works for every policy without touching it, including those that
-// would pick a cold, idle node every time (the heap, aperture): the ramp caps its share.
+// lands on a warming node is kept with the node's weight as probability, else the inner balancer
+// picks again (so the call stays within its aperture and its load-aware choice). That thins a
+// warming node's share under every policy that picks at random or in turn; a policy that picks
+// the least loaded node outright (the heap, least_connections, aperture's heap) picks an idle
+// newcomer again and again, and keeps it, until its load catches up.
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -40,16 +42,13 @@ class SlowStartBalancer final : public Balancer, public Picker {
       }
     }
     known_ = std::move(next);
-    nodes_ = nodes;
     inner_->update(nodes);
-    rebuildLive();
   }
 
   void nodeChanged(Node& node) override {
     // Back from being out: warm up again.
     if (node.available() && known_.count(&node)) warming_[&node] = clock_();
     inner_->nodeChanged(node);
-    rebuildLive();
   }
 
   void loadChanged(Node& node) override { inner_->loadChanged(node); }
@@ -62,17 +61,14 @@ class SlowStartBalancer final : public Balancer, public Picker {
   }
 
   Node* pick(const PickContext& context) const override {
-    Node* picked = inner_->picker().pick(context);
+    const Picker& inner = inner_->picker();
+    Node* picked = inner.pick(context);
     if (warming_.empty() || picked == nullptr) return picked;
     auto now = clock_();
     for (int tries = 0; tries < 4; ++tries) {
       double weight = weightOf(picked, now);
       if (weight >= 1.0 || random_.unit() < weight) return picked;
-      if (live_.size() < 2) return picked;
-      // Another live node: a random one, the next in the list if that is the one refused.
-      size_t other = random_.below(live_.size());
-      if (live_[other] == picked) other = (other + 1) % live_.size();
-      picked = live_[other];
+      picked = inner.pick(context);
     }
     return picked;
   }
@@ -92,20 +88,11 @@ class SlowStartBalancer final : public Balancer, public Picker {
     return std::max(options_.min_weight, ramp);
   }
 
-  void rebuildLive() {
-    live_.clear();
-    for (Node* node : nodes_) {
-      if (node->available()) live_.push_back(node);
-    }
-  }
-
   std::unique_ptr<Balancer> inner_;
   SlowStartOptions options_;
   std::function<Clock::time_point()> clock_;
   mutable detail::FastRandom random_;
   std::unordered_set<Node*> known_;
-  std::vector<Node*> nodes_;
-  std::vector<Node*> live_;
   mutable std::unordered_map<Node*, Clock::time_point> warming_;  // node -> since when
 };
 

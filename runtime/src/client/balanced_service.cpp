@@ -58,6 +58,11 @@ void BalancedService::close() {
   outlier_timer_.cancel();
   pending_.failAll(std::make_exception_ptr(UnavailableError("client closed")), executor_);
   if (panic_) panic_->setNodes({});
+  // Readiness waits end now: their timers would outlive the stack.
+  for (auto& weak : ready_waits_) {
+    if (auto wait = weak.lock()) finishWait(*wait, std::string(kClientClosed));
+  }
+  ready_waits_.clear();
   for (auto& [endpoint, node] : nodes_) {
     node->watch(nullptr);
     node->close();
@@ -113,26 +118,37 @@ struct BalancedService::ReadyWait {
   explicit ReadyWait(asio::any_io_executor executor) : timer(std::move(executor)) {}
   asio::steady_timer timer;
   Deadline deadline;
-  std::function<void(std::string)> done;
+  std::function<void(std::string)> done;  // null once called
   Clock::time_point last_kick{};
 };
+
+void BalancedService::finishWait(ReadyWait& wait, std::string why) {
+  if (!wait.done) return;
+  auto done = std::move(wait.done);
+  wait.done = nullptr;
+  wait.timer.cancel();
+  done(std::move(why));
+}
 
 void BalancedService::awaitReady(Deadline deadline, std::function<void(std::string)> done) {
   auto wait = std::make_shared<ReadyWait>(executor_);
   wait->deadline = deadline;
   wait->done = std::move(done);
+  if (closed_) return finishWait(*wait, std::string(kClientClosed));
+  std::erase_if(ready_waits_, [](const auto& weak) { return weak.expired(); });
+  ready_waits_.push_back(wait);
   pollReady(wait);
 }
 
 // Readiness is a state of many pools, none of which reports it: a wait checks every few
 // milliseconds, which costs nothing unless someone waits.
 void BalancedService::pollReady(const std::shared_ptr<ReadyWait>& wait) {
-  if (closed_) return wait->done("client closed");
+  if (!wait->done) return;
   for (auto& [endpoint, node] : nodes_) {
-    if (node->pool() && node->pool()->connected()) return wait->done("");
+    if (node->pool() && node->pool()->connected()) return finishWait(*wait, "");
   }
   auto now = Clock::now();
-  if (wait->deadline.expired()) return wait->done(whyNotReady());
+  if (wait->deadline.expired()) return finishWait(*wait, whyNotReady());
   if (now - wait->last_kick >= std::chrono::milliseconds(250)) {
     wait->last_kick = now;
     for (auto& [endpoint, node] : nodes_) {
@@ -141,11 +157,10 @@ void BalancedService::pollReady(const std::shared_ptr<ReadyWait>& wait) {
     }
   }
   wait->timer.expires_after(std::chrono::milliseconds(5));
-  wait->timer.async_wait(
-      [this, wait, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
-        if (ec || life.expired()) return wait->done("client closed");
-        pollReady(wait);
-      });
+  // close() cancels the timer (and ends the wait) before the service goes.
+  wait->timer.async_wait([this, wait](boost::system::error_code ec) {
+    if (!ec && wait->done) pollReady(wait);
+  });
 }
 
 std::string BalancedService::whyNotReady() const {

@@ -49,6 +49,7 @@ class BalancedService final : public RpcService {
   void reportBalancer();
   struct ReadyWait;
   void pollReady(const std::shared_ptr<ReadyWait>& wait);
+  void finishWait(ReadyWait& wait, std::string why);
   std::string whyNotReady() const;
 
   std::unique_ptr<discovery::Resolver> resolver_;
@@ -67,7 +68,7 @@ class BalancedService final : public RpcService {
   std::shared_ptr<const ClientMetrics> metrics_;
   std::shared_ptr<PanicMode> panic_;  // null: off
   uint32_t routed_ = 0;
-  std::shared_ptr<char> life_ = std::make_shared<char>();  // readiness waits hold it weakly
+  std::vector<std::weak_ptr<ReadyWait>> ready_waits_;  // completed by close()
 };
 
 }  // namespace scales::client

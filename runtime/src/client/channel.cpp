@@ -58,30 +58,49 @@ Channel::~Channel() {
   stack_.reset();
 }
 
+namespace {
+// How long close() waits, after closing the stack, for the calls it failed to hear so: their
+// completions are posted, and the loop may stop right after.
+constexpr Duration kSettleTimeout = std::chrono::seconds(1);
+}  // namespace
+
 void Channel::close() {
-  if (closing_.exchange(true) || !stack_) return;
+  if (closing_.exchange(true)) {
+    // Another caller is closing: wait for it, except on our own executor, which it may need.
+    if (!onOwnExecutor()) closed_.wait();
+    return;
+  }
   // The stack is not thread-safe: everything below runs on its executor.
-  if (onOwnExecutor()) return stack_->close();
-  std::promise<void> closed;
-  asio::dispatch(executor_, [this, &closed] {
+  if (onOwnExecutor()) {
+    stack_->close();
+    return closed_promise_.set_value();
+  }
+  asio::dispatch(executor_, [this] {
+    // Each step once: when the calls in flight are done, or at its timeout.
     auto timer = std::make_shared<asio::steady_timer>(executor_);
-    // Once: when the last call in flight completes, or at the drain timeout.
-    auto finish = [this, &closed, timer, done = std::make_shared<bool>(false)] {
-      if (*done) return;
-      *done = true;
-      timer->cancel();
-      hooks_.in_flight->idle = nullptr;
-      stack_->close();
-      closed.set_value();
+    auto when_idle = [this, timer](Duration within, std::function<void()> next) {
+      auto step = [timer, next, done = std::make_shared<bool>(false)] {
+        if (*done) return;
+        *done = true;
+        timer->cancel();
+        next();
+      };
+      if (hooks_.in_flight->count == 0) return step();
+      hooks_.in_flight->idle = step;
+      timer->expires_after(within);
+      timer->async_wait([this, step](boost::system::error_code ec) {
+        if (ec) return;
+        hooks_.in_flight->idle = nullptr;
+        step();
+      });
     };
-    if (hooks_.in_flight->count == 0) return finish();
-    hooks_.in_flight->idle = finish;
-    timer->expires_after(config_.drain_timeout);
-    timer->async_wait([finish](boost::system::error_code ec) {
-      if (!ec) finish();
+    // Drain, close the stack (failing what is left), let those failures reach their callers.
+    when_idle(config_.drain_timeout, [this, when_idle] {
+      stack_->close();
+      when_idle(kSettleTimeout, [this] { closed_promise_.set_value(); });
     });
   });
-  closed.get_future().wait();
+  closed_.wait();
 }
 
 void Channel::awaitReady(Duration timeout) {
@@ -103,11 +122,17 @@ void Channel::startAwaitReady(Duration timeout, ReadyHandler handler) {
           std::make_exception_ptr(UsageError(closing_ ? "awaitReady() after the client was closed"
                                                       : "awaitReady() needs the balancer layer")));
     }
-    // std::function needs a copyable callable: the handler moves in once, and runs once.
+    // std::function needs a copyable callable: the handler moves in once, and runs once. The
+    // answer may come at once, inside this initiation: it is posted, never run inline.
     auto shared = std::make_shared<ReadyHandler>(std::move(handler));
-    hooks_.await_ready(deadline, [this, shared](std::string why) {
-      auto error = why.empty() ? nullptr : std::make_exception_ptr(UnavailableError(why));
-      completeDispatch(executor_, std::move(*shared), error);
+    hooks_.await_ready(deadline, [executor = executor_, shared](std::string why) {
+      std::exception_ptr error;
+      if (why == kClientClosed) {
+        error = std::make_exception_ptr(UsageError("awaitReady(): the client was closed"));
+      } else if (!why.empty()) {
+        error = std::make_exception_ptr(UnavailableError(why));
+      }
+      completePost(executor, std::move(*shared), error);
     });
   });
 }

@@ -29,7 +29,7 @@ namespace asio = boost::asio;
 // What the layers of one client share; the balancer's endpoint factory holds it.
 struct Shared : std::enable_shared_from_this<Shared> {
   Shared(discovery::Uri u, ClientConfig c, asio::any_io_executor ex,
-         std::shared_ptr<const ClientMetrics> m, PoolFactory p, ReplyClassifier r, StackHooks* h)
+         std::shared_ptr<const ClientMetrics> m, PoolFactory p, ProtocolClassifier r, StackHooks* h)
       : uri(std::move(u)),
         config(std::move(c)),
         executor(std::move(ex)),
@@ -55,7 +55,7 @@ struct Shared : std::enable_shared_from_this<Shared> {
   asio::any_io_executor executor;
   std::shared_ptr<const ClientMetrics> metrics;
   PoolFactory pools;
-  ReplyClassifier classify;
+  ProtocolClassifier classify;
   StackHooks* hooks;     // the channel's (may be null); filled in while building
   LayerContext context;  // what user layers above the balancer get (Shared is not copied)
   // One latency window per client: the endpoints feed it; backups fire at its percentile, and
@@ -139,6 +139,8 @@ std::unique_ptr<RpcService> endpointTrace(std::unique_ptr<RpcService> next,
 
 std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
                                              const endpoint::Parts& p) {
+  const auto& limits = p.config.concurrency;
+  if (limits.max_concurrency == 0 && !limits.adaptive.enabled) return next;  // no layer, no metrics
   resilience::ConcurrencyLimitMetrics metrics;
   metrics.shadow_refusals = endpoint::shadowCounter(p, "concurrency_limit");
   if (auto* endpoint_metrics = p.node.metrics()) {
@@ -173,17 +175,19 @@ const std::map<std::string, EndpointLayer>& endpointLayers() {
 // Each reply is classified here, once, so that every layer above reads the same ReplyClass.
 class SharedPool final : public RpcService {
  public:
-  SharedPool(std::shared_ptr<pool::Pool> pool, ReplyClassifier protocol,
-             const CustomClassifier* custom)
-      : pool_(std::move(pool)), protocol_(protocol), custom_(custom) {}
+  SharedPool(std::shared_ptr<pool::Pool> pool, ProtocolClassifier protocol, CustomClassifier custom)
+      : pool_(std::move(pool)), protocol_(protocol), custom_(std::move(custom)) {}
 
   void call(Request&& request, Handler&& handler) override {
-    if ((protocol_ == nullptr && custom_ == nullptr) || request.oneway) {
+    bool protocol_judges =
+        protocol_.classify != nullptr &&
+        (protocol_.judges_calls == nullptr || protocol_.judges_calls(request.policy));
+    if ((!protocol_judges && !custom_) || request.oneway) {
       return pool_->call(std::move(request), std::move(handler));
     }
     auto slot = asio::get_associated_cancellation_slot(handler);
     // The method is kept only for a custom classifier, which may read it.
-    std::string method = custom_ != nullptr ? request.method : std::string();
+    std::string method = custom_ ? request.method : std::string();
     const MethodPolicy* policy = request.policy;
     pool_->call(std::move(request),
                 asio::bind_cancellation_slot(
@@ -199,15 +203,15 @@ class SharedPool final : public RpcService {
  private:
   // The layer outlives its calls: the node holds it, and each call holds the node.
   ReplyClass classify(const ReplyContext& call, const Response& response) const {
-    if (custom_ != nullptr) {
-      if (auto own = (*custom_)(call, response)) return std::move(*own);
+    if (custom_) {
+      if (auto own = custom_(call, response)) return *own;
     }
-    return protocol_ != nullptr ? protocol_(call, response) : ReplyClass{};
+    return protocol_.classify != nullptr ? protocol_.classify(call, response) : ReplyClass{};
   }
 
   std::shared_ptr<pool::Pool> pool_;
-  ReplyClassifier protocol_;
-  const CustomClassifier* custom_;  // the client's config.classify; null when unset
+  ProtocolClassifier protocol_;
+  CustomClassifier custom_;  // the client's config.classify (a copy: the layer may outlive it)
 };
 
 // A user's layer: never null.
@@ -230,8 +234,7 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
       std::shared_ptr<pool::Pool> pool = s.pools(at, s.executor);
       node->setPool(pool);
       if (s.config.preconnect) pool->preconnect();  // warm as soon as the endpoint appears
-      service = std::make_unique<SharedPool>(std::move(pool), s.classify,
-                                             s.config.classify ? &s.config.classify : nullptr);
+      service = std::make_unique<SharedPool>(std::move(pool), s.classify, s.config.classify);
     } else if (layer->user) {
       service = userLayer(*layer, std::move(service), context);
     } else {
@@ -246,7 +249,7 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
 
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
                                        PoolFactory pools, asio::any_io_executor executor,
-                                       ReplyClassifier classify,
+                                       ProtocolClassifier classify,
                                        std::shared_ptr<const ClientMetrics> metrics,
                                        StackHooks* hooks) {
   if (!metrics) {

@@ -67,7 +67,8 @@ ReplyClass classifyReply(const ReplyContext& call, const scales::Response& reply
   // A 429 says the client asked too much, not that the server is broken.
   result.failure = status >= 500;
   result.retryable = throttled && call.idempotent();
-  result.label = "http_" + std::to_string(status);
+  result.kind = "http";
+  result.code = status;
   if (result.retryable) {
     result.retry_after =
         parseRetryAfter(retryAfterHeader(normalized), std::chrono::system_clock::now());

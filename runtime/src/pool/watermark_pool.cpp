@@ -72,9 +72,10 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
   size_t idle() const override { return idle_.size(); }
   size_t waiters() const override { return waiters_.size(); }
 
-  // Opens connections until low_watermark are open or opening; they wait idle for calls.
+  // Opens connections until low_watermark (at least one) are open or opening; they wait idle.
   void preconnect() override {
-    while (!closed_ && size_ < std::min(options_.low_watermark, options_.high_watermark)) {
+    size_t want = std::min(std::max<size_t>(1, options_.low_watermark), options_.high_watermark);
+    while (!closed_ && size_ < want) {
       ++size_;
       ++opening_;
       factory_->connect(
@@ -84,6 +85,7 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
             if (error) {
               --self->size_;
               self->last_error_ = describe(error);
+              self->serveWaiterWithNewConnection();  // a call may have queued behind this one
               return;
             }
             self->last_error_.clear();
@@ -92,16 +94,26 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
               --self->size_;
               return;
             }
-            // A waiter that came meanwhile takes it; else it waits idle.
+            // A waiter that came meanwhile takes it, if its deadline allows; else it waits idle.
             if (!self->waiters_.empty()) {
               auto w = self->waiters_.pop();
-              return self->dispatch(std::move(conn), std::move(w.request), std::move(w.handler));
+              if (!w.request.deadline.expired()) {
+                return self->dispatch(std::move(conn), std::move(w.request), std::move(w.handler));
+              }
+              w.handler(std::make_exception_ptr(TimeoutError("deadline passed while connecting")),
+                        Response{});
             }
             self->keepIdle(std::move(conn));
           });
     }
   }
-  bool connected() const override { return !idle_.empty() || !busy_.empty(); }
+  bool connected() const override {
+    if (!busy_.empty()) return true;
+    for (const auto& entry : idle_) {
+      if (entry.conn->isOpen()) return true;
+    }
+    return false;
+  }
   bool connecting() const override { return opening_ > 0; }
   std::string lastConnectError() const override { return last_error_; }
 

@@ -9,8 +9,8 @@ namespace {
 
 struct ErrorKind {
   std::string_view code;
-  bool retryable;  // the server did not run the command: another try is safe for any command
-  const char* label;
+  bool retryable;     // the server did not run the command: another try is safe for any command
+  const char* label;  // a literal: ReplyClass keeps the pointer
 };
 
 // The codes that say this server cannot serve now. Every other error (ERR, WRONGTYPE, NOSCRIPT,

@@ -2,6 +2,7 @@
 #include "scales/resilience/adaptive_limit.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "scales/core/errors.h"
@@ -10,7 +11,7 @@ namespace scales::resilience {
 namespace {
 // The long-term average starts as a plain mean of this many updates (Netflix's warm-up).
 constexpr size_t kWarmup = 10;
-// Calls that may queue at the server on top of the estimate per update (Netflix's queueSize).
+// The most calls that may queue at the server on top of the estimate (Netflix's queueSize).
 constexpr double kQueueSize = 4;
 }  // namespace
 
@@ -60,9 +61,15 @@ bool Gradient2Limit::update(double short_rtt, size_t in_flight) {
   // A client that does not use half its limit says nothing about how far the server could go:
   // no growth then. (Netflix skips the update altogether, but then a client whose callers never
   // fill more than half the limit it grew to would never shrink it, however slow the server.)
-  if (gradient >= 1.0 && static_cast<double>(in_flight) < estimate_ / 2) return false;
-  double next = estimate_ * gradient + kQueueSize;
+  bool app_limited = static_cast<double>(in_flight) < estimate_ / 2;
+  if (gradient >= 1.0 && app_limited) return false;
+  // The calls that may queue at the server on top of the estimate: up to 4 (Netflix's
+  // queueSize), fewer for a small limit, so that a limit can settle near a small capacity
+  // (with 4, a gradient of 0.5 keeps it at 8 at least).
+  double queue = std::clamp(std::sqrt(estimate_), 1.0, kQueueSize);
+  double next = estimate_ * gradient + queue;
   next = estimate_ * (1 - options_.smoothing) + next * options_.smoothing;
+  if (app_limited) next = std::min(next, estimate_);
   next = std::clamp(next, static_cast<double>(options_.min_limit),
                     static_cast<double>(options_.max_limit));
   bool changed = static_cast<size_t>(next) != static_cast<size_t>(estimate_);

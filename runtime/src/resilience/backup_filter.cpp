@@ -3,6 +3,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <optional>
 
 #include "scales/core/errors.h"
 #include "scales/resilience/backup.h"
@@ -21,7 +22,8 @@ struct HedgedCall {
   asio::steady_timer timer;
   std::array<asio::cancellation_signal, 2> below;
   std::array<bool, 2> out{false, false};
-  std::exception_ptr first_error;  // kept while the other copy may still succeed
+  std::exception_ptr first_error;        // kept while the other copy may still succeed
+  std::optional<Response> failed_reply;  // a reply classified a failure, kept likewise
   bool done = false;
 };
 
@@ -85,11 +87,23 @@ class BackupFilter final : public RpcFilter {
     call->out[copy] = false;
     if (call->done) return;
     int other = 1 - copy;
-    if (error && call->out[other]) {
-      call->first_error = error;  // the other copy may still answer
+    // A reply classified a failure (a fast 503) is no better than an error while the other copy
+    // may still succeed; it is kept in case both fail.
+    bool failed = error || response.reply_class.failure;
+    if (failed && call->out[other]) {
+      if (error) {
+        call->first_error = error;  // the other copy may still answer
+      } else {
+        call->failed_reply = std::move(response);
+      }
       return;
     }
-    if (error && copy == 1 && call->first_error) error = call->first_error;  // the original's
+    if (error && call->failed_reply) {  // a failed reply says more than an error
+      error = nullptr;
+      response = std::move(*call->failed_reply);
+    } else if (error && copy == 1 && call->first_error) {
+      error = call->first_error;  // the original's
+    }
     call->done = true;
     call->timer.cancel();
     auto slot = asio::get_associated_cancellation_slot(call->handler);

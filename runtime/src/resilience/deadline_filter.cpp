@@ -17,13 +17,13 @@ namespace asio = boost::asio;
 // cancellation slot and the reply from below.
 struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<CallState> {
   CallState(asio::any_io_executor ex, RpcService::Handler h, std::string m, bool inline_ok,
-            metrics::Counter* t, CallsInFlight* counted)
+            metrics::Counter* t, std::shared_ptr<CallsInFlight> counted)
       : executor(std::move(ex)),
         handler(std::move(h)),
         method(std::move(m)),
         complete_inline(inline_ok),
         timeouts(t),
-        in_flight(counted) {
+        in_flight(std::move(counted)) {
     if (in_flight) ++in_flight->count;
   }
   asio::any_io_executor executor;
@@ -32,7 +32,8 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
   std::string method;          // for the error texts
   bool complete_inline;        // the handler has no executor of its own: call it right here
   metrics::Counter* timeouts;  // owned by the filter, which outlives every waiting call
-  CallsInFlight* in_flight;    // likewise (null: not counted)
+  // Shared: a call failed by the stack's close may complete after the filter is gone.
+  std::shared_ptr<CallsInFlight> in_flight;  // null: not counted
   CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
   bool done = false;
 
@@ -106,9 +107,9 @@ class DeadlineFilter final : public RpcFilter {
     // Compared against an executor built once: building one per call would allocate.
     bool inline_ok =
         asio::get_associated_executor(handler, completion_executor_) == completion_executor_;
-    auto state = std::allocate_shared<CallState>(CallAllocator<CallState>(), executor_,
-                                                 std::move(handler), request.method, inline_ok,
-                                                 timeouts_.get(), in_flight_.get());
+    auto state =
+        std::allocate_shared<CallState>(CallAllocator<CallState>(), executor_, std::move(handler),
+                                        request.method, inline_ok, timeouts_.get(), in_flight_);
     // The trace lives in the call's state: no allocation of its own.
     if (!request.trace) request.trace = std::shared_ptr<CallTrace>(state, &state->trace);
     if (!request.deadline.isInfinite()) deadlines_->add(*state, request.deadline.at());

@@ -196,6 +196,8 @@ class RetryFilter final : public RpcFilter {
       counters_->retries_declined_under_retry->add();
       return "inbound call is a retry";
     }
+    // A server asking for a longer wait than any backoff may last gets its wish: no retry.
+    if (floor > options_.backoff_max) return "the server's Retry-After";
     Duration backoff = std::max(backoffBefore(call->retries), floor);
     if (!call->request.deadline.isInfinite()) {
       Duration typical = latencies_->percentile(50).value_or(Duration::zero());

@@ -41,7 +41,10 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
             return framedConnectionFactory(endpoint, framed, ex);
           };
         },
-        classifyReply, "aperture", "watermark", false};
+        {classifyReply, classifiesReplies},
+        "aperture",
+        "watermark",
+        false};
   }
   if (options.transport == Transport::kFramed) {
     return {
@@ -61,7 +64,10 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
             return transport::pipelinedConnectionFactory(endpoint, pipelined, ex);
           };
         },
-        classifyReply, "aperture", "singleton", true};
+        {classifyReply, classifiesReplies},
+        "aperture",
+        "singleton",
+        true};
   }
   return {
       [options](const ClientConfig& config,
@@ -81,7 +87,10 @@ client::ProtocolStack ThriftClient::protocolStack(const ThriftOptions& options) 
           return mux::connectionFactory(endpoint, session, ex);
         };
       },
-      classifyReply, "aperture", "singleton", true};
+      {classifyReply, classifiesReplies},
+      "aperture",
+      "singleton",
+      true};
 }
 
 void ThriftClient::applyMethodPolicies(std::string_view service,

@@ -215,18 +215,23 @@ std::optional<int16_t> replyFieldId(std::string_view bytes) {
   }
 }
 
+bool classifiesReplies(const MethodPolicy* policy) {
+  return policy != nullptr &&
+         (!policy->retryable_exceptions.empty() || !policy->failure_exceptions.empty());
+}
+
 ReplyClass classifyReply(const ReplyContext& call, const Response& response) {
   const MethodPolicy* policy = call.policy;
-  if (policy == nullptr ||
-      (policy->retryable_exceptions.empty() && policy->failure_exceptions.empty())) {
-    return {};
-  }
+  if (!classifiesReplies(policy)) return {};
   auto field = replyFieldId(response.payload);
   if (!field || *field == 0) return {};
   ReplyClass result;
   result.retryable = policy->retryableException(*field);
   result.failure = policy->failureException(*field);
-  if (result.failure) result.label = "thrift_exception_" + std::to_string(*field);
+  if (result.failure) {
+    result.kind = "thrift_exception";
+    result.code = *field;
+  }
   return result;
 }
 

@@ -26,7 +26,7 @@ TEST(HttpReplyClass, FiveHundredsAreFailuresAndOnly503And429MayGoAgainWhenIdempo
   auto broken = classifyReply(get, replyOf(500));
   EXPECT_TRUE(broken.failure);
   EXPECT_FALSE(broken.retryable) << "a 500 may have done the work";
-  EXPECT_EQ(broken.label, "http_500");
+  EXPECT_EQ(broken.label(), "http_500");
   auto unavailable = classifyReply(get, replyOf(503));
   EXPECT_TRUE(unavailable.failure);
   EXPECT_TRUE(unavailable.retryable);
@@ -35,7 +35,7 @@ TEST(HttpReplyClass, FiveHundredsAreFailuresAndOnly503And429MayGoAgainWhenIdempo
   auto throttled = classifyReply(get, replyOf(429));
   EXPECT_FALSE(throttled.failure) << "the client asked too much; the server is fine";
   EXPECT_TRUE(throttled.retryable);
-  EXPECT_TRUE(classifyReply(get, scales::Response{"5"}).label.empty()) << "too short to judge";
+  EXPECT_TRUE(classifyReply(get, scales::Response{"5"}).label().empty()) << "too short to judge";
 }
 
 TEST(HttpReplyClass, RetryAfterInSecondsOrAsADateBoundsTheBackoff) {

@@ -14,7 +14,7 @@ TEST(RedisReplyClass, ServerStateErrorsAreFailuresAndTheCommandsOwnAreNot) {
   auto loading = classify("-LOADING Redis is loading the dataset in memory\r\n");
   EXPECT_TRUE(loading.failure);
   EXPECT_TRUE(loading.retryable) << "the command did not run";
-  EXPECT_EQ(loading.label, "redis_LOADING");
+  EXPECT_EQ(loading.label(), "redis_LOADING");
   EXPECT_TRUE(classify("-BUSY Redis is busy running a script\r\n").retryable);
   EXPECT_TRUE(classify("-MASTERDOWN Link with MASTER is down\r\n").failure);
   auto readonly = classify("-READONLY You can't write against a read only replica.\r\n");

@@ -51,6 +51,23 @@ TEST(Gradient2Limit, AClientUsingLessThanHalfDoesNotGrowItButSlownessStillShrink
   EXPECT_LT(limit.limit(), 50u);
 }
 
+TEST(Gradient2Limit, AModestRiseWithFewCallsInFlightDoesNotGrowIt) {
+  Gradient2Limit limit(options(20));
+  run(limit, 10ms, 20, 20);  // the long-term round trip: 10 ms
+  size_t before = limit.limit();
+  // 16 ms against 10: a gradient of 1.5 * 10 / 16 = 0.94, which with a queue of 4 would grow a
+  // limit of 20; with 3 calls in flight it may only shrink.
+  run(limit, 16ms, 20, 3);
+  EXPECT_LE(limit.limit(), before);
+}
+
+TEST(Gradient2Limit, CanSettleNearASmallCapacity) {
+  Gradient2Limit limit(options(50));
+  run(limit, 10ms, 20);
+  run(limit, 200ms, 60);  // far slower: the gradient holds at its floor of 0.5
+  EXPECT_LT(limit.limit(), 8u) << "a queue of 4 at every size would keep it at 8 or more";
+}
+
 TEST(Gradient2Limit, RecoversAfterAnOverload) {
   Gradient2Limit limit(options(50));
   run(limit, 10ms, 20);

@@ -65,6 +65,21 @@ TEST(BackupFilter, AFastReplyNeedsNoBackup) {
   EXPECT_EQ(h.service->attempts, 1);
 }
 
+TEST(BackupFilter, AReplyClassifiedAFailureWaitsForTheOtherCopy) {
+  Step fast_503{nullptr, "503", Duration::zero(), false, ReplyClass::failed("http", false, 503)};
+  Harness h({reply("late", 100ms), fast_503}, 100);
+  auto [error, payload] = h.call();
+  EXPECT_FALSE(error);
+  EXPECT_EQ(payload, "late") << "a fast 503 from the backup must not win";
+
+  // When the other copy fails too, the classified reply is the answer (it says more).
+  Step slow_reset{std::make_exception_ptr(ConnectionError("reset")), "", 100ms, false, {}};
+  Harness both({slow_reset, fast_503}, 100);
+  auto [both_error, both_payload] = both.call();
+  EXPECT_FALSE(both_error);
+  EXPECT_EQ(both_payload, "503");
+}
+
 TEST(BackupFilter, AFailedCopyWaitsForTheOther) {
   Harness h({reply("late", 100ms), fail<ConnectionError>("reset")}, 100);
   auto [error, payload] = h.call();

@@ -10,6 +10,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/strand.hpp>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,7 +37,7 @@ using MakeConnections =
 struct ProtocolStack {
   MakeConnections connections;
   // Which of the protocol's replies are failures, and which may go again (null: none).
-  ReplyClassifier classify = nullptr;
+  ProtocolClassifier classify = {};
   // Used when ClientConfig::balancer is empty.
   std::string default_balancer = "aperture";
   // Used when ClientConfig::pool_kind is empty; and whether the protocol's connections take
@@ -69,7 +70,8 @@ class Channel {
   // Graceful close: refuses new calls with UsageError at once, lets the calls in flight finish
   // for up to config().drain_timeout, then closes the stack (the calls still out fail, and the
   // connections close). Blocks until then, except on the channel's own executor, where it
-  // cannot wait for replies that executor would deliver: there it closes at once. Idempotent.
+  // cannot wait for replies that executor would deliver: there it closes at once. A second
+  // caller waits for the first (but on the channel's own executor).
   void close();
 
   // Waits until any endpoint has an open connection (asking every endpoint's pool to connect
@@ -104,6 +106,8 @@ class Channel {
   std::unique_ptr<RpcService> stack_;
   StackHooks hooks_{std::make_shared<resilience::CallsInFlight>(), nullptr};
   std::atomic<bool> closing_{false};
+  std::promise<void> closed_promise_;  // set when the first close() has closed the stack
+  std::shared_future<void> closed_ = closed_promise_.get_future().share();
 };
 
 }  // namespace scales::client

@@ -5,6 +5,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "scales/client/client_metrics.h"
 #include "scales/client/config.h"
@@ -20,12 +21,16 @@ namespace scales::client {
 using PoolFactory = std::function<std::unique_ptr<pool::Pool>(const discovery::Endpoint&,
                                                               boost::asio::any_io_executor)>;
 
+// What a readiness wait completes with when the stack closed under it.
+inline constexpr std::string_view kClientClosed = "client closed";
+
 // What a channel needs of its stack besides the top layer.
 struct StackHooks {
   // Counts the calls the stack holds, for a graceful close (given; may be null).
   std::shared_ptr<resilience::CallsInFlight> in_flight;
   // Set by buildStack: completes with an empty string once any endpoint has an open connection,
-  // or with why none has by the deadline. Call it on the stack's executor, while the stack lives.
+  // with why none has by the deadline, or with kClientClosed when the stack closes first (at
+  // once, inside its close()). Call it on the stack's executor, while the stack lives.
   std::function<void(Deadline, std::function<void(std::string)>)> await_ready;
 };
 
@@ -37,7 +42,7 @@ struct StackHooks {
 // fills in `hooks` (may be null).
 std::unique_ptr<RpcService> buildStack(const discovery::Uri& uri, const ClientConfig& config,
                                        PoolFactory pools, boost::asio::any_io_executor executor,
-                                       ReplyClassifier classify = nullptr,
+                                       ProtocolClassifier classify = {},
                                        std::shared_ptr<const ClientMetrics> metrics = nullptr,
                                        StackHooks* hooks = nullptr);
 

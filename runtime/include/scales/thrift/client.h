@@ -69,9 +69,11 @@ class ThriftClient {
   static client::ProtocolStack protocolStack(const ThriftOptions& options);
 
   ThriftOptions options_;
-  client::Channel channel_;
+  // Before the channel: calls carry pointers to these policies, and the channel's destructor
+  // lets the calls in flight finish (a member declared later would be destroyed by then).
   std::unordered_map<std::string, MethodPolicy> policies_;
   bool policies_matter_ = false;  // false: every policy is the default, so calls skip the lookup
+  client::Channel channel_;
 };
 
 }  // namespace scales::thrift

@@ -134,6 +134,9 @@ std::optional<int16_t> replyFieldId(std::string_view bytes);
 // the call's method policy calls that exception retryable, and a failure of the endpoint when it
 // calls it a failure (scales.failure); every other reply (T_EXCEPTION too) is a success here.
 ReplyClass classifyReply(const ReplyContext& call, const Response& response);
+// Whether classifyReply can judge the replies to a call with this policy: only when it marks an
+// exception retryable or a failure.
+bool classifiesReplies(const MethodPolicy* policy);
 
 // A T_EXCEPTION reply carrying a TApplicationException.
 std::string encodeApplicationException(const MessageHeader& call, ApplicationError::Type type,

@@ -50,7 +50,7 @@ class StatsLayer final : public RpcFilter {
     if (error) {
       metrics->failed(errorTypeName(error));
     } else if (failed) {
-      metrics->failed(reply.reply_class.label.empty() ? "classified" : reply.reply_class.label);
+      metrics->failed(reply.reply_class.label());
     } else {
       metrics->successes->add();
       metrics->latency->record(took);

@@ -41,7 +41,7 @@ inline Verdict judge(const std::exception_ptr& error, const Response& reply, Dea
 
 // What went wrong, for the reason an endpoint was taken out.
 inline std::string messageOf(const std::exception_ptr& error, const Response& reply) {
-  if (!error) return "a reply classified as a failure (" + reply.reply_class.label + ")";
+  if (!error) return "a reply classified as a failure (" + reply.reply_class.label() + ")";
   return describe(error);
 }
 
