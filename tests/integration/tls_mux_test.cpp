@@ -198,6 +198,12 @@ TEST_F(TlsMux, MutualTlsRefusesACertificateFromAnotherCa) {
       certs().issue("foreign-client", "URI:spiffe://scales.test/client", 2, /*by_other_ca=*/true);
   std::string answer = ask(*s, "tls=true&" + clientTls(intruder));
   EXPECT_EQ(answer.rfind("error: ", 0), 0u) << answer;
+  // Under TLS 1.3 the client may hear the server's alert before the server's handshake handler
+  // has counted its failure (seen in CI): the count is awaited, bounded.
+  auto give_up = Clock::now() + 5s;
+  while (s->stats().tls_handshake_failures == 0 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(5ms);  // the server's counter: no event to await from here
+  }
   EXPECT_GE(s->stats().tls_handshake_failures, 1u);
 }
 
@@ -366,18 +372,18 @@ TEST_F(TlsMux, ANewConnectionResumesTheSessionOfAnEarlierOne) {
   metrics::Registry registry;
   ClientConfig config;
   config.metrics = &registry;
-  // Framed Thrift: one call per connection, so concurrent calls open more connections.
+  // Framed Thrift with no idle connection kept: every call opens a connection of its own, one
+  // after the other. (Concurrent new connections did not reliably resume: CI saw 3 full
+  // handshakes and 1 resumed, then 3 and 0.)
   auto client = echo::EchoClient::make(
-      uri(*s, "transport=framed&tls=true&" + clientTls(certs().client())), config);
+      uri(*s, "transport=framed&low_watermark=0&idle_timeout_ms=0&tls=true&" +
+                  clientTls(certs().client())),
+      config);
   EXPECT_EQ(client.echo("first"), "spiffe://scales.test/client");  // the session ticket arrives
-  std::vector<std::future<std::string>> calls;
-  for (int i = 0; i < 4; ++i) calls.push_back(client.echo("more", boost::asio::use_future));
-  for (auto& c : calls) EXPECT_EQ(c.get(), "spiffe://scales.test/client");
-  // At least one of the new connections resumed the first one's session. Connections that
-  // handshake at the same moment may not all get to (seen in CI: 3 full handshakes and 1
-  // resumed), so the full ones are not counted exactly; none failed.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client.echo("more"), "spiffe://scales.test/client");
+  // The first connection's handshake was full; the later ones resumed a session. None failed.
   EXPECT_GE(handshakes(registry, "ok"), 1);
-  EXPECT_GE(handshakes(registry, "resumed"), 1);
+  EXPECT_GE(handshakes(registry, "resumed"), 2);
   EXPECT_EQ(handshakes(registry, "error") + handshakes(registry, "closed") +
                 handshakes(registry, "verify_failed") + handshakes(registry, "timeout"),
             0);
