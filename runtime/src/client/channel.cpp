@@ -32,6 +32,7 @@ Channel::Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolS
     runtime_ = std::make_unique<Runtime>(1);
     executor_ = runtime_->executor();
   }
+  hooks_.in_flight->executor = executor_;
   metrics_ = std::make_shared<ClientMetrics>(
       config_.metrics ? *config_.metrics : metrics::defaultRegistry(), config_.name);
   auto pools = [kind = pool::poolRegistry().get(config_.pool_kind), options = config_.pool,
@@ -59,8 +60,9 @@ Channel::~Channel() {
 }
 
 namespace {
-// How long close() waits, after closing the stack, for the calls it failed to hear so: their
-// completions are posted, and the loop may stop right after.
+// How long close() waits, after closing the stack, for the calls it failed to hear so, and for
+// the attempts below them to end: their completions are posted, and the loop may stop right
+// after (an attempt left unfinished would keep its node, pool and connection alive forever).
 constexpr Duration kSettleTimeout = std::chrono::seconds(1);
 }  // namespace
 

@@ -17,10 +17,15 @@ EndpointNode::EndpointNode(discovery::Endpoint endpoint, Duration ewma_decay,
 
 void EndpointNode::call(Request&& request, Handler&& handler) {
   auto slot = asio::get_associated_cancellation_slot(handler);
+  // The call holds the node, which holds the pool and so the connection that holds the call:
+  // only the call's completion ends that cycle, so a closing client waits for it (an attempt its
+  // caller stopped waiting for included) before it stops the loop.
+  if (in_flight_) in_flight_->enter();
   top_->call(std::move(request),
              asio::bind_cancellation_slot(
                  slot, withCallMemory([self = shared_from_this(), handler = std::move(handler)](
                                           std::exception_ptr error, Response response) mutable {
+                   if (self->in_flight_) self->in_flight_->leave();
                    handler(error, std::move(response));
                  })));
 }

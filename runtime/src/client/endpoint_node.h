@@ -16,6 +16,7 @@
 #include "scales/core/service.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/outlier_detector.h"
+#include "scales/resilience/timeout.h"
 
 namespace scales::client {
 
@@ -45,6 +46,10 @@ class EndpointNode final : public balancer::Node,
   void setPool(std::shared_ptr<pool::Pool> pool) { pool_ = std::move(pool); }
   void setOutlierGate(OutlierGate* gate) { outlier_gate_ = gate; }
   void setPanicMode(std::shared_ptr<PanicMode> panic) { panic_ = std::move(panic); }
+  // Each call counts there until it completes (a graceful close waits for them).
+  void countCallsIn(std::shared_ptr<resilience::CallsInFlight> in_flight) {
+    in_flight_ = std::move(in_flight);
+  }
 
   // The call keeps the node (and so its layers) alive until it completes: discovery may drop
   // the node while calls are still out.
@@ -79,6 +84,7 @@ class EndpointNode final : public balancer::Node,
   std::shared_ptr<pool::Pool> pool_;
   OutlierGate* outlier_gate_ = nullptr;
   std::shared_ptr<PanicMode> panic_;
+  std::shared_ptr<resilience::CallsInFlight> in_flight_;  // null: not counted
   bool was_healthy_ = true;
   struct Out {
     std::string why;

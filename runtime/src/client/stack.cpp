@@ -225,6 +225,7 @@ std::unique_ptr<RpcService> userLayer(const PlannedLayer& layer, std::unique_ptr
 std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::Endpoint& at) {
   auto node = std::make_shared<EndpointNode>(at, s.config.balancer_options.ewma_decay, s.metrics);
   node->setPanicMode(s.panic);
+  if (s.hooks) node->countCallsIn(s.hooks->in_flight);
   endpoint::Parts parts{s.config, s.executor, *node, s.latencies};
   LayerContext context = s.context;
   context.endpoint = &node->endpoint();

@@ -24,7 +24,7 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
         complete_inline(inline_ok),
         timeouts(t),
         in_flight(std::move(counted)) {
-    if (in_flight) ++in_flight->count;
+    if (in_flight) in_flight->enter();
   }
   asio::any_io_executor executor;
   asio::cancellation_signal below;  // cancels the layers underneath
@@ -43,11 +43,7 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
     leave();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) slot.clear();
-    if (in_flight && --in_flight->count == 0 && in_flight->idle) {
-      // A graceful close waits for this; it runs after the caller's handler is under way.
-      asio::post(executor, [idle = std::move(in_flight->idle)] { idle(); });
-      in_flight->idle = nullptr;
-    }
+    if (in_flight) in_flight->leave();
     // The caller's handler resumes where it expects: on its associated executor (a strand, a
     // coroutine's context), or right here for handlers without one of their own (no extra hop
     // through the scheduler).
@@ -142,6 +138,13 @@ class DeadlineFilter final : public RpcFilter {
 };
 
 }  // namespace
+
+void CallsInFlight::leave() {
+  if (--count != 0 || !idle) return;
+  // A graceful close waits for this; it runs after the handler that left is under way.
+  asio::post(executor, [idle = std::move(idle)] { idle(); });
+  idle = nullptr;
+}
 
 std::unique_ptr<RpcService> deadlineFilter(std::unique_ptr<RpcService> next,
                                            asio::any_io_executor executor,

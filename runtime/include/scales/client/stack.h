@@ -26,7 +26,8 @@ inline constexpr std::string_view kClientClosed = "client closed";
 
 // What a channel needs of its stack besides the top layer.
 struct StackHooks {
-  // Counts the calls the stack holds, for a graceful close (given; may be null).
+  // Counts the calls the stack holds and their attempts at endpoints, for a graceful close
+  // (given, with its executor set; may be null).
   std::shared_ptr<resilience::CallsInFlight> in_flight;
   // Set by buildStack: completes with an empty string once any endpoint has an open connection,
   // with why none has by the deadline, or with kClientClosed when the stack closes first (at

@@ -14,12 +14,17 @@
 
 namespace scales::resilience {
 
-// The calls between the deadline filter's call() and the caller's completion, for a graceful
-// close: `idle` runs (once, then cleared) when the count falls to zero. Confined to the stack's
-// executor.
+// The calls between the deadline filter's call() and the caller's completion, and the attempts
+// below them (which may outlive their call: a timed-out attempt ends when its cancellation has
+// reached its connection), for a graceful close. `idle` is posted to `executor` (once, then
+// cleared) when the count falls to zero. Confined to the stack's executor.
 struct CallsInFlight {
   size_t count = 0;
   std::function<void()> idle;
+  boost::asio::any_io_executor executor;  // where `idle` runs (the stack's)
+
+  void enter() { ++count; }
+  void leave();
 };
 
 // `timeouts` (may be null) counts calls that missed their deadline. A call without a deadline
