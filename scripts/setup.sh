@@ -13,6 +13,7 @@ packages=(
   libcli11-dev libkainjow-mustache-dev nlohmann-json3-dev   # the generator, metrics JSON
   libgtest-dev libgmock-dev libbenchmark-dev                # tests and benchmarks
   curl                                   # a real HTTP client for the metrics endpoint's test
+  chromium fonts-dejavu-core             # the admin page's test in a real headless browser
   zookeeper libzookeeper-mt-dev          # zk:// discovery and the announcer; a real ZooKeeper in tests
   libc-ares-dev dnsmasq-base             # dns:// and dns+srv:// discovery; a real DNS server in tests
   redis-server redis-tools               # Redis client tests; redis-benchmark for its bench row

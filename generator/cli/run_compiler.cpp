@@ -65,7 +65,9 @@ CompilerResult runCompiler(const CompilerRun& run) {
     argv.push_back("-I");
     argv.push_back(dir.string());
   }
-  for (const char* a : {"--gen", "scales", "-out"}) argv.push_back(a);
+  for (const std::string& a : {std::string("--gen"), run.gen, std::string("-out")}) {
+    argv.push_back(a);
+  }
   argv.push_back(run.out.string());
   argv.push_back(run.idl.string());
   std::string output;

@@ -20,7 +20,8 @@ struct CompilerRun {
   std::string compiler;  // a path, or a name looked up on PATH
   std::vector<std::filesystem::path> include_dirs;
   std::filesystem::path idl;
-  std::filesystem::path out;  // passed as -out: must exist
+  std::filesystem::path out;   // passed as -out: must exist
+  std::string gen = "scales";  // the generator: scales, or scales_schema (for scales-call)
 };
 
 struct CompilerResult {
@@ -28,7 +29,7 @@ struct CompilerResult {
   std::vector<std::string> diagnostics;  // reformatted, one per line, in the compiler's order
 };
 
-// `compiler [-I dir]... --gen scales -out OUT IDL`.
+// `compiler [-I dir]... --gen GEN -out OUT IDL`.
 CompilerResult runCompiler(const CompilerRun& run);
 
 // One line of the compiler's output as scales-thrift prints it: Thrift's `[WARNING:F:L] m`,

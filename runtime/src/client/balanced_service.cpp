@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "balanced_service.h"
 
+#include <algorithm>
 #include <boost/asio/bind_cancellation_slot.hpp>
 
 #include "core/completion.h"
@@ -71,6 +72,9 @@ void BalancedService::close() {
 
 void BalancedService::onUpdate(const discovery::ResolverUpdate& update) {
   if (closed_) return;
+  ++updates_;
+  last_update_ = std::chrono::system_clock::now();
+  if (update.error.empty()) last_good_update_ = last_update_;
   if (!update.error.empty()) {
     last_error_ = update.error;  // keep the last good set
   } else {
@@ -251,6 +255,47 @@ void BalancedService::route(Request request, Handler handler) {
     return;
   }
   node->call(std::move(request), std::move(handler));
+}
+
+void BalancedService::describe(metrics::ClientStatus& status) const {
+  auto& resolver = status.resolver;
+  resolver.endpoints = nodes_.size();
+  resolver.updates = updates_;
+  resolver.last_update = last_update_;
+  resolver.last_good_update = last_good_update_;
+  resolver.last_error = last_error_;
+  resolver.detail = empty_detail_;
+  if (closed_) {
+    resolver.state = "closed";
+  } else if (!last_error_.empty()) {
+    resolver.state = "error";
+  } else if (!resolved_) {
+    resolver.state = "resolving";
+  } else {
+    resolver.state = nodes_.empty() ? "empty" : "ok";
+  }
+  auto stats = balancer_->stats();
+  status.live = stats.live;
+  status.aperture = stats.aperture;
+  status.warming = stats.warming;
+  status.panic = panic_ && panic_->active();
+  auto now = Clock::now();
+  status.endpoints_total = nodes_.size();
+  status.endpoints.reserve(std::min(nodes_.size(), metrics::ClientStatus::kMaxEndpoints));
+  for (const auto& [endpoint, node] : nodes_) {
+    auto state = node->stateName();
+    auto counted = status.endpoint_states.find(state);
+    if (counted == status.endpoint_states.end()) {
+      counted = status.endpoint_states.emplace(std::string(state), 0).first;
+    }
+    ++counted->second;
+    if (status.endpoints.size() < metrics::ClientStatus::kMaxEndpoints) {
+      status.endpoints.push_back(node->describe(now));
+      status.latency.merge(status.endpoints.back().latency);
+    } else {
+      node->addLatencyTo(status.latency);
+    }
+  }
 }
 
 }  // namespace scales::client

@@ -17,6 +17,7 @@
 #include "scales/balancer/balancer.h"
 #include "scales/client/stack.h"
 #include "scales/discovery/resolver.h"
+#include "scales/metrics/client_status.h"
 #include "scales/resilience/outlier_detector.h"
 
 namespace scales::client {
@@ -41,6 +42,10 @@ class BalancedService final : public RpcService {
   // 250 ms for those neither connected nor connecting).
   void awaitReady(Deadline deadline, std::function<void(std::string)> done);
 
+  // Fills in the endpoints, the resolver's state, the balancer's counts and the client's
+  // latency (the endpoints' histograms added up), for the admin page.
+  void describe(metrics::ClientStatus& status) const;
+
  private:
   void onUpdate(const discovery::ResolverUpdate& update);
   void route(Request request, Handler handler);
@@ -63,6 +68,8 @@ class BalancedService final : public RpcService {
   bool closed_ = false;
   std::string last_error_;
   std::string empty_detail_;  // the resolver's word on why the current set is empty
+  uint64_t updates_ = 0;      // for the admin page: how many, and when
+  metrics::WallTime last_update_{}, last_good_update_{};
   resilience::OutlierDetector outliers_;
   boost::asio::steady_timer outlier_timer_;
   std::shared_ptr<const ClientMetrics> metrics_;

@@ -8,6 +8,7 @@
 #include "core/completion.h"
 #include "scales/context/start_call.h"
 #include "scales/core/errors.h"
+#include "status_source.h"
 
 namespace scales::client {
 namespace asio = boost::asio;
@@ -41,6 +42,9 @@ Channel::Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolS
     return kind.make(options, connections(endpoint, executor), executor);
   };
   stack_ = buildStack(uri, config_, pools, executor_, protocol.classify, metrics_, &hooks_);
+  // Last: a constructor that throws leaves nothing listed.
+  status_ =
+      StatusSource::publish(metrics::clientDirectory(), config_.name, executor_, hooks_.describe);
 }
 
 std::vector<std::string> Channel::layers() const {
@@ -72,6 +76,8 @@ void Channel::close() {
     if (!onOwnExecutor()) closed_.wait();
     return;
   }
+  // Off the admin page first: from here on nothing reads the stack from there.
+  status_->withdraw();
   // The stack is not thread-safe: everything below runs on its executor.
   if (onOwnExecutor()) {
     stack_->close();

@@ -32,14 +32,43 @@ void EndpointNode::call(Request&& request, Handler&& handler) {
 
 void EndpointNode::close() { top_->close(); }
 
-void EndpointNode::takeOut(const std::string& gate, std::string why, bool panic_may_override) {
+void EndpointNode::takeOut(std::string_view gate, std::string why, bool panic_may_override) {
+  auto it = out_.find(gate);
+  if (it != out_.end() && !it->second.probe && it->second.why == why) {
+    // Still out for the same reason (a health check failing again): it has been out since the
+    // first time, which is what the page's "last error ... ago" should say.
+    if (it->second.panic_may_override == panic_may_override) return;
+    it->second.panic_may_override = panic_may_override;
+    return refresh();
+  }
   last_failure_ = why;
-  out_[gate] = Out{std::move(why), panic_may_override};
+  last_failure_at_ = std::chrono::system_clock::now();
+  Out out{std::move(why), panic_may_override};
+  if (it == out_.end()) {
+    out_.emplace(std::string(gate), std::move(out));
+  } else {
+    it->second = std::move(out);
+  }
   refresh();
 }
 
-void EndpointNode::putBack(const std::string& gate) {
-  if (out_.erase(gate) != 0) refresh();
+void EndpointNode::holdForProbe(std::string_view gate) {
+  // Panic mode does not override it: the gate would refuse a second call anyway.
+  Out hold{"its trial call is in flight", false, true};
+  auto it = out_.find(gate);
+  if (it == out_.end()) {
+    out_.emplace(std::string(gate), std::move(hold));
+  } else {
+    it->second = std::move(hold);
+  }
+  refresh();
+}
+
+void EndpointNode::putBack(std::string_view gate) {
+  auto it = out_.find(gate);
+  if (it == out_.end()) return;
+  out_.erase(it);
+  refresh();
 }
 
 void EndpointNode::refresh() {
@@ -62,6 +91,70 @@ void EndpointNode::reconsider() {
     metrics_->state_changes->add();
     metrics_->available->set(available ? 1 : 0);
   }
+}
+
+void EndpointNode::setProbation(std::string_view gate, bool on) {
+  auto it = probation_.find(gate);
+  if (on && it == probation_.end()) probation_.emplace(gate);
+  if (!on && it != probation_.end()) probation_.erase(it);
+}
+
+void EndpointNode::addLatencyTo(metrics::HistogramSnapshot& sum) const {
+  if (metrics_) sum.merge(metrics_->latency->snapshot());
+}
+
+namespace {
+// The admin page's name for the state a gate leaves the endpoint in, most telling first: a
+// refused connection or repeated failures (dead) say more than a breaker's count, and both more
+// than a probe's or the peers' judgement.
+constexpr std::pair<const char*, const char*> kStateOfGate[] = {
+    {"failure_accrual", "dead"},
+    {"circuit_breaker", "breaker open"},
+    {"health_gate", "unhealthy"},
+    {"outlier_gate", "ejected"},
+};
+}  // namespace
+
+metrics::EndpointStatus EndpointNode::describe(Clock::time_point now) const {
+  metrics::EndpointStatus status;
+  status.address = address_;
+  status.available = available();
+  status.load = outstanding();
+  status.ewma_ms = latencyNanos(now) / 1e6;
+  status.connections = connections();
+  status.weight = endpoint().weight;
+  status.last_error = last_failure_;
+  status.last_error_at = last_failure_at_;
+  if (pool_) {
+    status.connected = pool_->connected();
+    status.connecting = pool_->connecting();
+    status.pool_waiters = pool_->waiters();
+    status.connect_error = pool_->lastConnectError();
+  }
+  if (metrics_) {
+    status.requests = metrics_->requests->value();
+    status.successes = metrics_->successes->value();
+    for (const auto& [type, count] : metrics_->failures) status.failures += count->value();
+    status.latency = metrics_->latency->snapshot();
+  }
+  for (const auto& [gate, out] : out_) status.reasons.push_back({gate, out.why});
+  status.state = stateName();
+  return status;
+}
+
+std::string_view EndpointNode::stateName() const {
+  // Gates that hold it out only for their trial call are probation, not failures.
+  bool failed = false;
+  for (const auto& [gate, out] : out_) failed = failed || !out.probe;
+  if (!failed) return out_.empty() && probation_.empty() ? "live" : "probation";
+  for (const auto& [gate, state] : kStateOfGate) {
+    auto it = out_.find(std::string_view(gate));
+    if (it != out_.end() && !it->second.probe) return state;
+  }
+  for (const auto& [gate, out] : out_) {
+    if (!out.probe) return gate;  // a gate of a later version: named as it is
+  }
+  return "probation";  // not reached: some gate failed it
 }
 
 }  // namespace scales::client

@@ -9,11 +9,14 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "scales/balancer/node.h"
 #include "scales/client/client_metrics.h"
 #include "scales/core/service.h"
+#include "scales/metrics/client_status.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/outlier_detector.h"
 #include "scales/resilience/timeout.h"
@@ -65,15 +68,32 @@ class EndpointNode final : public balancer::Node,
 
   // A gate keeps the endpoint out (saying why), or lets it back in. `panic_may_override`: the
   // verdict is a judgement (health checks, ejection, failures counted on calls) that panic mode
-  // sets aside; not for an open breaker, or an endpoint that refuses connections.
-  void takeOut(const std::string& gate, std::string why, bool panic_may_override = true);
-  void putBack(const std::string& gate);
+  // sets aside; not for an open breaker, or an endpoint that refuses connections. Taken out again
+  // by the same gate for the same reason, the last error keeps its time (the page shows how long
+  // it has been out). Gates are named by literals: no call allocates.
+  void takeOut(std::string_view gate, std::string why, bool panic_may_override = true);
+  void putBack(std::string_view gate);
+  // A gate keeps the endpoint out only while its one trial call is in flight (a half-open
+  // breaker's probe): not a failure, so the last error and its time stand, and the page shows
+  // probation. putBack() or takeOut() ends it.
+  void holdForProbe(std::string_view gate);
   // Why the endpoint was last taken out (for errors when every endpoint is out).
   const std::string& lastFailure() const { return last_failure_; }
   // No gate keeps the endpoint out.
   bool healthy() const { return out_.empty(); }
   // Sets availability anew (the panic mode began or ended).
   void reconsider();
+  // A gate let the endpoint back in on trial (failure accrual after its backoff, a half-open
+  // breaker), or the trial ended: only what the admin page shows, the balancer never asks.
+  // Gates call it when their trial begins or ends, not per call.
+  void setProbation(std::string_view gate, bool on);
+  // The endpoint as the admin page shows it (scales/metrics/client_status.h).
+  metrics::EndpointStatus describe(Clock::time_point now) const;
+  // Just its state's name (describe()'s `state`), without copying anything: the page counts
+  // every endpoint's state, and describes only the first ones of a large set.
+  std::string_view stateName() const;
+  // Adds the endpoint's latency histogram to `sum`.
+  void addLatencyTo(metrics::HistogramSnapshot& sum) const;
 
  private:
   void refresh();
@@ -88,10 +108,14 @@ class EndpointNode final : public balancer::Node,
   bool was_healthy_ = true;
   struct Out {
     std::string why;
-    bool panic_may_override;
+    bool panic_may_override = true;
+    bool probe = false;  // holdForProbe(): out only while its trial call is in flight
   };
-  std::map<std::string, Out> out_;  // by gate
+  // By gate; transparent, so a gate named by a literal is looked up without a std::string.
+  std::map<std::string, Out, std::less<>> out_;
+  std::set<std::string, std::less<>> probation_;  // gates trying the endpoint again
   std::string last_failure_;
+  metrics::WallTime last_failure_at_{};
 };
 
 }  // namespace scales::client

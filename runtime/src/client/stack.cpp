@@ -103,6 +103,27 @@ std::unique_ptr<RpcService> backup(std::unique_ptr<RpcService> next, const Share
                                   s.latencies, s.executor);
 }
 
+// What the admin page shows of the client beyond its endpoints: names and the retry budget.
+void describeClient(const Shared& s, metrics::ClientStatus& status) {
+  status.name = s.config.name.empty() ? s.uri.text : s.config.name;
+  status.uri = s.uri.text;
+  status.balancer = s.config.balancer;
+  auto& budget = status.retry_budget;
+  const auto& options = s.config.retry_budget;
+  budget.available = s.budget->available();
+  budget.percent_can_retry = options.percent_can_retry;
+  budget.min_retries_per_second = options.min_retries_per_second;
+  budget.ttl_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.ttl).count();
+  budget.shadow = options.shadow;
+  if (const auto& attempts = s.metrics->attempts) {
+    budget.calls = attempts->calls->value();
+    budget.requeues = attempts->requeues->value();
+    budget.retries = attempts->retries->value();
+    budget.backups = attempts->backups->value();
+    budget.exhausted = attempts->budget_exhausted->value();
+  }
+}
+
 // balancer: picks an endpoint per call among those the resolver reports, away from those the
 // call already tried. It sits below the deadline so that time spent waiting for the first
 // resolution counts against the call; it ejects outliers because only it sees every endpoint.
@@ -119,6 +140,11 @@ std::unique_ptr<RpcService> balancer(std::unique_ptr<RpcService>, const Shared& 
     s.hooks->await_ready = [raw = service.get()](Deadline deadline,
                                                  std::function<void(std::string)> done) {
       raw->awaitReady(deadline, std::move(done));
+    };
+    s.hooks->describe = [raw = service.get(),
+                         shared = s.shared_from_this()](metrics::ClientStatus& status) {
+      describeClient(*shared, status);
+      raw->describe(status);
     };
   }
   return service;

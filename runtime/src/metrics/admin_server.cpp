@@ -6,12 +6,21 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cctype>
 #include <chrono>
+#include <optional>
+#include <string_view>
+#include <vector>
 
+#include "metrics/detail/admin_page.h"
+#include "metrics/detail/clients_json.h"
+#include "metrics/detail/status_gather.h"
 #include "scales/core/errors.h"
 #include "scales/core/runtime.h"
+#include "scales/metrics/client_directory.h"
 
 namespace scales::metrics {
 namespace asio = boost::asio;
@@ -35,10 +44,19 @@ class AdminServer::Impl {
       throw ConfigError("metrics admin server cannot listen on " + options_.host + ":" +
                         std::to_string(options_.port) + ": " + ec.message());
     }
+    bound_ = acceptor_.local_endpoint().address();
+    port_text_ = std::to_string(acceptor_.local_endpoint().port());
+    for (auto host : options_.allowed_hosts) {
+      for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      allowed_hosts_.push_back(std::move(host));
+    }
     accept();
   }
 
-  ~Impl() { runtime_.stop(); }
+  ~Impl() {
+    inbox_->shut();  // clients answering from now on find the door shut, not a dead loop
+    runtime_.stop();
+  }
 
   uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
@@ -46,14 +64,32 @@ class AdminServer::Impl {
   // A scrape has this long to send its request and take the answer; a client that dawdles (or a
   // slowloris) does not hold a connection longer.
   static constexpr std::chrono::seconds kExchangeTimeout{10};
+  // How long /admin.json waits for a client's loop to answer; a busy client is listed as such.
+  static constexpr std::chrono::seconds kDescribeTimeout{1};
 
+  // One request and its answer. The answer's body is a view: of static text (the page), or of
+  // an immutable buffer the exchange shares, so every request waiting on one /admin.json round
+  // is answered from one copy of it, kept alive until the last write ends.
   struct Exchange {
     explicit Exchange(tcp::socket s) : stream(std::move(s)) {}
     boost::beast::tcp_stream stream;
     boost::beast::flat_buffer buffer;
     http::request<http::string_body> request;
-    http::response<http::string_body> response;
+    http::response<http::span_body<const char>> response;
+    std::shared_ptr<const std::string> body;  // what response.body() views, unless static
   };
+
+  static void setBody(Exchange& exchange, std::shared_ptr<const std::string> body) {
+    exchange.body = std::move(body);
+    exchange.response.body() = {exchange.body->data(), exchange.body->size()};
+  }
+  static void setBody(Exchange& exchange, std::string text) {
+    setBody(exchange, std::make_shared<const std::string>(std::move(text)));
+  }
+  static void setStaticBody(Exchange& exchange, std::string_view text) {
+    exchange.body = nullptr;
+    exchange.response.body() = {text.data(), text.size()};
+  }
 
   void accept() {
     acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
@@ -75,24 +111,67 @@ class AdminServer::Impl {
     http::async_read(exchange->stream, exchange->buffer, exchange->request,
                      [this, exchange](boost::system::error_code ec, size_t) {
                        if (ec) return;
-                       respond(*exchange);
-                       http::async_write(exchange->stream, exchange->response,
-                                         [exchange](boost::system::error_code, size_t) {
-                                           boost::system::error_code ignored;
-                                           exchange->stream.socket().shutdown(
-                                               tcp::socket::shutdown_send, ignored);
-                                         });
+                       respond(exchange);
                      });
   }
 
-  void respond(Exchange& exchange) {
-    auto& response = exchange.response;
-    response.version(exchange.request.version());
+  void send(const std::shared_ptr<Exchange>& exchange) {
+    exchange->response.prepare_payload();
+    http::async_write(exchange->stream, exchange->response,
+                      [exchange](boost::system::error_code, size_t) {
+                        boost::system::error_code ignored;
+                        exchange->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                      });
+  }
+
+  // Whether the request's Host header names this server: the bound address, localhost or a
+  // loopback address, or one of AdminOptions::allowed_hosts, with this server's port or none.
+  // A page on evil.example whose name an attacker re-points at 127.0.0.1 (DNS rebinding) would
+  // otherwise read /admin.json from the victim's browser, as the same origin: its requests say
+  // Host: evil.example. curl and Prometheus send the address they connect to.
+  bool hostAllowed(std::string_view host) const {
+    std::string_view name = host, port;
+    if (!host.empty() && host.front() == '[') {  // [IPv6]:port
+      auto close = host.find(']');
+      if (close == std::string_view::npos) return false;
+      name = host.substr(1, close - 1);
+      auto rest = host.substr(close + 1);
+      if (!rest.empty() && rest.front() != ':') return false;
+      port = rest.empty() ? rest : rest.substr(1);
+    } else if (auto colon = host.find(':'); colon != std::string_view::npos) {
+      name = host.substr(0, colon);
+      port = host.substr(colon + 1);
+    }
+    if (name.empty()) return false;
+    if (!port.empty() && port != port_text_) return false;
+    std::string lower(name);
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "localhost") return true;
+    for (const auto& allowed : allowed_hosts_) {
+      if (lower == allowed) return true;
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(lower, ec);
+    // An address names no one else: loopback, or the one this server is bound to.
+    return !ec && (address.is_loopback() || (address == bound_ && !bound_.is_unspecified()));
+  }
+
+  void respond(const std::shared_ptr<Exchange>& exchange) {
+    auto& response = exchange->response;
+    response.version(exchange->request.version());
     response.keep_alive(false);
-    std::string target(exchange.request.target());
-    if (exchange.request.method() != http::verb::get) {
+    response.set("X-Content-Type-Options", "nosniff");
+    std::string target(exchange->request.target());
+    target = target.substr(0, target.find('?'));  // the page may add a query to defeat caches
+    if (!hostAllowed(exchange->request[http::field::host])) {
+      response.result(http::status::misdirected_request);
+      response.set(http::field::content_type, "text/plain; charset=utf-8");
+      setStaticBody(*exchange,
+                    "this server answers only requests addressed to it (Host: 127.0.0.1, "
+                    "localhost or its bound address; see AdminOptions::allowed_hosts)\n");
+    } else if (exchange->request.method() != http::verb::get) {
       response.result(http::status::method_not_allowed);
-      response.body() = "GET only\n";
+      setStaticBody(*exchange, "GET only\n");
     } else if (target == "/metrics" || target == "/metrics.json") {
       auto snapshot = registry_.snapshot();
       if (options_.select) snapshot = aggregate(snapshot, options_.select);
@@ -100,12 +179,72 @@ class AdminServer::Impl {
       response.result(http::status::ok);
       response.set(http::field::content_type,
                    json ? "application/json" : "text/plain; version=0.0.4; charset=utf-8");
-      response.body() = json ? jsonText(snapshot) : prometheusText(snapshot);
+      setBody(*exchange, json ? jsonText(snapshot) : prometheusText(snapshot));
+    } else if (target == "/" || target == "/admin") {
+      response.result(http::status::ok);
+      response.set(http::field::content_type, "text/html; charset=utf-8");
+      // Everything the page needs is inline; the browser is told to load nothing from anywhere
+      // else and to talk only to this server.
+      response.set("Content-Security-Policy",
+                   "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                   "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
+                   "frame-ancestors 'none'");
+      response.set("Referrer-Policy", "no-referrer");
+      response.set(http::field::cache_control, "no-store");
+      setStaticBody(*exchange, detail::adminPageHtml());
+    } else if (target == "/admin.json") {
+      return answerWithClients(exchange);
     } else {
       response.result(http::status::not_found);
-      response.body() = "not found; try /metrics or /metrics.json\n";
+      setStaticBody(*exchange, "not found; try /admin, /admin.json, /metrics or /metrics.json\n");
     }
-    response.prepare_payload();
+    send(exchange);
+  }
+
+  // Every client's status, taken on its own executor. Requests arriving while the clients are
+  // being asked share that round's answer: however often the page is fetched, one round runs
+  // at a time.
+  void answerWithClients(const std::shared_ptr<Exchange>& exchange) {
+    bool asking = !awaiting_clients_.empty();
+    awaiting_clients_.push_back(exchange);
+    if (asking) return;
+    try {
+      detail::gatherStatuses(clientDirectory(), inbox_, kDescribeTimeout,
+                             [this](std::vector<ClientStatus> clients) { answerClients(clients); });
+    } catch (...) {
+      answerClients(std::nullopt);
+    }
+  }
+
+  // Answers the requests waiting for a round: with the clients' JSON, or 500 when there is none
+  // (the round or the JSON failed, out of memory, say). The waiting list is taken first, so
+  // whatever throws below, the next request starts a new round instead of waiting for ever.
+  void answerClients(std::optional<std::vector<ClientStatus>> clients) {
+    auto waiting = std::move(awaiting_clients_);
+    awaiting_clients_.clear();
+    std::shared_ptr<const std::string> body;
+    if (clients) {
+      try {
+        body = std::make_shared<const std::string>(
+            detail::clientsJson(*clients, std::chrono::system_clock::now()));
+      } catch (...) {
+        body = nullptr;
+      }
+    }
+    for (auto& asked : waiting) {
+      auto& response = asked->response;
+      response.set(http::field::cache_control, "no-store");
+      if (body) {
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "application/json");
+        setBody(*asked, body);  // one buffer, however many requests share the round
+      } else {
+        response.result(http::status::internal_server_error);
+        response.set(http::field::content_type, "text/plain; charset=utf-8");
+        setStaticBody(*asked, "could not gather the clients' status; try again\n");
+      }
+      send(asked);
+    }
   }
 
   Registry& registry_;
@@ -113,6 +252,11 @@ class AdminServer::Impl {
   Runtime runtime_{1};  // its loop survives an exception out of a handler
   tcp::acceptor acceptor_;
   asio::steady_timer retry_accept_;
+  std::shared_ptr<detail::Inbox> inbox_ = std::make_shared<detail::Inbox>(runtime_.executor());
+  std::vector<std::shared_ptr<Exchange>> awaiting_clients_;  // /admin.json requests being answered
+  asio::ip::address bound_;
+  std::string port_text_;                   // the port a Host header may name
+  std::vector<std::string> allowed_hosts_;  // options_.allowed_hosts, lower case
 };
 
 AdminServer::AdminServer(Registry& registry, AdminOptions options)

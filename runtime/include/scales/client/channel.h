@@ -46,10 +46,13 @@ struct ProtocolStack {
   bool concurrent_connections = false;
 };
 
+class StatusSource;
+
 class Channel {
  public:
   // Validates `config` (query options already applied) and builds the stack for `uri`. Throws
-  // ConfigError naming the bad part.
+  // ConfigError naming the bad part. The client is listed on the admin page
+  // (scales/metrics/client_directory.h) until close().
   Channel(const discovery::Uri& uri, ClientConfig config, const ProtocolStack& protocol);
   // close(), then stops the loop if the channel owns one.
   ~Channel();
@@ -108,6 +111,7 @@ class Channel {
   std::atomic<bool> closing_{false};
   std::promise<void> closed_promise_;  // set when the first close() has closed the stack
   std::shared_future<void> closed_ = closed_promise_.get_future().share();
+  std::shared_ptr<StatusSource> status_;  // the admin page's way in; withdrawn by close()
 };
 
 }  // namespace scales::client

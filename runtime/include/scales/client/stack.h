@@ -11,6 +11,7 @@
 #include "scales/client/config.h"
 #include "scales/core/service.h"
 #include "scales/discovery/uri.h"
+#include "scales/metrics/client_status.h"
 #include "scales/pool/pool.h"
 #include "scales/resilience/timeout.h"
 
@@ -33,6 +34,9 @@ struct StackHooks {
   // with why none has by the deadline, or with kClientClosed when the stack closes first (at
   // once, inside its close()). Call it on the stack's executor, while the stack lives.
   std::function<void(Deadline, std::function<void(std::string)>)> await_ready;
+  // Set by buildStack when the stack has a balancer layer: fills in the client's status for the
+  // admin page. Call it on the stack's executor, while the stack lives and before it closes.
+  std::function<void(metrics::ClientStatus&)> describe = {};
 };
 
 // Builds deadline -> retry -> backup -> balancer -> node -> pool -> connection. Throws

@@ -41,26 +41,41 @@ class AccrualLayer final : public RpcFilter {
     if (verdict == Verdict::kSuccess) {
       if (accrual_.state() == resilience::FailureAccrual::State::kDead) revive_timer_.cancel();
       accrual_.recordSuccess();
-      node_.putBack(kName);
+      // Most calls succeed on a live endpoint: then nothing changes, and the node is not told.
+      show(Shown::kIn);
       return;
     }
     if (verdict == Verdict::kIgnore) return;
     if (!accrual_.recordFailure(verdict == Verdict::kUnreachable)) return;
     // Panic mode may send calls to an endpoint judged by its failures, not to one that refuses
     // connections: with every endpoint down, calls still fail fast.
+    node_.setProbation(kName, false);
     node_.takeOut(kName, messageOf(error, reply), verdict != Verdict::kUnreachable);
+    shown_ = Shown::kOut;
     revive_timer_.expires_after(accrual_.backoff());
     revive_timer_.async_wait(
         [this, life = std::weak_ptr<char>(life_)](boost::system::error_code ec) {
           if (ec || life.expired()) return;
           accrual_.startProbing();
-          node_.putBack(kName);  // on probation: the next result decides
+          show(Shown::kProbation);  // back in: the next result decides
         });
+  }
+
+  // What the node was last told of this gate.
+  enum class Shown { kIn, kProbation, kOut };
+
+  // Back in (kIn or kProbation), telling the node only of a change.
+  void show(Shown shown) {
+    if (shown == shown_) return;
+    shown_ = shown;
+    node_.setProbation(kName, shown == Shown::kProbation);
+    node_.putBack(kName);
   }
 
   EndpointNode& node_;
   resilience::FailureAccrual accrual_;
   asio::steady_timer revive_timer_;
+  Shown shown_ = Shown::kIn;
   std::shared_ptr<char> life_ = std::make_shared<char>();  // timers hold it weakly
 };
 

@@ -76,11 +76,34 @@ class BreakerLayer final : public RpcFilter {
     });
   }
 
+  // What the node was last told of this gate: in; in on trial (open past its reset timeout, or
+  // half-open, the next call is the probe); out while the probe is in flight (still probation
+  // on the page); out.
+  enum class Shown { kIn, kTrial, kProbe, kOut };
+
+  // Tells the node what the breaker's state means for the endpoint. Called on every call, so it
+  // reads the breaker and compares; only a change reaches the node.
   void sync() {
-    if (breaker_.admitting() || breaker_.options().shadow) {
-      node_.putBack(kName);
-    } else {
-      node_.takeOut(kName, why_, false);  // it would refuse a call anyway
+    using State = resilience::CircuitBreaker::State;
+    Shown shown = Shown::kIn;
+    if (!breaker_.options().shadow && breaker_.state() != State::kClosed) {
+      if (breaker_.admitting()) {
+        shown = Shown::kTrial;
+      } else {
+        shown = breaker_.state() == State::kHalfOpen ? Shown::kProbe : Shown::kOut;
+      }
+    }
+    if (shown == shown_) return;
+    shown_ = shown;
+    node_.setProbation(kName, shown == Shown::kTrial || shown == Shown::kProbe);
+    switch (shown) {
+      case Shown::kIn:
+      case Shown::kTrial:
+        return node_.putBack(kName);
+      case Shown::kProbe:
+        return node_.holdForProbe(kName);  // no more calls until the probe ends
+      case Shown::kOut:
+        return node_.takeOut(kName, why_, false);  // it would refuse a call anyway
     }
   }
 
@@ -89,6 +112,7 @@ class BreakerLayer final : public RpcFilter {
   asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::string why_ = "circuit breaker open";
+  Shown shown_ = Shown::kIn;
   std::shared_ptr<metrics::Counter> shadow_refusals_;
   std::shared_ptr<char> life_ = std::make_shared<char>();  // timers hold it weakly
 };
