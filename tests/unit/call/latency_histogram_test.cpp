@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-call's latency histogram: percentiles within its stated 1% of the exact values, never
 // below them, and power-of-two ranges that hold exactly the values they claim.
+#include "load/latency_histogram.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <vector>
-
-#include "load/latency_histogram.h"
 
 namespace scales::call {
 namespace {
