@@ -15,6 +15,7 @@ packages=(
   curl                                   # a real HTTP client for the metrics endpoint's test
   chromium fonts-dejavu-core             # the admin page's test in a real headless browser
   zookeeper libzookeeper-mt-dev          # zk:// discovery and the announcer; a real ZooKeeper in tests
+  etcd-server etcd-client                # etcd:// discovery and announcer; real etcd in tests
   libc-ares-dev dnsmasq-base             # dns:// and dns+srv:// discovery; a real DNS server in tests
   redis-server redis-tools               # Redis client tests; redis-benchmark for its bench row
   nginx-light                            # HTTP client tests (its echo module); wrk for the bench row

@@ -24,7 +24,9 @@
 #include "scales/core/errors.h"
 #include "scales/discovery/resolver.h"
 #include "scales/discovery/serverset.h"
+#include "support/consul_server.h"
 #include "support/dns_server.h"
+#include "support/etcd_cluster.h"
 #include "support/fake_resolver.h"
 #include "support/zookeeper_server.h"
 
@@ -142,6 +144,34 @@ std::unique_ptr<Served> serveFile() {
   return s;
 }
 
+// One etcd for the whole suite, started by the first etcd:// case, as ZooKeeper above.
+class SharedEtcd : public ::testing::Environment {
+ public:
+  static EtcdTestCluster& get() {
+    if (!cluster_) cluster_ = std::make_unique<EtcdTestCluster>(1);
+    return *cluster_;
+  }
+  void TearDown() override { cluster_.reset(); }
+
+ private:
+  static inline std::unique_ptr<EtcdTestCluster> cluster_;
+};
+[[maybe_unused]] auto* const etcd_environment = ::testing::AddGlobalTestEnvironment(new SharedEtcd);
+
+std::unique_ptr<Served> serveEtcd() {
+  auto s = std::make_unique<Served>();
+  auto& etcd = SharedEtcd::get();
+  std::string prefix = "/contract/" + unique();
+  etcd.put(prefix + "/a", "127.0.0.1:7015");
+  s->uri = "etcd://" + etcd.hosts() + prefix;
+  s->expected = {{"127.0.0.1", 7015}};
+  s->change = [prefix, &etcd] {
+    etcd.put(prefix + "/b", discovery::serversetMemberJson({"127.0.0.1", 7016}));
+    return std::vector<Endpoint>{{"127.0.0.1", 7015}, {"127.0.0.1", 7016}};
+  };
+  return s;
+}
+
 std::unique_ptr<Served> serveZooKeeper() {
   auto s = std::make_unique<Served>();
   auto& zk = SharedZooKeeper::get();
@@ -156,6 +186,29 @@ std::unique_ptr<Served> serveZooKeeper() {
     admin->create(path + "/member_", discovery::serversetMemberJson({"127.0.0.1", 7008}),
                   ZOO_SEQUENCE);
     return std::vector<Endpoint>{{"127.0.0.1", 7007}, {"127.0.0.1", 7008}};
+  };
+  s->resources.push_back(admin);
+  return s;
+}
+
+// kafka+zk://: broker znodes as Kafka writes them, under a chroot of the case's own.
+std::unique_ptr<Served> serveKafkaZk() {
+  auto s = std::make_unique<Served>();
+  auto& zk = SharedZooKeeper::get();
+  zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+  auto admin = std::make_shared<ZkTestClient>(zk.hosts());
+  std::string chroot = "/kafka-contract/" + unique();
+  std::string ids = chroot + "/brokers/ids";
+  auto broker = [](int port) {
+    return R"({"endpoints":["PLAINTEXT://127.0.0.1:)" + std::to_string(port) +
+           R"("],"host":"127.0.0.1","port":)" + std::to_string(port) + R"(,"version":5})";
+  };
+  admin->create(ids + "/1", broker(7031));
+  s->uri = "kafka+zk://" + zk.hosts() + chroot;
+  s->expected = {{"127.0.0.1", 7031}};
+  s->change = [admin, ids, broker] {
+    admin->create(ids + "/2", broker(7032));
+    return std::vector<Endpoint>{{"127.0.0.1", 7031}, {"127.0.0.1", 7032}};
   };
   s->resources.push_back(admin);
   return s;
@@ -211,6 +264,22 @@ std::unique_ptr<Served> serveFake() {
   return s;
 }
 
+// A stand-in Consul agent (support/consul_server.h) per case: the change adds an instance.
+std::unique_ptr<Served> serveConsul() {
+  auto s = std::make_unique<Served>();
+  auto consul = std::make_shared<ConsulServer>();
+  std::string service = "contract-" + unique();
+  consul->add(ConsulServer::on(service + "-1", service, 7115));
+  s->uri = "consul://" + consul->address() + "/" + service;
+  s->expected = {{"127.0.0.1", 7115}};
+  s->change = [consul, service] {
+    consul->add(ConsulServer::on(service + "-2", service, 7116));
+    return std::vector<Endpoint>{{"127.0.0.1", 7115}, {"127.0.0.1", 7116}};
+  };
+  s->resources.push_back(consul);
+  return s;
+}
+
 // Every scheme this suite knows how to serve. A scheme registered without an entry here fails
 // the suite: add a recipe when you register one.
 const std::map<std::string, Recipe>& recipes() {
@@ -219,8 +288,11 @@ const std::map<std::string, Recipe>& recipes() {
       {"inet", {"inet://127.0.0.1:1,127.0.0.1:2", serveInet}},
       {"file", {"file://otherhost/tmp/endpoints", serveFile}},
       {"zk", {"zk://127.0.0.1:2181", serveZooKeeper}},                 // no znode path
+      {"kafka+zk", {"kafka+zk:///kafka", serveKafkaZk}},               // no ZooKeeper hosts
+      {"etcd", {"etcd://127.0.0.1:2379", serveEtcd}},                  // no key prefix
       {"dns", {"dns://a.test", serveDns}},                             // no port
       {"dns+srv", {"dns+srv://_contract._tcp.test:53", serveDnsSrv}},  // SRV names take no port
+      {"consul", {"consul://127.0.0.1:8500/a/b", serveConsul}},        // one service name
       {"fake", {"fake://", serveFake}},
   };
   return all;

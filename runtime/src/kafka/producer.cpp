@@ -7,6 +7,9 @@
 //        ─▶ response: acked, or on a retriable error (leader moved, connection lost) the topic's
 //          metadata is refreshed after a backoff and the records go to the new leader, until
 //          max_attempts or the deadline.
+//
+// Metadata is also refreshed every metadata_max_age for every known topic, in one request, so
+// partitions added and leaders moved are used before any request fails on them.
 #include "scales/kafka/producer.h"
 
 #include <algorithm>
@@ -86,7 +89,8 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   Engine(const discovery::Uri& uri, ClientConfig config, ProducerOptions options)
       : options_(std::move(options)),
         config_(config),
-        bootstrap_(uri, std::move(config), pipelined()) {}
+        bootstrap_(uri, std::move(config), pipelined()),
+        age_timer_(bootstrap_.executor()) {}
 
   asio::any_io_executor executor() const { return bootstrap_.executor(); }
   void checkMayBlock() const { bootstrap_.checkMayBlock("put"); }
@@ -113,6 +117,7 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   void close() {
     closed_ = true;
     timers_.clear();
+    age_timer_.cancel();
     auto closed = std::make_exception_ptr(UnavailableError("kafka producer closed"));
     for (const auto& op : ops_) {
       if (op->handler) {
@@ -285,62 +290,115 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
 
   void refresh(const std::string& topic, Duration delay) {
     if (!refreshing_.insert(topic).second) return;
-    if (delay == Duration::zero()) return requestMetadata(topic);
+    if (delay == Duration::zero()) return requestMetadata({topic});
     auto& timer = timers_.try_emplace(topic, executor()).first->second;
     timer.expires_after(delay);
     timer.async_wait([weak = weak_from_this(), topic](boost::system::error_code ec) {
       auto self = weak.lock();
-      if (!ec && self && !self->closed_) self->requestMetadata(topic);
+      if (!ec && self && !self->closed_) self->requestMetadata({topic});
     });
   }
 
-  void requestMetadata(const std::string& topic) {
-    Request call;
-    call.method = "Metadata";
-    call.payload = encodeMetadataRequest(++correlation_, options_.client_id, {topic});
-    bootstrap_.send(std::move(call),
-                    [weak = weak_from_this(), topic](std::exception_ptr error, Response response) {
-                      if (auto self = weak.lock()) self->metadata(topic, error, response);
-                    });
+  // Armed by the first metadata that arrives, then once per period: a fixed beat, not one per
+  // response, so refreshes cannot multiply.
+  void armAgeTimer() {
+    if (age_armed_ || closed_) return;
+    age_armed_ = true;
+    age_timer_.expires_after(options_.metadata_max_age);
+    age_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->closed_) return;
+      self->age_armed_ = false;
+      self->refreshAged();
+      self->armAgeTimer();
+    });
   }
 
-  void metadata(const std::string& topic, std::exception_ptr error, const Response& response) {
-    refreshing_.erase(topic);
+  // Every known topic in one Metadata request, skipping those an error refresh is already on and
+  // the whole beat while the previous beat's request is unanswered (a slow broker does not pile
+  // them up). Routing keeps using the current metadata meanwhile.
+  void refreshAged() {
+    if (aged_in_flight_) return;
+    std::vector<std::string> topics;
+    for (const auto& [topic, leaders] : topics_) {
+      if (refreshing_.insert(topic).second) topics.push_back(topic);
+    }
+    if (topics.empty()) return;
+    aged_in_flight_ = true;
+    requestMetadata(std::move(topics), true);
+  }
+
+  void requestMetadata(std::vector<std::string> topics, bool aged = false) {
+    Request call;
+    call.method = "Metadata";
+    call.payload = encodeMetadataRequest(++correlation_, options_.client_id, topics);
+    bootstrap_.send(std::move(call), [weak = weak_from_this(), topics = std::move(topics), aged](
+                                         std::exception_ptr error, Response response) {
+      auto self = weak.lock();
+      if (!self) return;
+      if (aged) self->aged_in_flight_ = false;
+      self->metadata(topics, error, response);
+    });
+  }
+
+  void metadata(const std::vector<std::string>& topics, std::exception_ptr error,
+                const Response& response) {
+    for (const auto& topic : topics) refreshing_.erase(topic);
     if (closed_) return;
+    MetadataResponse md;
     if (!error) {
       try {
-        auto md = decodeMetadataResponse(response.payload);
+        md = decodeMetadataResponse(response.payload);
         for (const auto& broker : md.brokers) ensureBroker(broker);
-        auto it = std::find_if(md.topics.begin(), md.topics.end(),
-                               [&](const TopicMetadata& t) { return t.name == topic; });
-        if (it == md.topics.end()) throw ProtocolError("metadata response without " + topic);
-        if (it->error != 0 || it->partitions.empty()) {
-          auto code = it->error != 0 ? it->error : int16_t{3};
-          throw BrokerError(code, "kafka: metadata for topic " + topic + ": " + errorName(code));
-        }
-        std::vector<int32_t> leaders;
-        for (const auto& partition : it->partitions) {
-          if (partition.partition < 0 || partition.partition > 1 << 20) {
-            throw ProtocolError("metadata names partition " + std::to_string(partition.partition));
-          }
-          if (leaders.size() <= static_cast<size_t>(partition.partition)) {
-            leaders.resize(static_cast<size_t>(partition.partition) + 1, -1);
-          }
-          leaders[static_cast<size_t>(partition.partition)] =
-              partition.error == 0 || partition.error == 9 ? partition.leader : -1;
-        }
-        topics_[topic] = std::move(leaders);
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    for (const auto& topic : topics) learned(topic, error, md);
+  }
+
+  // One topic's part of a Metadata response. A failed refresh keeps the topic's metadata (if it
+  // still has any): only records waiting for it are retried.
+  void learned(const std::string& topic, std::exception_ptr error, const MetadataResponse& md) {
+    if (!error) {
+      try {
+        topics_[topic] = leadersOf(topic, md);
+        armAgeTimer();
       } catch (...) {
         error = std::current_exception();
       }
     }
     auto list = std::move(waiting_[topic]);
     waiting_.erase(topic);
+    if (list.empty()) return;
     if (error) {
       for (auto& p : list) retry(topic, std::move(p), error);
       return;
     }
     route(topic, std::move(list));
+  }
+
+  // partition -> leader (-1: none, or the partition reported an error).
+  static std::vector<int32_t> leadersOf(const std::string& topic, const MetadataResponse& md) {
+    auto it = std::find_if(md.topics.begin(), md.topics.end(),
+                           [&](const TopicMetadata& t) { return t.name == topic; });
+    if (it == md.topics.end()) throw ProtocolError("metadata response without " + topic);
+    if (it->error != 0 || it->partitions.empty()) {
+      auto code = it->error != 0 ? it->error : int16_t{3};
+      throw BrokerError(code, "kafka: metadata for topic " + topic + ": " + errorName(code));
+    }
+    std::vector<int32_t> leaders;
+    for (const auto& partition : it->partitions) {
+      if (partition.partition < 0 || partition.partition > 1 << 20) {
+        throw ProtocolError("metadata names partition " + std::to_string(partition.partition));
+      }
+      if (leaders.size() <= static_cast<size_t>(partition.partition)) {
+        leaders.resize(static_cast<size_t>(partition.partition) + 1, -1);
+      }
+      leaders[static_cast<size_t>(partition.partition)] =
+          partition.error == 0 || partition.error == 9 ? partition.leader : -1;
+    }
+    return leaders;
   }
 
   void ensureBroker(const BrokerMetadata& broker) {
@@ -396,6 +454,9 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   std::map<std::string, std::vector<Pending>> waiting_;  // for metadata
   std::set<std::string> refreshing_;
   std::map<std::string, asio::steady_timer> timers_;
+  asio::steady_timer age_timer_;  // metadata_max_age's beat
+  bool age_armed_ = false;
+  bool aged_in_flight_ = false;
   // leader -> topic -> partition -> records
   std::map<int32_t, std::map<std::string, std::map<int32_t, std::vector<Pending>>>> ready_;
   std::map<std::pair<std::string, int32_t>, int64_t> load_;  // records in flight per partition
@@ -439,6 +500,11 @@ const OptionKeys<ProducerOptions>& ProducerOptions::uriKeys() {
                o.retry_backoff =
                    std::chrono::duration_cast<std::chrono::milliseconds>(parse::millis(v));
              })
+        .add("metadata_max_age_ms",
+             [](ProducerOptions& o, const std::string& v) {
+               o.metadata_max_age =
+                   std::chrono::duration_cast<std::chrono::milliseconds>(parse::millis(v));
+             })
         .text("client_id", SCALES_KNOB(client_id));
     return k;
   }();
@@ -449,6 +515,10 @@ const OptionKeys<ProducerOptions>& ProducerOptions::uriKeys() {
 void ProducerOptions::validate() const {
   if (acks != -1 && acks != 0 && acks != 1) throw ConfigError("kafka acks must be -1, 0 or 1");
   if (max_attempts < 1) throw ConfigError("kafka max_attempts must be at least 1");
+  // Zero would make the refresh beat a busy loop.
+  if (metadata_max_age < std::chrono::milliseconds(1)) {
+    throw ConfigError("kafka metadata_max_age must be at least 1 ms");
+  }
   if (broker_timeout.count() > std::numeric_limits<int32_t>::max()) {
     throw ConfigError("kafka broker_timeout does not fit Produce's int32 timeout_ms");
   }

@@ -160,6 +160,18 @@ TEST(ClientConfig, UnknownKeyListsTheKeysValidForThatProtocol) {
   }
 }
 
+TEST(ClientConfig, KeysASchemeReadsItselfAreLeftToItsResolver) {
+  // consul:// reads dc, tag and passing from the query (discovery::resolverUriKeys).
+  auto setup = parseClientUri("consul://h:8500/echo?dc=east&tag=v2&passing=false&timeout_ms=7",
+                              ClientConfig{}, ThriftOptions{});
+  EXPECT_EQ(setup.config.timeout, std::chrono::milliseconds(7));
+  EXPECT_EQ(setup.uri.query.at("dc"), "east") << "kept in the URI for the resolver";
+  // Another scheme does not own them.
+  EXPECT_THROW(parseClientUri("tcp://h:1?dc=east", ClientConfig{}, ThriftOptions{}), ConfigError);
+  EXPECT_THROW(parseClientUri("etcd://h:1/svc?tag=v2", ClientConfig{}, ThriftOptions{}),
+               ConfigError);
+}
+
 TEST(ClientConfig, EachProtocolParsesItsOwnKeys) {
   auto redis = parseClientUri("tcp://h:1?db=2&resp=3&username=u&password=p&timeout_ms=9",
                               ClientConfig{}, redis::ClientOptions{});

@@ -5,6 +5,7 @@
 // lists the keys valid for that protocol.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -12,6 +13,7 @@
 
 #include "scales/client/config.h"
 #include "scales/core/option_keys.h"
+#include "scales/discovery/resolver.h"
 #include "scales/discovery/uri.h"
 
 namespace scales::client {
@@ -45,14 +47,19 @@ void set(const typename OptionKeys<Target>::Setter& setter, Target& target,
 }  // namespace detail
 
 // Parses `uri`, applies its query over `config` and `options` (URI values win) and validates the
-// protocol's options. `Options` names its protocol (Options::kProtocol), owns its keys
-// (Options::uriKeys()) and checks itself (validate()); the stack's settings are validated with
-// the protocol's defaults filled in (client::Channel). Throws ConfigError naming the bad part.
+// protocol's options. Keys the URI's scheme reads itself (discovery::resolverUriKeys, e.g.
+// consul://...?dc=) are left to its resolver. `Options` names its protocol (Options::kProtocol),
+// owns its keys (Options::uriKeys()) and checks itself (validate()); the stack's settings are
+// validated with the protocol's defaults filled in (client::Channel). Throws ConfigError naming the
+// bad part.
 template <class Options>
 ClientSetup<Options> parseClientUri(std::string_view uri, ClientConfig config, Options options) {
   ClientSetup<Options> setup{discovery::parseUri(uri), std::move(config), std::move(options)};
+  const auto scheme_keys = discovery::resolverUriKeys(setup.uri.scheme);
   for (const auto& [key, value] : setup.uri.query) {
-    if (const auto* setter = stackKeys().find(key)) {
+    if (std::find(scheme_keys.begin(), scheme_keys.end(), key) != scheme_keys.end()) {
+      continue;  // the resolver's own (it validates them)
+    } else if (const auto* setter = stackKeys().find(key)) {
       detail::set(*setter, setup.config, setup.uri, key, value);
     } else if (const auto* own = Options::uriKeys().find(key)) {
       detail::set(*own, setup.options, setup.uri, key, value);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "scales/core/deadline.h"
@@ -53,12 +54,24 @@ class Resolver {
 using ResolverFactory = std::function<std::unique_ptr<Resolver>(
     const Uri&, boost::asio::any_io_executor, const ResolverOptions&)>;
 
+// A scheme: its factory, and the URI query keys it reads itself (consul://...?dc=&tag=), which
+// the clients' option parsing leaves to it instead of refusing them as unknown.
+struct ResolverScheme {
+  ResolverFactory factory;
+  std::vector<std::string> uri_keys;
+};
+
 // The scheme table: the built-ins (src/discovery/registry.cpp) and those users registered.
-const Registry<ResolverFactory>& resolverRegistry();
+const Registry<ResolverScheme>& resolverRegistry();
 // Adds a scheme (before creating the clients whose URIs use it). Thread-safe; throws ConfigError
 // when the scheme is taken. The factory validates the URI and throws ConfigError naming the bad
-// part; the resolver keeps the contract above.
-void registerResolver(std::string scheme, ResolverFactory factory);
+// part; the resolver keeps the contract above. `uri_keys` are the query keys the scheme reads
+// from Uri::query itself.
+void registerResolver(std::string scheme, ResolverFactory factory,
+                      std::vector<std::string> uri_keys = {});
+
+// The query keys `scheme` reads itself; empty for unknown schemes.
+std::vector<std::string> resolverUriKeys(std::string_view scheme);
 
 // Looks the scheme up and builds its resolver; throws ConfigError for unknown schemes.
 std::unique_ptr<Resolver> makeResolver(const Uri& uri, boost::asio::any_io_executor executor,
@@ -78,6 +91,12 @@ std::unique_ptr<Resolver> zookeeper(const Uri&, Executor, const ResolverOptions&
 std::unique_ptr<Resolver> dns(const Uri&, Executor, const ResolverOptions&);
 // dns+srv://_service._proto.name — SRV records with their priority and weight.
 std::unique_ptr<Resolver> dnsSrv(const Uri&, Executor, const ResolverOptions&);
+// etcd://h:p,h:p/prefix[!endpoint] — the keys under a prefix in etcd v3, read then watched.
+std::unique_ptr<Resolver> etcd(const Uri&, Executor, const ResolverOptions&);
+// consul://h:p/service[?dc=&tag=&passing=] — Consul's health API, by blocking queries.
+std::unique_ptr<Resolver> consul(const Uri&, Executor, const ResolverOptions&);
+// kafka+zk://h:p,h:p[/chroot][!listener] — the brokers Kafka registers in ZooKeeper.
+std::unique_ptr<Resolver> kafkaZk(const Uri&, Executor, const ResolverOptions&);
 }  // namespace resolvers
 
 }  // namespace scales::discovery

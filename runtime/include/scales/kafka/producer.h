@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales::kafka::Producer: writes records to Kafka over the shared client stack. Brokers come from
-// the URI (a bootstrap list, or any discovery scheme that names them, e.g. a zk:// serverset);
-// Metadata requests go through a client over those, and Produce requests through one client per
-// partition leader, each a pipelined connection. Records put in one turn of the event loop leave
-// together: one Produce request per broker, one record batch per partition.
+// the URI (a bootstrap list, or any discovery scheme that names them: the brokers Kafka registers
+// in ZooKeeper with kafka+zk://, a zk:// serverset, ...); Metadata requests go through a client
+// over those, and Produce requests through one client per partition leader, each a pipelined
+// connection. Metadata is refreshed on errors and every metadata_max_age. Records put in one turn
+// of the event loop leave together: one Produce request per broker, one record batch per partition.
 #pragma once
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -29,7 +30,8 @@ enum class Partitioner {
 
 struct ProducerOptions {
   static constexpr std::string_view kProtocol = "kafka";
-  // acks, partitioner, broker_timeout_ms, max_attempts, metadata_backoff_ms, client_id
+  // acks, partitioner, broker_timeout_ms, max_attempts, metadata_backoff_ms,
+  // metadata_max_age_ms, client_id
   static const OptionKeys<ProducerOptions>& uriKeys();
 
   Partitioner partitioner = Partitioner::kLeastLoaded;
@@ -42,6 +44,10 @@ struct ProducerOptions {
   // ClientConfig::timeout, bounds them too), with this pause before a metadata refresh.
   int max_attempts = 5;
   std::chrono::milliseconds retry_backoff{100};
+  // Known topics' metadata is refreshed this often even when nothing fails, so that partitions
+  // added and leaders moved are used without a failed request first (Kafka's
+  // metadata.max.age.ms and its default, 5 min). One Metadata request per period at most.
+  std::chrono::milliseconds metadata_max_age{300000};
   std::string client_id = "scales";
 
   void validate() const;  // throws ConfigError
