@@ -10,6 +10,7 @@
 #include <boost/asio/post.hpp>
 #include <condition_variable>
 #include <future>
+#include <iostream>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -368,6 +369,7 @@ TEST(EtcdCluster, AMemberKilledUnderLoadFailsNoCallAndTheWatchCarriesOn) {
   EXPECT_TRUE(c_reached) << "a server announced after the kill got no traffic";
   EXPECT_EQ(answered, (std::set<std::string>{"a", "b", "c"}));
   EXPECT_EQ(failures, 0) << "of " << calls << " calls; first: " << first_failure;
+  std::cout << "calls " << calls << ", failed " << failures << "\n";
   EXPECT_GT(calls, 400);
 }
 

@@ -52,6 +52,7 @@ struct State {
   asio::steady_timer timer{loop.executor()};
   Duration backoff = kFirstBackoff;
   bool sent_registration = false;  // Consul may know the ID: deregister it when done
+  bool registering = false;        // `exchange` is a registration
   bool stopping = false;
 
   std::mutex mutex;
@@ -69,9 +70,10 @@ struct State {
     request.body = std::move(body);
     exchange = HttpExchange::start(loop.executor(), agent, std::move(request), limit, kMaxAnswer,
                                    [this, done = std::move(done)](HttpExchangeResult result) {
-                                     // After leave(): `exchange` is the deregistration now.
-                                     if (stopping) return;
                                      exchange.reset();
+                                     // leave() waited for this registration to land: now the
+                                     // deregistration cannot overtake it.
+                                     if (stopping) return deregister();
                                      done(result);
                                    });
   }
@@ -91,8 +93,10 @@ struct State {
 
   void registerService() {
     sent_registration = true;
+    registering = true;
     send("PUT", "/v1/agent/service/register", registration, heartbeat,
          [this](const HttpExchangeResult& result) {
+           registering = false;
            if (!result.error.empty() || result.status != 200) {
              // Unreachable or refusing: try again, no slower than a heartbeat.
              auto pause = backoff;
@@ -128,8 +132,15 @@ struct State {
   void leave() {
     stopping = true;
     timer.cancel();
+    // A registration on its way is let through (bounded by its timeout): cancelled here, it could
+    // still reach Consul after the deregistration and leave an instance nobody heartbeats.
+    if (exchange && registering) return;
     if (exchange) exchange->cancel();
     exchange.reset();
+    deregister();
+  }
+
+  void deregister() {
     if (!sent_registration) return finish();
     HttpExchangeRequest request;
     request.method = "PUT";
