@@ -12,60 +12,35 @@
 # BASELINE_LOADGEN=<another build's scales-loadgen> adds the peer "baseline-mux": that build's
 # ThriftMux client against this build's server, for before/after comparisons in one run, e.g.
 #   BASELINE_LOADGEN=/tmp/old/bench/scales-loadgen PEERS="baseline-mux scales-mux" scripts/bench.sh
+# For a figure that needs no quiet machine, scripts/bench_instructions.sh counts the client's
+# instructions per call under callgrind, against the same servers (scripts/bench_common.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-2}
 repeats=${2:-3}
-scripts/setup.sh
-for p in libgrpc++-dev protobuf-compiler-grpc protobuf-compiler libprotobuf-dev libevent-dev \
-         python3 util-linux; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" > /dev/null
-done
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DSCALES_BUILD_BENCH=ON \
-  -DSCALES_BUILD_TESTS=OFF -DSCALES_BUILD_EXAMPLES=OFF > /dev/null
-cmake --build build-bench -j 2 --target scales-loadgen > /dev/null
-gen=build-bench/bench/scales-loadgen
+# The build, certificates and servers are shared with scripts/bench_instructions.sh.
+# shellcheck source=scripts/bench_common.sh
+. scripts/bench_common.sh
+# shellcheck disable=SC2119  # no extra packages
+bench_build
+gen=$bench_gen
 results=$(mktemp)
-# Certificates for the TLS row, made here with openssl: a CA and a server certificate for
-# 127.0.0.1 (P-256, as a modern deployment would use).
 tls_dir=$(mktemp -d)
 trap 'rm -rf "$tls_dir"' EXIT
-(cd "$tls_dir" &&
- openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout ca.key \
-   -out ca.crt -subj /CN=bench-ca -addext basicConstraints=critical,CA:TRUE 2> /dev/null &&
- openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
-   -out server.csr -subj /CN=bench 2> /dev/null &&
- printf 'subjectAltName=IP:127.0.0.1\n' > server.ext &&
- openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-   -extfile server.ext -out server.crt 2> /dev/null)
-
-server_for() {
-  case $1 in
-    scales-mux|scales-mux-traced|baseline-mux) echo scales ;;
-    scales-mux-tls) echo scales-tls ;;
-    scales-framed|scales-pipelined|thrift-sync|thrift-concurrent) echo thrift-nb ;;
-    grpc) echo grpc ;;
-    raw) echo raw ;;
-  esac
-}
+bench_make_tls_dir "$tls_dir"
 
 run_once() {  # run_once PEER PAYLOAD CONCURRENCY
-  local out; out=$(mktemp)
-  taskset -c 1 "$gen" server "$(server_for "$1")" --tls-dir "$tls_dir" > "$out" 2>/dev/null &
-  local pid=$!
-  for _ in $(seq 200); do grep -q '^PORT' "$out" && break; sleep 0.05; done
-  local port; port=$(awk '/^PORT/ {print $2}' "$out")
+  bench_start_server "$1" "$tls_dir"
   local line
   local client_gen=$gen kind=$1
   if [ "$1" = baseline-mux ]; then client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=scales-mux; fi
-  line=$(taskset -c 0 "$client_gen" client "$kind" --port "$port" --payload "$2" --concurrency "$3" \
+  line=$(taskset -c 0 "$client_gen" client "$kind" --port "$server_port" --payload "$2" --concurrency "$3" \
          --seconds "$seconds" --tls-dir "$tls_dir") || line='{"errors":-1}'
   if [ "$1" = baseline-mux ]; then line=${line/\"kind\":\"scales-mux\"/\"kind\":\"baseline-mux\"}; fi
-  kill -TERM "$pid"; wait "$pid" || true
-  local cpu; cpu=$(awk '/^CPU_US/ {print $2}' "$out")
+  bench_stop_server
+  local cpu; cpu=$(awk '/^CPU_US/ {print $2}' "$server_out")
   echo "${line%\}},\"server_cpu_total_us\":${cpu:-0}}" >> "$results"
-  rm -f "$out"
+  rm -f "$server_out"
 }
 
 for payload in ${PAYLOADS:-32 1024}; do

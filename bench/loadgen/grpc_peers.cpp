@@ -82,7 +82,7 @@ LoadResult runGrpcAsyncClient(const LoadSpec& spec, LatencyLog& log) {
       ++measured;
       log.record(now - call->start);
     }
-    if (window.open(now)) {
+    if (window.issueAnother(now)) {
       issue();
     } else {
       if (cpu_end < 0) cpu_end = processCpuMicros();

@@ -4,8 +4,8 @@
 //   scales-loadgen client {scales-mux|scales-mux-tls|scales-mux-traced|scales-framed|
 //                          scales-pipelined|
 //                          thrift-sync|thrift-concurrent|grpc|raw}
-//                  --port P --concurrency C --payload BYTES --seconds S [--tls-dir D]
-//                  [--sample-rate R]
+//                  --port P --concurrency C --payload BYTES {--seconds S | --calls N}
+//                  [--tls-dir D] [--sample-rate R]
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -32,7 +32,12 @@ int main(int argc, char** argv) {
   client->add_option("--port", spec.port)->required();
   client->add_option("--concurrency", spec.concurrency)->check(CLI::Range(1, 4096));
   client->add_option("--payload", spec.payload)->check(CLI::Range(1, 1 << 20));
-  client->add_option("--seconds", spec.seconds)->check(CLI::Range(0.1, 60.0));
+  auto* seconds = client->add_option("--seconds", spec.seconds)->check(CLI::Range(0.1, 60.0));
+  client
+      ->add_option("--calls", spec.calls,
+                   "run exactly N calls in total, all measured, no warm-up (instead of --seconds)")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->excludes(seconds);
   client->add_option("--tls-dir", spec.tls_dir, "scales-mux-tls: holds ca.crt");
   client
       ->add_option("--sample-rate", spec.sample_rate,
@@ -51,8 +56,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (spec.kind != "scales-mux-tls") spec.tls_dir.clear();  // the script passes it to every peer
+  if (spec.calls > 0 && spec.calls < static_cast<uint64_t>(spec.concurrency)) {
+    std::cerr << "--calls must be at least --concurrency\n";
+    return 2;
+  }
   LatencyLog log;
   LoadResult result;
+  // A counted run has no time window; its rate and CPU per call cover the whole run, connecting
+  // included.
+  const auto run_start = Clock::now();
+  const double run_cpu_start = processCpuMicros();
   if (spec.kind == "scales-mux" || spec.kind == "scales-mux-tls") {
     result = runScalesClient(spec, ScalesTransport::kMux, log);
   } else if (spec.kind == "scales-mux-traced") {
@@ -72,6 +85,10 @@ int main(int argc, char** argv) {
   } else {
     std::cerr << "unknown client kind " << spec.kind << "\n";
     return 2;
+  }
+  if (spec.calls > 0) {
+    result.cpu_micros = processCpuMicros() - run_cpu_start;
+    result.window_seconds = std::chrono::duration<double>(Clock::now() - run_start).count();
   }
   report(spec, result, log);
   return result.errors == 0 ? 0 : 1;

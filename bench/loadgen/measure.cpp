@@ -10,8 +10,14 @@
 
 namespace scales::bench {
 
-Window::Window(const LoadSpec& spec) {
+Window::Window(const LoadSpec& spec) : counted_(spec.calls > 0) {
   auto now = Clock::now();
+  if (counted_) {
+    // main() checks calls >= concurrency: each loop's first call is issued unconditionally.
+    remaining_ = static_cast<int64_t>(spec.calls) - spec.concurrency;
+    measure_from_ = stop_at_ = now;
+    return;
+  }
   measure_from_ = now + std::chrono::duration_cast<Clock::duration>(
                             std::chrono::duration<double>(spec.warmup_seconds));
   stop_at_ = measure_from_ + std::chrono::duration_cast<Clock::duration>(

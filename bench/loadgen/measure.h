@@ -3,6 +3,7 @@
 // latency log and the one JSON line each run prints.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -23,18 +24,36 @@ struct LoadSpec {
   double seconds = 2.0;
   double warmup_seconds = 0.25;
   double sample_rate = 0.01;  // scales-mux-traced: the share of calls traced
+  // > 0: run exactly this many calls in total (all measured, no warm-up) instead of for
+  // `seconds`, so an instruction count (scripts/bench_instructions.sh) covers a known number of
+  // calls however slowly the client runs.
+  uint64_t calls = 0;
 };
 
-// Phases of one closed-loop run: warm-up (not measured), measured window, then drain.
+// Phases of one closed-loop run: warm-up (not measured), measured window, then drain. With
+// `spec.calls` there is no warm-up and the window is a budget of calls rather than a time: both
+// time points are the start (so waiting for them returns at once) and every call is measured.
 class Window {
  public:
   explicit Window(const LoadSpec& spec);
-  bool measuring(Clock::time_point now) const { return now >= measure_from_ && now < stop_at_; }
-  bool open(Clock::time_point now) const { return now < stop_at_; }
+  bool measuring(Clock::time_point now) const {
+    return counted_ || (now >= measure_from_ && now < stop_at_);
+  }
+  bool open(Clock::time_point now) const {
+    return counted_ ? remaining_.load() > 0 : now < stop_at_;
+  }
+  // Whether a loop that has just completed a call issues another. Counting, this takes one call
+  // of the budget (thread-safe), so call it exactly once per completion: the `concurrency` first
+  // calls plus one per "yes" make exactly `spec.calls`.
+  bool issueAnother(Clock::time_point now) {
+    return counted_ ? remaining_.fetch_sub(1) > 0 : now < stop_at_;
+  }
   Clock::time_point measureFrom() const { return measure_from_; }
   Clock::time_point stopAt() const { return stop_at_; }
 
  private:
+  bool counted_;
+  std::atomic<int64_t> remaining_{0};  // counting: calls still to issue after the first ones
   Clock::time_point measure_from_;
   Clock::time_point stop_at_;
 };

@@ -114,7 +114,7 @@ LoadResult runRawClient(const LoadSpec& spec, LatencyLog& log) {
         log.record(now - sent[head]);
       }
       ++head;
-      if (window.open(now)) {
+      if (window.issueAnother(now)) {
         appendFrame(out, payload);
         sent.push_back(now);
         ++outstanding;

@@ -76,7 +76,7 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
         ++measured;
         log.record(now - start);
       }
-      if (window.open(now)) return issue();
+      if (window.issueAnother(now)) return issue();
       if (--active == 0) finished.set_value();
     });
   };

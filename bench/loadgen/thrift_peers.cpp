@@ -65,7 +65,7 @@ LoadResult runThreads(const LoadSpec& spec, LatencyLog& log, MakeCaller make_cal
           ++measured;
           logs[static_cast<size_t>(t)].record(now - start);
         }
-        if (!window.open(now)) break;
+        if (!window.issueAnother(now)) break;
       }
     });
   }
