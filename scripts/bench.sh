@@ -49,7 +49,7 @@ for payload in ${PAYLOADS:-32 1024}; do
     # in a new random order each round: in a fixed order the first peer of every round measured a
     # few percent cheaper than the same client run later in the round.
     for _ in $(seq "$repeats"); do
-      for peer in $(printf '%s\n' ${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw} | shuf); do
+      for peer in $(printf '%s\n' ${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-mux-sync scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw} | shuf); do
         run_once "$peer" "$payload" "$concurrency"
       done
     done
@@ -57,7 +57,7 @@ for payload in ${PAYLOADS:-32 1024}; do
 done
 
 PAYLOADS="${PAYLOADS:-32 1024}" CONCURRENCY="${CONCURRENCY:-1 16 64 256}" \
-PEERS="${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
+PEERS="${PEERS:-scales-mux scales-mux-traced scales-mux-tls scales-mux-sync scales-framed scales-pipelined thrift-sync thrift-concurrent grpc raw}" \
 python3 - "$results" <<'PY'
 import json, os, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-loadgen: one binary, every peer of the benchmark, as a server or a client.
 //   scales-loadgen server {scales|scales-tls|thrift-nb|grpc|raw} [--tls-dir D]
-//   scales-loadgen client {scales-mux|scales-mux-tls|scales-mux-traced|scales-framed|
-//                          scales-pipelined|
+//   scales-loadgen client {scales-mux|scales-mux-tls|scales-mux-traced|scales-mux-sync|
+//                          scales-framed|scales-pipelined|
 //                          thrift-sync|thrift-concurrent|grpc|raw}
 //                  --port P --concurrency C --payload BYTES {--seconds S | --calls N}
 //                  [--tls-dir D] [--sample-rate R]
@@ -24,10 +24,11 @@ int main(int argc, char** argv) {
   LoadSpec spec;
   auto* client = app.add_subcommand("client", "run closed-loop echo load; prints one JSON line");
   client
-      ->add_option("kind", spec.kind,
-                   "scales-mux | scales-mux-traced | scales-framed | scales-pipelined | "
-                   "thrift-sync | "
-                   "thrift-concurrent | grpc | raw")
+      ->add_option(
+          "kind", spec.kind,
+          "scales-mux | scales-mux-traced | scales-mux-sync | scales-framed | scales-pipelined | "
+          "thrift-sync | "
+          "thrift-concurrent | grpc | raw")
       ->required();
   client->add_option("--port", spec.port)->required();
   client->add_option("--concurrency", spec.concurrency)->check(CLI::Range(1, 4096));
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
     result = runScalesClient(spec, ScalesTransport::kMux, log);
   } else if (spec.kind == "scales-mux-traced") {
     result = runScalesClient(spec, ScalesTransport::kMuxTraced, log);
+  } else if (spec.kind == "scales-mux-sync") {
+    result = runScalesSyncClient(spec, log);
   } else if (spec.kind == "scales-framed") {
     result = runScalesClient(spec, ScalesTransport::kFramed, log);
   } else if (spec.kind == "scales-pipelined") {

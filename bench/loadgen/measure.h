@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace scales::bench {
@@ -91,6 +92,43 @@ std::string makePayload(size_t size);
 // `tls_dir`: empty for plaintext, else a directory holding ca.crt, server.crt and server.key
 // (scripts/bench.sh makes them with openssl): the server is TLS-only and the client uses TLS from
 // the first byte.
+// Closed loops on spec.concurrency application threads, each making blocking calls through the
+// caller `make_caller()` gives it (its own client, or one shared by every thread).
+template <class MakeCaller>
+inline LoadResult runThreads(const LoadSpec& spec, LatencyLog& log, MakeCaller make_caller) {
+  Window window(spec);
+  std::atomic<uint64_t> measured{0}, all{0}, errors{0};
+  std::vector<std::thread> threads;
+  std::vector<LatencyLog> logs(static_cast<size_t>(spec.concurrency));
+  for (int t = 0; t < spec.concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      auto call = make_caller();
+      while (true) {
+        auto start = Clock::now();
+        try {
+          call();
+        } catch (const std::exception&) {
+          ++errors;
+        }
+        auto now = Clock::now();
+        ++all;
+        if (window.measuring(now)) {
+          ++measured;
+          logs[static_cast<size_t>(t)].record(now - start);
+        }
+        if (!window.issueAnother(now)) break;
+      }
+    });
+  }
+  std::this_thread::sleep_until(window.measureFrom());
+  double cpu_start = processCpuMicros();
+  std::this_thread::sleep_until(window.stopAt());
+  double cpu_end = processCpuMicros();
+  for (auto& th : threads) th.join();
+  for (auto& l : logs) log.merge(l);
+  return {measured, all, errors, cpu_end - cpu_start, spec.seconds};
+}
+
 int runScalesServer(const std::string& tls_dir);
 // Mux; framed with one call per connection (a connection per call in flight); framed with every
 // call pipelined on one connection.
@@ -98,6 +136,9 @@ int runScalesServer(const std::string& tls_dir);
 // to /dev/null, so serializing them is counted): tracing's cost per call.
 enum class ScalesTransport { kMux, kMuxTraced, kFramed, kFramedPipelined };
 LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, LatencyLog& log);
+// One Mux client shared by spec.concurrency application threads making sync calls: how most C++
+// services use a client (against thrift-sync's one Apache Thrift client per thread).
+LoadResult runScalesSyncClient(const LoadSpec& spec, LatencyLog& log);
 int runThriftNonblockingServer();
 LoadResult runThriftSyncClients(const LoadSpec& spec, LatencyLog& log);
 LoadResult runThriftConcurrentClient(const LoadSpec& spec, LatencyLog& log);

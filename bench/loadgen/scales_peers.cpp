@@ -94,4 +94,12 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
   return {measured, all, errors, cpu_end - cpu_start, spec.seconds};
 }
 
+LoadResult runScalesSyncClient(const LoadSpec& spec, LatencyLog& log) {
+  auto client = bench_scales::BenchClient::make("tcp://127.0.0.1:" + std::to_string(spec.port) +
+                                                "?timeout_ms=30000&max_waiters=100000");
+  const std::string payload = makePayload(spec.payload);
+  client.echo(payload);  // connected before the clock starts
+  return runThreads(spec, log, [&] { return [&] { client.echo(payload); }; });
+}
+
 }  // namespace scales::bench

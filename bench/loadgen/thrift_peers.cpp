@@ -42,42 +42,6 @@ std::shared_ptr<protocol::TProtocol> connect(uint16_t port) {
   return std::make_shared<protocol::TBinaryProtocol>(framed);
 }
 
-// Runs `calls_per_thread` closed loops on `threads` threads, each calling `call()`.
-template <class MakeCaller>
-LoadResult runThreads(const LoadSpec& spec, LatencyLog& log, MakeCaller make_caller) {
-  Window window(spec);
-  std::atomic<uint64_t> measured{0}, all{0}, errors{0};
-  std::vector<std::thread> threads;
-  std::vector<LatencyLog> logs(static_cast<size_t>(spec.concurrency));
-  for (int t = 0; t < spec.concurrency; ++t) {
-    threads.emplace_back([&, t] {
-      auto call = make_caller();
-      while (true) {
-        auto start = Clock::now();
-        try {
-          call();
-        } catch (const std::exception&) {
-          ++errors;
-        }
-        auto now = Clock::now();
-        ++all;
-        if (window.measuring(now)) {
-          ++measured;
-          logs[static_cast<size_t>(t)].record(now - start);
-        }
-        if (!window.issueAnother(now)) break;
-      }
-    });
-  }
-  std::this_thread::sleep_until(window.measureFrom());
-  double cpu_start = processCpuMicros();
-  std::this_thread::sleep_until(window.stopAt());
-  double cpu_end = processCpuMicros();
-  for (auto& th : threads) th.join();
-  for (auto& l : logs) log.merge(l);
-  return {measured, all, errors, cpu_end - cpu_start, spec.seconds};
-}
-
 }  // namespace
 
 int runThriftNonblockingServer() {
