@@ -294,8 +294,9 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
     auto& timer = timers_.try_emplace(topic, executor()).first->second;
     timer.expires_after(delay);
     timer.async_wait([weak = weak_from_this(), topic](boost::system::error_code ec) {
+      if (ec) return;  // cancelled by close(): take no reference (see ~Producer)
       auto self = weak.lock();
-      if (!ec && self && !self->closed_) self->requestMetadata({topic});
+      if (self && !self->closed_) self->requestMetadata({topic});
     });
   }
 
@@ -306,8 +307,9 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
     age_armed_ = true;
     age_timer_.expires_after(options_.metadata_max_age);
     age_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      if (ec) return;  // cancelled by close(): take no reference (see ~Producer)
       auto self = weak.lock();
-      if (ec || !self || self->closed_) return;
+      if (!self || self->closed_) return;
       self->age_armed_ = false;
       self->refreshAged();
       self->armAgeTimer();
@@ -540,6 +542,13 @@ Producer::~Producer() {
     closed.set_value();
   });
   closed.get_future().wait();
+  // Handlers queued before or by close() (a timer that had just fired, say) may hold the engine
+  // for a moment on the loop's thread; if the last reference were dropped there, the engine's
+  // channel would destroy the loop's io_context from inside it. One more turn of the loop lets
+  // them finish first, so the reset below is the last reference.
+  std::promise<void> drained;
+  asio::post(engine_->executor(), [&drained] { drained.set_value(); });
+  drained.get_future().wait();
   engine_->destroyRetired();
   engine_.reset();
 }
