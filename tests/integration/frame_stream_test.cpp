@@ -25,13 +25,27 @@ using asio::ip::tcp;
 // A FrameStream on one end of a loopback connection that answers every frame with itself (after
 // `observe`, if set), and the raw socket at the other end.
 struct EchoStream {
-  // `configure` runs before the stream starts (limits).
+  // `configure` runs before the stream starts (limits). A nonzero `kernel_buffer` sizes the
+  // peer's receive buffer and the stream's send buffer before the connection is made: set
+  // afterwards, the window already negotiated outgrows the buffer, the kernel drops segments,
+  // and their retransmissions back off for seconds (seen here as a 20 s stall, 1 run in 60).
   explicit EchoStream(size_t max_frame = 1 << 20,
-                      const std::function<void(tcp::socket&, FrameStream&)>& configure = {}) {
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+                      const std::function<void(FrameStream&)>& configure = {},
+                      int kernel_buffer = 0) {
+    tcp::endpoint loopback(asio::ip::make_address("127.0.0.1"), 0);
+    tcp::acceptor acceptor(io);
+    acceptor.open(loopback.protocol());
+    peer.open(loopback.protocol());
+    if (kernel_buffer > 0) {
+      // An accepted socket inherits the listener's buffer sizes.
+      acceptor.set_option(asio::socket_base::send_buffer_size(kernel_buffer));
+      peer.set_option(asio::socket_base::receive_buffer_size(kernel_buffer));
+    }
+    acceptor.bind(loopback);
+    acceptor.listen();
     peer.connect(acceptor.local_endpoint());
     stream.emplace(acceptor.accept(), max_frame);
-    if (configure) configure(peer, *stream);
+    if (configure) configure(*stream);
     stream->start(
         owner,
         [this](std::string_view payload) {
@@ -126,11 +140,9 @@ TEST(FrameStream, ABufferGrowsWithTheFrameAndIsGivenBackOnceItIsHandled) {
 TEST(FrameStream, ReadingPausesWhileOutputIsUnsentAndResumesWhenItDrains) {
   size_t pauses = 0;
   // Small kernel buffers, so unsent output piles up in the stream soon.
-  EchoStream echo(1 << 20, [&](tcp::socket& peer, FrameStream& stream) {
-    peer.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
-    stream.socket().set_option(asio::socket_base::send_buffer_size(16 * 1024));
-    stream.limitUnsent(64 * 1024, [&] { ++pauses; });
-  });
+  EchoStream echo(
+      1 << 20, [&](FrameStream& stream) { stream.limitUnsent(64 * 1024, [&] { ++pauses; }); },
+      16 * 1024);
   const int kFrames = 512;
   auto sent = frames(kFrames, 8 * 1024);  // 4 MiB, echoed to a peer that does not read yet
   // What waits unsent whenever a frame is read: without the limit it would climb to megabytes.
