@@ -9,8 +9,9 @@
 #   scripts/bench.sh [SECONDS per run, default 2] [REPEATS, default 3]
 # PAYLOADS, CONCURRENCY and PEERS (space-separated) narrow the grid, e.g.
 #   PEERS="scales-mux grpc" CONCURRENCY=64 PAYLOADS=32 scripts/bench.sh
-# BASELINE_LOADGEN=<another build's scales-loadgen> adds the peer "baseline-mux": that build's
-# ThriftMux client against this build's server, for before/after comparisons in one run, e.g.
+# BASELINE_LOADGEN=<another build's scales-loadgen> adds the peers "baseline-PEER" (and
+# "baseline-mux" for baseline-scales-mux): that build's client of PEER against this build's
+# server, for before/after comparisons in one run, e.g.
 #   BASELINE_LOADGEN=/tmp/old/bench/scales-loadgen PEERS="baseline-mux scales-mux" scripts/bench.sh
 # For a figure that needs no quiet machine, scripts/bench_instructions.sh counts the client's
 # instructions per call under callgrind, against the same servers (scripts/bench_common.sh).
@@ -33,10 +34,13 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
   bench_start_server "$1" "$tls_dir"
   local line
   local client_gen=$gen kind=$1
-  if [ "$1" = baseline-mux ]; then client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=scales-mux; fi
+  case $1 in
+    baseline-mux) client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=scales-mux ;;
+    baseline-*) client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=${1#baseline-} ;;
+  esac
   line=$(taskset -c 0 "$client_gen" client "$kind" --port "$server_port" --payload "$2" --concurrency "$3" \
          --seconds "$seconds" --tls-dir "$tls_dir") || line='{"errors":-1}'
-  if [ "$1" = baseline-mux ]; then line=${line/\"kind\":\"scales-mux\"/\"kind\":\"baseline-mux\"}; fi
+  if [ "$kind" != "$1" ]; then line=${line/\"kind\":\"$kind\"/\"kind\":\"$1\"}; fi
   bench_stop_server
   local cpu; cpu=$(awk '/^CPU_US/ {print $2}' "$server_out")
   echo "${line%\}},\"server_cpu_total_us\":${cpu:-0}}" >> "$results"

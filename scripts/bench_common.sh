@@ -40,7 +40,9 @@ bench_make_tls_dir() {
 # The server each client peer runs against.
 server_for() {
   case $1 in
-    scales-mux|scales-mux-traced|scales-mux-sync|baseline-mux) echo scales ;;
+    baseline-mux) echo scales ;;
+    baseline-*) server_for "${1#baseline-}" ;;
+    scales-mux|scales-mux-traced|scales-mux-sync) echo scales ;;
     scales-mux-tls) echo scales-tls ;;
     scales-framed|scales-pipelined|thrift-sync|thrift-concurrent) echo thrift-nb ;;
     grpc) echo grpc ;;

@@ -7,7 +7,8 @@
 #   HTTP:  scales::http::Client vs wrk (one thread), GET of a 8-byte nginx response, CONCURRENCY
 #          connections;
 #   Kafka: scales::kafka::Producer vs librdkafka's producer (100-byte records) against librdkafka's
-#          mock cluster in the bench process.
+#          mock cluster in the bench process, uncompressed (kafka-*) and with lz4 on both sides
+#          (kafka-lz4-*).
 # Each row is the median of RUNS; the table gives each peer's ratio to scales.
 #   scripts/bench_protocols.sh [SECONDS per run, default 3] [RUNS, default 3]
 set -euo pipefail
@@ -61,17 +62,24 @@ for ((run = 0; run < runs; run++)); do
     --seconds "$seconds" | awk '{print $2}') "
   rows[wrk]+="$(wrk -t1 -c "$concurrency" -d "${seconds}s" "http://127.0.0.1:$http_port/who" \
     | awk '/Requests\/sec/ {print $2}') "
-  kafka=$($bench --kafka --concurrency "$concurrency" --seconds "$seconds")
-  rows[kafka-scales]+="$(awk '/kafka-scales/ {print $2}' <<< "$kafka") "
-  rows[kafka-librdkafka]+="$(awk '/kafka-librdkafka/ {print $2}' <<< "$kafka") "
+  # The bench names its rows kafka-<codec>-scales and kafka-<codec>-librdkafka (kafka-... for none).
+  for codec in none lz4; do
+    kafka=$($bench --kafka --compression "$codec" --concurrency "$concurrency" --seconds "$seconds")
+    prefix=kafka
+    [[ $codec == none ]] || prefix=kafka-$codec
+    for side in scales librdkafka; do
+      rows[$prefix-$side]+="$(awk -v row="$prefix-$side" '$1 == row {print $2}' <<< "$kafka") "
+    done
+  done
 done
 
-printf '%-18s %14s %10s\n' row "ops/s (median)" "vs scales"
+printf '%-20s %14s %10s\n' row "ops/s (median)" "vs scales"
 for pair in "redis-scales redis-scales" "redis-benchmark redis-scales" \
             "redis-bench-P redis-scales" "http-scales http-scales" \
-            "wrk http-scales" "kafka-scales kafka-scales" "kafka-librdkafka kafka-scales"; do
+            "wrk http-scales" "kafka-scales kafka-scales" "kafka-librdkafka kafka-scales" \
+            "kafka-lz4-scales kafka-lz4-scales" "kafka-lz4-librdkafka kafka-lz4-scales"; do
   read -r row base <<< "$pair"
   value=$(tr ' ' '\n' <<< "${rows[$row]}" | grep -v '^$' | median)
   ref=$(tr ' ' '\n' <<< "${rows[$base]}" | grep -v '^$' | median)
-  printf '%-18s %14.0f %9.2fx\n' "$row" "$value" "$(awk -v a="$value" -v b="$ref" 'BEGIN {print a / b}')"
+  printf '%-20s %14.0f %9.2fx\n' "$row" "$value" "$(awk -v a="$value" -v b="$ref" 'BEGIN {print a / b}')"
 done

@@ -21,6 +21,7 @@ packages=(
   nginx-light                            # HTTP client tests (its echo module); wrk for the bench row
   wrk
   librdkafka-dev                         # Kafka tests: the mock cluster and a consumer; bench peer
+  zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev   # the Kafka producer's batch compression
   libssl-dev openssl                     # TLS (Asio's ssl over OpenSSL 3); test certificates
 )
 

@@ -4,8 +4,9 @@
 //   redis  --redis H:P   SETs of 32-byte values, `concurrency` in flight over one connection
 //   http   --http H:P    GETs of --path, `concurrency` in flight (as many keep-alive connections)
 //   kafka                records of --record-bytes to librdkafka's mock cluster, in process:
-//                        scales' producer and librdkafka's own, one after the other
-// Prints "<row> <operations per second>" lines.
+//                        scales' producer and librdkafka's own, one after the other, both with
+//                        --compression (none, gzip, snappy, lz4, zstd)
+// Prints "<row> <operations per second>" lines (kafka-<codec>-... rows when compressing).
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
@@ -13,10 +14,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <future>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "scales/http/client.h"
 #include "scales/kafka/producer.h"
@@ -98,11 +101,22 @@ struct MockCluster {
   std::string bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster); }
 };
 
+// The Kafka records' value, the same for both producers: a short log-like pattern repeated, so
+// that compressing runs have something to compress (and uncompressed ones lose nothing).
+std::string kafkaValue(size_t record_bytes) {
+  static constexpr std::string_view kPattern = "ts=1700000000 level=info msg=bench user=42 ";
+  std::string value;
+  while (value.size() < record_bytes) value += kPattern;
+  value.resize(record_bytes);
+  return value;
+}
+
 // Puts of `batch` records, `concurrency` puts in flight.
-double benchScalesKafka(const std::string& bootstraps, size_t record_bytes, int batch,
-                        int concurrency, double seconds) {
-  auto producer = scales::kafka::Producer::make("tcp://" + bootstraps);
-  std::string value(record_bytes, 'r');
+double benchScalesKafka(const std::string& bootstraps, const std::string& compression,
+                        size_t record_bytes, int batch, int concurrency, double seconds) {
+  auto producer =
+      scales::kafka::Producer::make("tcp://" + bootstraps + "?compression=" + compression);
+  std::string value = kafkaValue(record_bytes);
   producer->put("bench", std::vector<std::string>{value});
   double puts = closedLoop(concurrency, seconds, [&](std::function<void(bool)> done) {
     std::vector<scales::kafka::Record> records(static_cast<size_t>(batch),
@@ -117,11 +131,16 @@ double benchScalesKafka(const std::string& bootstraps, size_t record_bytes, int 
 
 // librdkafka's producer with its defaults but linger.ms=0 (ours does not linger either); as
 // many records queued as scales keeps in flight.
-double benchLibrdkafka(const std::string& bootstraps, size_t record_bytes, long in_flight,
-                       double seconds) {
+double benchLibrdkafka(const std::string& bootstraps, const std::string& compression,
+                       size_t record_bytes, long in_flight, double seconds) {
   char error[256];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps.c_str(), error, sizeof error);
+  if (rd_kafka_conf_set(conf, "compression.codec", compression.c_str(), error, sizeof error) !=
+      RD_KAFKA_CONF_OK) {
+    std::fprintf(stderr, "librdkafka compression.codec=%s: %s\n", compression.c_str(), error);
+    std::exit(2);
+  }
   rd_kafka_conf_set(conf, "linger.ms", "0", error, sizeof error);
   rd_kafka_conf_set(conf, "log_level", "2", error, sizeof error);
   std::atomic<long> delivered{0}, outstanding{0};
@@ -131,7 +150,7 @@ double benchLibrdkafka(const std::string& bootstraps, size_t record_bytes, long 
   });
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   rd_kafka_topic_t* topic = rd_kafka_topic_new(producer, "bench", nullptr);
-  std::string value(record_bytes, 'r');
+  std::string value = kafkaValue(record_bytes);
   auto produce = [&] {
     return rd_kafka_produce(topic, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY, value.data(),
                             value.size(), nullptr, 0, nullptr) == 0;
@@ -159,7 +178,7 @@ double benchLibrdkafka(const std::string& bootstraps, size_t record_bytes, long 
 
 int main(int argc, char** argv) {
   CLI::App app{"scales-protocol-bench: the HTTP, Redis and Kafka clients at full speed"};
-  std::string redis, http, path = "/who";
+  std::string redis, http, path = "/who", compression = "none";
   bool kafka = false;
   int concurrency = 64;
   double seconds = 3;
@@ -171,6 +190,8 @@ int main(int argc, char** argv) {
   app.add_option("--concurrency", concurrency, "operations in flight");
   app.add_option("--seconds", seconds, "per row");
   app.add_option("--record-bytes", record_bytes, "Kafka record size");
+  app.add_option("--compression", compression, "Kafka codec, the same for both producers")
+      ->check(CLI::IsMember({"none", "gzip", "snappy", "lz4", "zstd"}));
   CLI11_PARSE(app, argc, argv);
 
   if (!redis.empty()) std::printf("redis-scales %.0f\n", benchRedis(redis, concurrency, seconds));
@@ -180,10 +201,12 @@ int main(int argc, char** argv) {
   if (kafka) {
     constexpr int kBatch = 100;
     MockCluster cluster(4);
-    std::printf("kafka-scales %.0f\n",
-                benchScalesKafka(cluster.bootstraps(), record_bytes, kBatch, concurrency, seconds));
-    std::printf("kafka-librdkafka %.0f\n",
-                benchLibrdkafka(cluster.bootstraps(), record_bytes,
+    std::string row = compression == "none" ? "kafka" : "kafka-" + compression;
+    std::printf("%s-scales %.0f\n", row.c_str(),
+                benchScalesKafka(cluster.bootstraps(), compression, record_bytes, kBatch,
+                                 concurrency, seconds));
+    std::printf("%s-librdkafka %.0f\n", row.c_str(),
+                benchLibrdkafka(cluster.bootstraps(), compression, record_bytes,
                                 static_cast<long>(kBatch) * concurrency, seconds));
   }
   return 0;

@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_future.hpp>
 #include <functional>
 #include <iosfwd>
 #include <memory>

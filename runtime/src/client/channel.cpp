@@ -2,6 +2,7 @@
 #include "scales/client/channel.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <future>
 
@@ -165,10 +166,30 @@ void Channel::send(Request request, RpcService::Handler handler) {
   if (request.deadline.isInfinite() && config_.timeout != Duration::max()) {
     request.deadline = Deadline::after(config_.timeout);
   }
-  asio::dispatch(executor_,
-                 [this, request = std::move(request), handler = std::move(handler)]() mutable {
-                   stack_->call(std::move(request), std::move(handler));
-                 });
+  submit(std::move(request), std::move(handler));
+}
+
+void Channel::submit(Request request, RpcService::Handler handler) {
+  {
+    std::lock_guard lock(submitted_mutex_);
+    // Move-constructed in place: Boost 1.81's any_completion_handler move-assignment recurses.
+    submitted_.push_back(Submitted{std::move(request), std::move(handler)});
+    if (submitted_.size() > 1) return;  // the loop has been asked already
+  }
+  asio::post(executor_, [this] { runSubmitted(); });
+}
+
+void Channel::runSubmitted() {
+  {
+    std::lock_guard lock(submitted_mutex_);
+    running_.swap(submitted_);  // the next call submitted posts again
+  }
+  // Cleared however the loop leaves (a layer that throws): a batch is never started twice.
+  struct Clear {
+    std::vector<Submitted>& batch;
+    ~Clear() { batch.clear(); }
+  } clear{running_};
+  for (auto& call : running_) stack_->call(std::move(call.request), std::move(call.handler));
 }
 
 void Channel::checkMayBlock(std::string_view what) const {

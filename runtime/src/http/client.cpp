@@ -84,7 +84,7 @@ scales::Request Client::encode(const Request& request) {
 
 Response Client::send(Request request) {
   channel_.checkMayBlock(request.method);
-  return send(std::move(request), asio::use_future).get();
+  return send(std::move(request), client::use_blocking);
 }
 
 Response Client::get(std::string_view target, Headers headers) {

@@ -222,7 +222,7 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
       call.method = "Produce";
       call.payload = encodeProduceRequest(++correlation_, options_.client_id, options_.acks,
                                           static_cast<int32_t>(options_.broker_timeout.count()),
-                                          request, nowMs());
+                                          request, nowMs(), options_.compression);
       call.oneway = options_.acks == 0;
       brokers_.at(leader).channel->send(
           std::move(call),
@@ -491,6 +491,22 @@ const OptionKeys<ProducerOptions>& ProducerOptions::uriKeys() {
                  throw ConfigError("not least_loaded or key_hash");
                }
              })
+        .add("compression",
+             [](ProducerOptions& o, const std::string& v) {
+               if (v == "none") {
+                 o.compression = Compression::kNone;
+               } else if (v == "gzip") {
+                 o.compression = Compression::kGzip;
+               } else if (v == "snappy") {
+                 o.compression = Compression::kSnappy;
+               } else if (v == "lz4") {
+                 o.compression = Compression::kLz4;
+               } else if (v == "zstd") {
+                 o.compression = Compression::kZstd;
+               } else {
+                 throw ConfigError("not none, gzip, snappy, lz4 or zstd");
+               }
+             })
         .add("broker_timeout_ms",
              [](ProducerOptions& o, const std::string& v) {
                o.broker_timeout =
@@ -517,6 +533,9 @@ const OptionKeys<ProducerOptions>& ProducerOptions::uriKeys() {
 void ProducerOptions::validate() const {
   if (acks != -1 && acks != 0 && acks != 1) throw ConfigError("kafka acks must be -1, 0 or 1");
   if (max_attempts < 1) throw ConfigError("kafka max_attempts must be at least 1");
+  if (compression < Compression::kNone || compression > Compression::kZstd) {
+    throw ConfigError("kafka compression must be none, gzip, snappy, lz4 or zstd");
+  }
   // Zero would make the refresh beat a busy loop.
   if (metadata_max_age < std::chrono::milliseconds(1)) {
     throw ConfigError("kafka metadata_max_age must be at least 1 ms");
@@ -561,7 +580,7 @@ void Producer::start(std::string topic, std::vector<Record> records, PutHandler 
 
 std::vector<Ack> Producer::put(std::string topic, std::vector<Record> records) {
   engine_->checkMayBlock();
-  return put(std::move(topic), std::move(records), asio::use_future).get();
+  return put(std::move(topic), std::move(records), client::use_blocking);
 }
 
 std::vector<Ack> Producer::put(std::string topic, const std::vector<std::string>& values) {

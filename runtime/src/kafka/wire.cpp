@@ -4,6 +4,7 @@
 #include <boost/crc.hpp>
 #include <boost/endian/conversion.hpp>
 
+#include "kafka/compression.h"
 #include "scales/core/errors.h"
 
 namespace scales::kafka {
@@ -139,22 +140,9 @@ MetadataResponse decodeMetadataResponse(std::string_view frame) {
   return response;
 }
 
-std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t timestamp_ms) {
-  Writer w;
-  w.fixed<int64_t>(0);   // base offset
-  w.fixed<int32_t>(0);   // batch length, patched below
-  w.fixed<int32_t>(-1);  // partition leader epoch
-  w.fixed<int8_t>(2);    // magic
-  w.fixed<uint32_t>(0);  // crc, patched below
-  size_t crc_from = w.bytes().size();
-  w.fixed<int16_t>(0);  // attributes: no compression, CreateTime
-  w.fixed<int32_t>(static_cast<int32_t>(records.size()) - 1);  // last offset delta
-  w.fixed<int64_t>(timestamp_ms);                              // first timestamp
-  w.fixed<int64_t>(timestamp_ms);                              // max timestamp
-  w.fixed<int64_t>(-1);                                        // producer id
-  w.fixed<int16_t>(-1);                                        // producer epoch
-  w.fixed<int32_t>(-1);                                        // base sequence
-  w.fixed<int32_t>(static_cast<int32_t>(records.size()));
+std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t timestamp_ms,
+                              Compression compression) {
+  Writer body;  // the records section, compressed as a whole when there is a codec
   Writer record;
   for (size_t i = 0; i < records.size(); ++i) {
     record.bytes().clear();
@@ -165,10 +153,44 @@ std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t
     record.varint(static_cast<int64_t>(records[i]->value.size()));
     record.bytes().append(records[i]->value);
     record.varint(0);  // headers
-    w.varint(static_cast<int64_t>(record.bytes().size()));
-    w.bytes().append(record.bytes());
+    body.varint(static_cast<int64_t>(record.bytes().size()));
+    body.bytes().append(record.bytes());
   }
+  if (compression != Compression::kNone) {
+    try {
+      auto compressed = compress(compression, body.bytes());
+      // A section that would not shrink goes as it is (as librdkafka does): the broker and every
+      // consumer are spared the decompression.
+      if (compressed.size() < body.bytes().size()) {
+        body.bytes() = std::move(compressed);
+      } else {
+        compression = Compression::kNone;
+      }
+    } catch (const Error&) {
+      compression = Compression::kNone;  // the library could not allocate: send it uncompressed
+    }
+  }
+
+  Writer w;
+  w.bytes().reserve(61 + body.bytes().size());
+  w.fixed<int64_t>(0);   // base offset
+  w.fixed<int32_t>(0);   // batch length, patched below
+  w.fixed<int32_t>(-1);  // partition leader epoch
+  w.fixed<int8_t>(2);    // magic
+  w.fixed<uint32_t>(0);  // crc, patched below
+  size_t crc_from = w.bytes().size();
+  // Attributes: the codec in the low 3 bits; CreateTime, not transactional, not control.
+  w.fixed<int16_t>(static_cast<int16_t>(compression));
+  w.fixed<int32_t>(static_cast<int32_t>(records.size()) - 1);  // last offset delta
+  w.fixed<int64_t>(timestamp_ms);                              // first timestamp
+  w.fixed<int64_t>(timestamp_ms);                              // max timestamp
+  w.fixed<int64_t>(-1);                                        // producer id
+  w.fixed<int16_t>(-1);                                        // producer epoch
+  w.fixed<int32_t>(-1);                                        // base sequence
+  w.fixed<int32_t>(static_cast<int32_t>(records.size()));
+  w.bytes().append(body.bytes());
   w.patchSize(8);
+  // The CRC covers the bytes as sent, compressed or not.
   auto crc = boost::endian::native_to_big(crc32c(std::string_view(w.bytes()).substr(crc_from)));
   std::memcpy(w.bytes().data() + crc_from - 4, &crc, 4);
   return std::move(w.bytes());
@@ -176,9 +198,9 @@ std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t
 
 std::string encodeProduceRequest(int32_t correlation_id, std::string_view client_id, int16_t acks,
                                  int32_t timeout_ms, const std::vector<TopicBatches>& topics,
-                                 int64_t timestamp_ms) {
+                                 int64_t timestamp_ms, Compression compression) {
   Writer w;
-  header(w, api::kProduce, 3, correlation_id, client_id);
+  header(w, api::kProduce, 7, correlation_id, client_id);
   w.nullString();  // transactional id
   w.fixed(acks);
   w.fixed(timeout_ms);
@@ -188,7 +210,7 @@ std::string encodeProduceRequest(int32_t correlation_id, std::string_view client
     w.fixed<int32_t>(static_cast<int32_t>(topic.partitions.size()));
     for (const auto& batch : topic.partitions) {
       w.fixed(batch.partition);
-      auto records = encodeRecordBatch(batch.records, timestamp_ms);
+      auto records = encodeRecordBatch(batch.records, timestamp_ms, compression);
       w.fixed<int32_t>(static_cast<int32_t>(records.size()));
       w.bytes().append(records);
     }
@@ -197,6 +219,8 @@ std::string encodeProduceRequest(int32_t correlation_id, std::string_view client
   return std::move(w.bytes());
 }
 
+// Produce v7's response: per partition its error, base offset, log append time and log start
+// offset; then the throttle time.
 std::vector<PartitionResult> decodeProduceResponse(std::string_view frame) {
   Reader r(frame);
   r.fixed<int32_t>();  // correlation id
@@ -204,7 +228,7 @@ std::vector<PartitionResult> decodeProduceResponse(std::string_view frame) {
   size_t topics = r.count(6);
   for (size_t t = 0; t < topics; ++t) {
     auto name = r.string();
-    size_t partitions = r.count(22);
+    size_t partitions = r.count(30);
     for (size_t p = 0; p < partitions; ++p) {
       PartitionResult result;
       result.topic = name;
@@ -212,6 +236,7 @@ std::vector<PartitionResult> decodeProduceResponse(std::string_view frame) {
       result.error = r.fixed<int16_t>();
       result.base_offset = r.fixed<int64_t>();
       r.fixed<int64_t>();  // log append time
+      r.fixed<int64_t>();  // log start offset
       results.push_back(std::move(result));
     }
   }
@@ -296,6 +321,9 @@ std::string errorName(int16_t code) {
       break;
     case 29:
       name = "TOPIC_AUTHORIZATION_FAILED";
+      break;
+    case 76:
+      name = "UNSUPPORTED_COMPRESSION_TYPE";
       break;
     case 87:
       name = "INVALID_RECORD";

@@ -248,7 +248,7 @@ int64_t Client::ttl(std::string_view key) {
 
 std::vector<std::optional<std::string>> Client::mget(std::vector<std::string> keys) {
   channel_.checkMayBlock("MGET");
-  return mget(std::move(keys), asio::use_future).get();
+  return mget(std::move(keys), client::use_blocking);
 }
 
 void Client::startMget(std::vector<std::string> keys, MgetHandler handler) {

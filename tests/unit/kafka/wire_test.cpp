@@ -64,12 +64,14 @@ TEST(KafkaWire, RecordBatchHasItsLengthMagicAndCrc) {
 }
 
 TEST(KafkaWire, DecodesProduceAndMetadataResponses) {
+  // Produce v7's response.
   auto produce = bytes({0,  0,  0,  9,                    // correlation id
                         0,  0,  0,  1,  0,  1,  't',      // one topic "t"
                         0,  0,  0,  1,                    // one partition
                         0,  0,  0,  2,  0,  6,            // partition 2, NOT_LEADER
                         0,  0,  0,  0,  0,  0,  0,   42,  // base offset
                         -1, -1, -1, -1, -1, -1, -1,  -1,  // log append time
+                        0,  0,  0,  0,  0,  0,  0,   5,   // log start offset (v5+)
                         0,  0,  0,  0});                  // throttle
   auto results = decodeProduceResponse(produce);
   ASSERT_EQ(results.size(), 1u);

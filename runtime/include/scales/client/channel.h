@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,6 +101,15 @@ class Channel {
   using ReadyHandler = boost::asio::any_completion_handler<void(std::exception_ptr)>;
   void startAwaitReady(Duration timeout, ReadyHandler handler);
 
+  // Calls from other threads wait here for the loop, which takes them all in one turn: one
+  // hand-off (a post, maybe a wake-up) per batch instead of per call, and no allocation for it.
+  struct Submitted {
+    Request request;
+    RpcService::Handler handler;
+  };
+  void submit(Request request, RpcService::Handler handler);
+  void runSubmitted();
+
   ClientConfig config_;
   std::unique_ptr<Runtime> runtime_;
   // Exactly one of these runs the stack: our own loop, or a strand over the caller's executor.
@@ -112,6 +122,9 @@ class Channel {
   std::promise<void> closed_promise_;  // set when the first close() has closed the stack
   std::shared_future<void> closed_ = closed_promise_.get_future().share();
   std::shared_ptr<StatusSource> status_;  // the admin page's way in; withdrawn by close()
+  std::mutex submitted_mutex_;
+  std::vector<Submitted> submitted_;  // a runSubmitted() is posted while this is non-empty
+  std::vector<Submitted> running_;    // only on the loop: the batch being started, kept for reuse
 };
 
 }  // namespace scales::client

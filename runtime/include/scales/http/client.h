@@ -13,6 +13,7 @@
 
 #include "scales/client/channel.h"
 #include "scales/client/invoke.h"
+#include "scales/client/use_blocking.h"
 #include "scales/core/option_keys.h"
 #include "scales/http/connection.h"
 #include "scales/http/message.h"

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "scales/client/config.h"
+#include "scales/client/use_blocking.h"
 #include "scales/core/errors.h"
 #include "scales/core/option_keys.h"
 #include "scales/kafka/wire.h"
@@ -30,7 +31,7 @@ enum class Partitioner {
 
 struct ProducerOptions {
   static constexpr std::string_view kProtocol = "kafka";
-  // acks, partitioner, broker_timeout_ms, max_attempts, metadata_backoff_ms,
+  // acks, partitioner, compression, broker_timeout_ms, max_attempts, metadata_backoff_ms,
   // metadata_max_age_ms, client_id
   static const OptionKeys<ProducerOptions>& uriKeys();
 
@@ -38,6 +39,10 @@ struct ProducerOptions {
   // -1: every in-sync replica, 1: the leader, 0: no acknowledgement (puts complete once written,
   // with offset -1).
   int16_t acks = 1;
+  // Each record batch's records compressed with this codec (none, gzip, snappy, lz4, zstd), as
+  // Kafka's compression.type; a batch that would not shrink goes uncompressed. zstd needs Kafka
+  // 2.1 or newer.
+  Compression compression = Compression::kNone;
   // How long the broker may wait for replicas (Produce's timeout_ms).
   std::chrono::milliseconds broker_timeout{5000};
   // Tries per record across leader changes and lost connections (the call's deadline,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The slice of the Kafka protocol a producer needs, as pure functions over bytes: Metadata v1 and
-// Produce v3 requests and responses, record batches (magic 2, CRC-32C), and the Java client's
-// murmur2 key hash. Requests are encoded with their 4-byte size prefix; responses are decoded
-// from the frame after it. Decoders bound every count and length by the bytes present and throw
-// ProtocolError for anything malformed.
+// Produce v7 requests and responses, record batches (magic 2, CRC-32C, optionally compressed), and
+// the Java client's murmur2 key hash. Requests are encoded with their 4-byte size prefix; responses
+// are decoded from the frame after it. Decoders bound every count and length by the bytes present
+// and throw ProtocolError for anything malformed.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,9 @@ namespace api {
 inline constexpr int16_t kProduce = 0;
 inline constexpr int16_t kMetadata = 3;
 }  // namespace api
+
+// A record batch's codec; the values are its bits in the batch attributes.
+enum class Compression : int8_t { kNone = 0, kGzip = 1, kSnappy = 2, kLz4 = 3, kZstd = 4 };
 
 struct Record {
   std::optional<std::string> key;  // null: no key
@@ -71,14 +74,20 @@ std::string encodeMetadataRequest(int32_t correlation_id, std::string_view clien
                                   const std::vector<std::string>& topics);
 MetadataResponse decodeMetadataResponse(std::string_view frame);
 
-// `timestamp_ms` stamps every record (CreateTime).
+// Produce v7: the first version brokers accept zstd batches in (Kafka 2.1+), and the newest that
+// librdkafka 2.0's mock cluster (Debian bookworm's, the tests' broker) answers. `timestamp_ms`
+// stamps every record (CreateTime).
 std::string encodeProduceRequest(int32_t correlation_id, std::string_view client_id, int16_t acks,
                                  int32_t timeout_ms, const std::vector<TopicBatches>& topics,
-                                 int64_t timestamp_ms);
+                                 int64_t timestamp_ms,
+                                 Compression compression = Compression::kNone);
 std::vector<PartitionResult> decodeProduceResponse(std::string_view frame);
 
-// A record batch (v2) as it sits in a Produce request's records field.
-std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t timestamp_ms);
+// A record batch (v2) as it sits in a Produce request's records field. With a codec, the records
+// section (everything after the record count) is compressed as a whole, unless that would not make
+// it smaller: then the batch goes uncompressed, as librdkafka does.
+std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t timestamp_ms,
+                              Compression compression = Compression::kNone);
 
 uint32_t crc32c(std::string_view bytes);
 // The Java client's murmur2, so that keyed records land where Java and librdkafka's murmur2

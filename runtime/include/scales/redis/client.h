@@ -19,6 +19,7 @@
 
 #include "scales/client/channel.h"
 #include "scales/client/invoke.h"
+#include "scales/client/use_blocking.h"
 #include "scales/core/option_keys.h"
 #include "scales/redis/reply.h"
 
@@ -184,7 +185,7 @@ class Client : public std::enable_shared_from_this<Client> {
   template <class T, class Decode>
   T wait(Request call, Decode decoder) {
     channel_.checkMayBlock(call.method);
-    return invoke<T>(std::move(call), decoder, boost::asio::use_future).get();
+    return invoke<T>(std::move(call), decoder, client::use_blocking);
   }
 
   void startMget(std::vector<std::string> keys, MgetHandler handler);

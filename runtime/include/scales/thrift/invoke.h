@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "scales/client/invoke.h"
+#include "scales/client/use_blocking.h"
 #include "scales/thrift/client.h"
 
 namespace scales::thrift {

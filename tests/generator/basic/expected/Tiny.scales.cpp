@@ -4,7 +4,6 @@
 #include "Tiny.scales.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_future.hpp>
 #include <optional>
 #include <unordered_map>
 
@@ -310,17 +309,17 @@ TinyClient TinyClient::make(std::string_view uri, ::scales::ClientConfig config,
 
 int64_t TinyClient::add(int32_t a, int64_t b) {
   scales_client_->checkMayBlock("add");
-  return this->add(a, b, ::boost::asio::use_future).get();
+  return this->add(a, b, ::scales::client::use_blocking);
 }
 
 void TinyClient::check(const std::vector<std::string>& items) {
   scales_client_->checkMayBlock("check");
-  return this->check(items, ::boost::asio::use_future).get();
+  return this->check(items, ::scales::client::use_blocking);
 }
 
 void TinyClient::note(const std::string& data) {
   scales_client_->checkMayBlock("note");
-  return this->note(data, ::boost::asio::use_future).get();
+  return this->note(data, ::scales::client::use_blocking);
 }
 
 TinyDispatcher::TinyDispatcher(std::shared_ptr<TinyHandler> handler)

@@ -4,7 +4,6 @@
 #include "Store.scales.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_future.hpp>
 #include <optional>
 #include <unordered_map>
 
@@ -803,18 +802,18 @@ StoreClient StoreClient::make(std::string_view uri, ::scales::ClientConfig confi
 
 std::string StoreClient::ping(const std::string& ping) {
   scales_client_->checkMayBlock("ping");
-  return this->ping(ping, ::boost::asio::use_future).get();
+  return this->ping(ping, ::scales::client::use_blocking);
 }
 
 int64_t StoreClient::increment(const ::realworld::store::TIncrement& increment) {
   scales_client_->checkMayBlock("increment");
-  return this->increment(increment, ::boost::asio::use_future).get();
+  return this->increment(increment, ::scales::client::use_blocking);
 }
 
 std::vector<std::string> StoreClient::query(const ::realworld::store::Query& query,
                                             ::realworld::store::Level::type level) {
   scales_client_->checkMayBlock("query");
-  return this->query(query, level, ::boost::asio::use_future).get();
+  return this->query(query, level, ::scales::client::use_blocking);
 }
 
 ::realworld::store::Level::type StoreClient::level(::realworld::store::Level::type read,
@@ -822,18 +821,18 @@ std::vector<std::string> StoreClient::query(const ::realworld::store::Query& que
                                                    const std::string& token,
                                                    const std::string& reply) {
   scales_client_->checkMayBlock("level");
-  return this->level(read, write, token, reply, ::boost::asio::use_future).get();
+  return this->level(read, write, token, reply, ::scales::client::use_blocking);
 }
 
 std::map<::realworld::store::Level::type, std::vector<::realworld::store::Level::type>>
 StoreClient::levels(const std::set<::realworld::store::Level::type>& wanted) {
   scales_client_->checkMayBlock("levels");
-  return this->levels(wanted, ::boost::asio::use_future).get();
+  return this->levels(wanted, ::scales::client::use_blocking);
 }
 
 void StoreClient::args(const std::string& self, const std::string& print) {
   scales_client_->checkMayBlock("args");
-  return this->args(self, print, ::boost::asio::use_future).get();
+  return this->args(self, print, ::scales::client::use_blocking);
 }
 
 StoreDispatcher::StoreDispatcher(std::shared_ptr<StoreHandler> handler)
