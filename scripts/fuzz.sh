@@ -35,11 +35,13 @@ echo "fuzz: mux_frame: $(grep -E '^Done' "$out/mux_frame.log"), no crash"
 
 # The other decoders of bytes from the network, each alone with what its errors need, a third of
 # the time each, from small seed corpora.
+# A target's libraries go in `libs`, set before run_target (after its sources on the line).
+libs=()
 run_target() {  # name, seconds, sources...
   local name=$1 secs=$2
   shift 2
   clang++ "${flags[@]}" "tests/fuzz/$name.cpp" "$@" runtime/src/core/call_trace.cpp \
-    -o "$out/$name"
+    "${libs[@]}" -o "$out/$name"
   local log="$out/$name.log" rc=0
   "$out/$name" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$out/" \
     "$out/${name}_corpus" > "$log" 2>&1 || rc=$?
@@ -56,8 +58,15 @@ printf '*3\r\n$3\r\nabc\r\n:-1\r\n%%1\r\n+k\r\n,1.5\r\n' > "$out/redis_reply_fuz
 printf '|1\r\n+a\r\n#t\r\n=8\r\ntxt:text\r\n_\r\n' > "$out/redis_reply_fuzz_corpus/resp3"
 printf '\0\0\0\1\0\0\0\1\0\0\0\1\0\1t\0\0\0\1\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0' \
   > "$out/kafka_response_fuzz_corpus/produce"
+# Produce v7: a partition's error, base offset, log append time and log start offset; throttle.
+{ printf '\0\0\0\1\0\0\0\1\0\1t\0\0\0\1\0\0\0\0\0\0'; head -c 24 /dev/zero; printf '\0\0\0\0'; } \
+  > "$out/kafka_response_fuzz_corpus/produce_v7"
 run_target redis_reply_fuzz "$short" runtime/src/redis/resp.cpp
-run_target kafka_response_fuzz "$short" runtime/src/kafka/wire.cpp
+# The record batch codecs come with the wire (what encodes, not what decodes, uses them).
+libs=(-lz -lsnappy -llz4 -lzstd)
+run_target kafka_response_fuzz "$short" -Iruntime/src runtime/src/kafka/wire.cpp \
+  runtime/src/kafka/compression.cpp
+libs=()
 
 # thrift_message: framed Thrift messages both ways, each frame served (readCallHeader, decodeArgs,
 # the reply) and received (replyFieldId, the generated decoder), over the types of

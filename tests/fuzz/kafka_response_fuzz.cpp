@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target for the Kafka response decoders (Metadata v1, Produce v3): arbitrary bytes
+// libFuzzer target for the Kafka response decoders (Metadata v1, Produce v7): arbitrary bytes
 // must decode or raise ProtocolError, never crash or allocate beyond what the bytes can hold.
 #include <cstddef>
 #include <cstdint>

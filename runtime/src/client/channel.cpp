@@ -176,20 +176,37 @@ void Channel::submit(Request request, RpcService::Handler handler) {
     submitted_.push_back(Submitted{std::move(request), std::move(handler)});
     if (submitted_.size() > 1) return;  // the loop has been asked already
   }
-  asio::post(executor_, [this] { runSubmitted(); });
+  try {
+    asio::post(executor_, [this] { runSubmitted(); });
+  } catch (...) {
+    // Nothing will take the queue (out of memory): it is emptied here, its handlers destroyed
+    // uncalled, so that the next call asks the loop again.
+    std::vector<Submitted> dropped;
+    {
+      std::lock_guard lock(submitted_mutex_);
+      dropped.swap(submitted_);
+    }
+    throw;
+  }
 }
 
 void Channel::runSubmitted() {
+  running_.clear();  // left over only if a completion below threw past its call
   {
     std::lock_guard lock(submitted_mutex_);
     running_.swap(submitted_);  // the next call submitted posts again
   }
-  // Cleared however the loop leaves (a layer that throws): a batch is never started twice.
-  struct Clear {
-    std::vector<Submitted>& batch;
-    ~Clear() { batch.clear(); }
-  } clear{running_};
-  for (auto& call : running_) stack_->call(std::move(call.request), std::move(call.handler));
+  for (auto& call : running_) {
+    try {
+      stack_->call(std::move(call.request), std::move(call.handler));
+    } catch (...) {
+      // One call's failure (an allocation, say) is its own: the rest of the batch goes on.
+      if (call.handler) {
+        completePost(executor_, std::move(call.handler), std::current_exception(), Response{});
+      }
+    }
+  }
+  running_.clear();
 }
 
 void Channel::checkMayBlock(std::string_view what) const {

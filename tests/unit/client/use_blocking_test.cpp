@@ -10,6 +10,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -101,6 +102,28 @@ TEST(UseBlocking, AHandlerDestroyedUncalledWakesTheCallerWithAnError) {
         use_blocking);
   };
   EXPECT_THROW(dropped(), UnavailableError);
+}
+
+TEST(UseBlocking, AnInitiationThatThrowsAfterHandingOffTheHandlerWaitsForItFirst) {
+  Loop loop;
+  std::atomic<bool> completed{false};
+  auto throwing = [&] {
+    return asio::async_initiate<const use_blocking_t&, void(std::exception_ptr, int)>(
+        [&](auto handler) {
+          using H = asio::any_completion_handler<void(std::exception_ptr, int)>;
+          asio::post(loop.io, [&completed, h = H(std::move(handler))]() mutable {
+            // Slow on purpose: a caller that did not wait would be gone by now.
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            completed = true;
+            std::move(h)(nullptr, 7);
+          });
+          throw std::runtime_error("initiation failed after handing off");
+        },
+        use_blocking);
+  };
+  EXPECT_THROW(throwing(), std::runtime_error);
+  // The exception left only once the handler was done with the caller's frame.
+  EXPECT_TRUE(completed.load());
 }
 
 TEST(UseBlocking, TheClientsCopyOfTheHandlerIsPlacedInTheCallersArena) {

@@ -109,31 +109,47 @@ class BlockingWait {
   class Handler {
    public:
     using allocator_type = ArenaAllocator<void>;
-    explicit Handler(BlockingWait* wait) noexcept : wait_(wait) {}
-    Handler(Handler&& other) noexcept : wait_(std::exchange(other.wait_, nullptr)) {}
+    explicit Handler(BlockingWait* wait) noexcept : wait_(wait), arena_(&wait->arena_) {}
+    Handler(Handler&& other) noexcept
+        : wait_(std::exchange(other.wait_, nullptr)), arena_(other.arena_) {}
     Handler& operator=(Handler&&) = delete;
     // A handler destroyed uncalled (its loop went away with the call in it) still wakes the
     // caller, with an error, as a broken promise would.
     ~Handler() {
       if (wait_) wait_->abandon();
     }
-    allocator_type get_allocator() const noexcept { return allocator_type(&wait_->arena_); }
+    allocator_type get_allocator() const noexcept { return allocator_type(arena_); }
 
     template <class... V>
     void operator()(std::exception_ptr error, V&&... value) {
       BlockingWait* wait = std::exchange(wait_, nullptr);
+      try {
+        wait->slot_.set(std::forward<V>(value)...);
+      } catch (...) {
+        error = std::current_exception();  // moving the value failed: the caller gets why
+      }
       wait->error_ = std::move(error);
-      wait->slot_.set(std::forward<V>(value)...);
       wait->finish(kDone);
     }
 
    private:
     BlockingWait* wait_;
+    HandlerArena* arena_;  // kept apart from wait_, so a moved-from handler still answers
   };
 
   Handler handler() noexcept { return Handler(this); }
 
   T get() {
+    if (settle() == kAbandoned) {
+      throw UnavailableError("the client's loop ended without completing the call");
+    }
+    if (error_) std::rethrow_exception(error_);
+    return slot_.take();
+  }
+
+  // Waits until the handler has run or been destroyed, and its memory is back: after this,
+  // nothing refers to this frame. Returns how it ended.
+  uint32_t settle() {
     // Announce the sleep, so that a completion that comes first wakes nobody (no system call).
     uint32_t state = kWaiting;
     if (state_.compare_exchange_strong(state, kSleeping, std::memory_order_acquire)) {
@@ -143,14 +159,11 @@ class BlockingWait {
         state = state_.load(std::memory_order_acquire);
       }
     }
-    if (state == kAbandoned) {
-      // The handler's memory is given back right after its destructor ran: wait for that
-      // before this frame goes (a rare path: a loop destroyed under a blocked caller).
-      while (arena_.taken()) std::this_thread::yield();
-      throw UnavailableError("the client's loop ended without completing the call");
-    }
-    if (error_) std::rethrow_exception(error_);
-    return slot_.take();
+    // A handler that ran gave its memory back first (Asio frees before it invokes); one
+    // destroyed uncalled gives it back right after its destructor: wait for that (a rare path,
+    // e.g. a loop destroyed under a blocked caller).
+    while (arena_.taken()) std::this_thread::yield();
+    return state;
   }
 
  private:
@@ -193,7 +206,14 @@ class async_result<scales::client::use_blocking_t, void(std::exception_ptr, Valu
   template <class Initiation, class... Args>
   static auto initiate(Initiation&& initiation, scales::client::use_blocking_t, Args&&... args) {
     scales::client::detail::BlockingWait<typename First<Value...>::type> wait;
-    std::forward<Initiation>(initiation)(wait.handler(), std::forward<Args>(args)...);
+    try {
+      std::forward<Initiation>(initiation)(wait.handler(), std::forward<Args>(args)...);
+    } catch (...) {
+      // The handler may already be elsewhere (queued for the loop): it must be done with this
+      // frame before the exception leaves it.
+      wait.settle();
+      throw;
+    }
     return wait.get();
   }
 };

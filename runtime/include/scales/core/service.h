@@ -19,6 +19,10 @@ namespace scales {
 //   filter) moves the caller's handler onto its associated executor.
 // - The handler's associated cancellation slot, when connected, cancels the call: the layer
 //   releases what it holds and completes with the error that caused the cancellation.
+// - The handler's associated allocator may be a blocked caller's frame (client/use_blocking.h):
+//   a layer that wraps the handler and type-erases it again must not forward that allocator (use
+//   withCallMemory, core/call_memory.h), or a wrapper destroyed uncalled would free into a frame
+//   already gone.
 template <class Req, class Rep>
 class Service {
  public:
