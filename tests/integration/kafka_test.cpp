@@ -150,54 +150,6 @@ TEST(Kafka, LeaderChangeMidStreamLosesNoAcknowledgedRecord) {
   expectAllAcked(sent, acks, consumed);
 }
 
-// Reads partition 0 of `topic` from the beginning with a librdkafka consumer that checks every
-// batch's CRC-32C (check.crcs) and decompresses it with its own codecs, until `count` records or
-// `within`. A consumer error (bad CRC, undecodable batch) is a test failure.
-std::vector<ConsumedRecord> consumeCheckingCrcs(const std::string& bootstraps,
-                                                const std::string& topic, size_t count,
-                                                std::chrono::milliseconds within) {
-  char error[256];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  for (auto [name, value] : {std::pair{"bootstrap.servers", bootstraps.c_str()},
-                             {"group.id", "scales-compression-test"},
-                             {"enable.auto.commit", "false"},
-                             {"check.crcs", "true"},
-                             {"log_level", "2"}}) {
-    EXPECT_EQ(rd_kafka_conf_set(conf, name, value, error, sizeof error), RD_KAFKA_CONF_OK) << error;
-  }
-  std::unique_ptr<rd_kafka_t, void (*)(rd_kafka_t*)> consumer(
-      rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error), rd_kafka_destroy);
-  if (!consumer) throw std::runtime_error(std::string("consumer: ") + error);
-  rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(assignment, topic.c_str(), 0)->offset =
-      RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(consumer.get(), assignment);
-  rd_kafka_topic_partition_list_destroy(assignment);
-  std::vector<ConsumedRecord> records;
-  auto give_up = std::chrono::steady_clock::now() + within;
-  while (records.size() < count && std::chrono::steady_clock::now() < give_up) {
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer.get(), 100);
-    if (!message) continue;
-    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      // Nothing more yet: not an error.
-    } else if (message->err) {
-      ADD_FAILURE() << "consumer: " << rd_kafka_message_errstr(message);
-    } else {
-      ConsumedRecord record;
-      record.partition = message->partition;
-      record.offset = message->offset;
-      if (message->key) {
-        record.key.emplace(static_cast<const char*>(message->key), message->key_len);
-      }
-      record.value.assign(static_cast<const char*>(message->payload), message->len);
-      records.push_back(std::move(record));
-    }
-    rd_kafka_message_destroy(message);
-  }
-  rd_kafka_consumer_close(consumer.get());
-  return records;
-}
-
 // For each codec, compressed batches pass the mock broker's checks, and a real consumer (CRC
 // checked, librdkafka's decompressors) reads back exactly the records put, in order.
 TEST(Kafka, CompressedBatchesReadBackInOrderForEveryCodec) {
@@ -228,7 +180,7 @@ TEST(Kafka, CompressedBatchesReadBackInOrderForEveryCodec) {
       EXPECT_EQ(acks[i].partition, 0);
       EXPECT_EQ(acks[i].offset, static_cast<int64_t>(i));
     }
-    auto consumed = consumeCheckingCrcs(cluster.bootstraps(), topic, sent.size(), 20s);
+    auto consumed = cluster.consume(topic, 1, sent.size(), 20s, /*strict=*/true);
     ASSERT_EQ(consumed.size(), sent.size());
     for (size_t i = 0; i < sent.size(); ++i) {
       EXPECT_EQ(consumed[i].offset, static_cast<int64_t>(i));

@@ -45,12 +45,14 @@ void KafkaMockCluster::setDown(int32_t broker) { rd_kafka_mock_broker_set_down(c
 
 std::vector<ConsumedRecord> KafkaMockCluster::consume(const std::string& topic, int partitions,
                                                       size_t count,
-                                                      std::chrono::milliseconds within) const {
+                                                      std::chrono::milliseconds within,
+                                                      bool strict) const {
   char error[256];
   rd_kafka_conf_t* conf = quietConf();
   rd_kafka_conf_set(conf, "bootstrap.servers", bootstraps_.c_str(), error, sizeof error);
   rd_kafka_conf_set(conf, "group.id", "scales-test", error, sizeof error);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", error, sizeof error);
+  if (strict) rd_kafka_conf_set(conf, "check.crcs", "true", error, sizeof error);
   rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
   if (!consumer) throw std::runtime_error(std::string("consumer: ") + error);
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(partitions);
@@ -65,6 +67,13 @@ std::vector<ConsumedRecord> KafkaMockCluster::consume(const std::string& topic, 
   while (records.size() < count && std::chrono::steady_clock::now() < give_up) {
     rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 100);
     if (!message) continue;
+    if (message->err && strict) {
+      std::string why = rd_kafka_message_errstr(message);
+      rd_kafka_message_destroy(message);
+      rd_kafka_consumer_close(consumer);
+      rd_kafka_destroy(consumer);
+      throw std::runtime_error("consumer: " + why);
+    }
     if (!message->err) {
       ConsumedRecord record;
       record.partition = message->partition;

@@ -36,9 +36,10 @@ class KafkaMockCluster {
   void setDown(int32_t broker);
 
   // Reads every partition of `topic` from the beginning with a librdkafka consumer until
-  // `count` records arrived or `within` passed.
+  // `count` records arrived or `within` passed. `strict`: the consumer checks every batch's
+  // CRC-32C (check.crcs) and a consumer error (bad CRC, undecodable batch) throws.
   std::vector<ConsumedRecord> consume(const std::string& topic, int partitions, size_t count,
-                                      std::chrono::milliseconds within) const;
+                                      std::chrono::milliseconds within, bool strict = false) const;
   // Where librdkafka's murmur2 partitioner (Java-compatible) puts `key`.
   int32_t murmur2Partition(const std::string& topic, const std::string& key,
                            int32_t partitions) const;
