@@ -13,6 +13,8 @@
 # "baseline-mux" for baseline-scales-mux): that build's client of PEER against this build's
 # server, for before/after comparisons in one run, e.g.
 #   BASELINE_LOADGEN=/tmp/old/bench/scales-loadgen PEERS="baseline-mux scales-mux" scripts/bench.sh
+# PEER@SERVER runs PEER's client against another server kind, e.g. thrift-sync@scales (64 stock
+# sync clients on the scales server, beside scales-mux-sync on the same server).
 # For a figure that needs no quiet machine, scripts/bench_instructions.sh counts the client's
 # instructions per call under callgrind, against the same servers (scripts/bench_common.sh).
 set -euo pipefail
@@ -38,6 +40,7 @@ run_once() {  # run_once PEER PAYLOAD CONCURRENCY
     baseline-mux) client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=scales-mux ;;
     baseline-*) client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=${1#baseline-} ;;
   esac
+  kind=${kind%@*}  # PEER@SERVER: PEER's client, SERVER's server
   line=$(taskset -c 0 "$client_gen" client "$kind" --port "$server_port" --payload "$2" --concurrency "$3" \
          --seconds "$seconds" --tls-dir "$tls_dir") || line='{"errors":-1}'
   if [ "$kind" != "$1" ]; then line=${line/\"kind\":\"$kind\"/\"kind\":\"$1\"}; fi

@@ -37,9 +37,12 @@ bench_make_tls_dir() {
      -extfile server.ext -out server.crt 2> /dev/null)
 }
 
-# The server each client peer runs against.
+# The server each client peer runs against. PEER@SERVER runs PEER's client against another
+# server kind (scales-loadgen server SERVER), e.g. thrift-sync@scales: stock sync clients on the
+# scales server.
 server_for() {
   case $1 in
+    *@*) echo "${1#*@}" ;;
     baseline-mux) echo scales ;;
     baseline-*) server_for "${1#baseline-}" ;;
     scales-mux|scales-mux-traced|scales-mux-sync) echo scales ;;
@@ -53,10 +56,17 @@ server_for() {
 # bench_start_server PEER TLS_DIR: starts PEER's server pinned to core 1 (the client goes on core
 # 0) and waits for its port. Sets server_pid, server_port and server_out (its stdout, which gets
 # "CPU_US n" once it is stopped).
-# shellcheck disable=SC2034  # server_pid and server_port are for the scripts sourcing this
 bench_start_server() {
+  bench_start_server_kind "$(server_for "$1")" "$2"
+}
+
+# bench_start_server_kind KIND TLS_DIR: as bench_start_server, naming the server kind itself
+# (scales-loadgen server KIND). SERVER_CPUS (a taskset list, default 1) moves the server off
+# core 1.
+# shellcheck disable=SC2034  # server_pid and server_port are for the scripts sourcing this
+bench_start_server_kind() {
   server_out=$(mktemp)
-  taskset -c 1 "$bench_gen" server "$(server_for "$1")" --tls-dir "$2" > "$server_out" 2>/dev/null &
+  taskset -c "${SERVER_CPUS:-1}" "$bench_gen" server "$1" --tls-dir "$2" > "$server_out" 2>/dev/null &
   server_pid=$!
   for _ in $(seq 200); do grep -q '^PORT' "$server_out" && break; sleep 0.05; done
   server_port=$(awk '/^PORT/ {print $2}' "$server_out")

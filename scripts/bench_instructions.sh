@@ -48,6 +48,7 @@ instructions() {
   rm -f "$out"
   local line client_gen=$gen kind=$1
   if [ "$1" = baseline-mux ]; then client_gen=${BASELINE_LOADGEN:?set BASELINE_LOADGEN}; kind=scales-mux; fi
+  kind=${kind%@*}  # PEER@SERVER: PEER's client against SERVER (bench_common.sh)
   line=$(timeout "$run_timeout" taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$out" \
            "$client_gen" client "$kind" --port "$server_port" --payload "$2" --concurrency "$3" --calls "$4" \
            --tls-dir "$work/tls" 2> "$work/valgrind.log") || {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // scales-loadgen: one binary, every peer of the benchmark, as a server or a client.
-//   scales-loadgen server {scales|scales-tls|thrift-nb|grpc|raw} [--tls-dir D]
+//   scales-loadgen server {scales|scales-2io|scales-tls|thrift-nb|thrift-threaded|grpc|raw}
+//                  [--tls-dir D]
 //   scales-loadgen client {scales-mux|scales-mux-tls|scales-mux-traced|scales-mux-sync|
 //                          scales-framed|scales-pipelined|
 //                          thrift-sync|thrift-concurrent|grpc|raw}
@@ -17,7 +18,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string server_kind;
   auto* server = app.add_subcommand("server", "serve echo until SIGTERM; prints PORT, then CPU_US");
-  server->add_option("kind", server_kind, "scales | scales-tls | thrift-nb | grpc | raw")
+  server
+      ->add_option("kind", server_kind,
+                   "scales | scales-2io | scales-tls | thrift-nb | thrift-threaded | grpc | raw")
       ->required();
   std::string server_tls_dir;
   server->add_option("--tls-dir", server_tls_dir, "scales-tls: holds server.crt, server.key");
@@ -49,8 +52,10 @@ int main(int argc, char** argv) {
   if (*server) {
     blockStopSignals();
     if (server_kind == "scales") return runScalesServer("");
+    if (server_kind == "scales-2io") return runScalesServer("", 2);
     if (server_kind == "scales-tls") return runScalesServer(server_tls_dir);
     if (server_kind == "thrift-nb") return runThriftNonblockingServer();
+    if (server_kind == "thrift-threaded") return runThriftThreadedServer();
     if (server_kind == "grpc") return runGrpcServer();
     if (server_kind == "raw") return runRawServer();
     std::cerr << "unknown server kind " << server_kind << "\n";

@@ -129,7 +129,8 @@ inline LoadResult runThreads(const LoadSpec& spec, LatencyLog& log, MakeCaller m
   return {measured, all, errors, cpu_end - cpu_start, spec.seconds};
 }
 
-int runScalesServer(const std::string& tls_dir);
+// io_threads: the server's event loops (ServerOptions::io_threads).
+int runScalesServer(const std::string& tls_dir, int io_threads = 1);
 // Mux; framed with one call per connection (a connection per call in flight); framed with every
 // call pipelined on one connection.
 // kMuxTraced: Mux with a tracer installed that samples 1% of calls (spans exported as JSON lines
@@ -140,6 +141,7 @@ LoadResult runScalesClient(const LoadSpec& spec, ScalesTransport transport, Late
 // services use a client (against thrift-sync's one Apache Thrift client per thread).
 LoadResult runScalesSyncClient(const LoadSpec& spec, LatencyLog& log);
 int runThriftNonblockingServer();
+int runThriftThreadedServer();
 LoadResult runThriftSyncClients(const LoadSpec& spec, LatencyLog& log);
 LoadResult runThriftConcurrentClient(const LoadSpec& spec, LatencyLog& log);
 int runGrpcServer();

@@ -24,9 +24,9 @@ class Echo : public bench_scales::BenchAsyncHandler {
 
 }  // namespace
 
-int runScalesServer(const std::string& tls_dir) {
+int runScalesServer(const std::string& tls_dir, int io_threads) {
   server::ServerOptions options;
-  options.io_threads = 1;
+  options.io_threads = io_threads;
   if (!tls_dir.empty()) {
     options.tls.cert = tls_dir + "/server.crt";
     options.tls.key = tls_dir + "/server.key";

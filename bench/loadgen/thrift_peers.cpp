@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 // The stock Apache Thrift 0.17 peers: TNonblockingServer (framed, binary, processing on its one
-// I/O thread), per-thread sync clients, and one ConcurrentClient shared by all caller threads.
+// I/O thread), TThreadedServer (framed, binary, a thread per connection), per-thread sync
+// clients, and one ConcurrentClient shared by all caller threads.
 #include <thrift/concurrency/ThreadFactory.h>
 #include <thrift/protocol/TBinaryProtocol.h>
 #include <thrift/server/TNonblockingServer.h>
+#include <thrift/server/TThreadedServer.h>
 #include <thrift/transport/TBufferTransports.h>
 #include <thrift/transport/TNonblockingServerSocket.h>
+#include <thrift/transport/TServerSocket.h>
 #include <thrift/transport/TSocket.h>
 
 #include <atomic>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -24,14 +28,14 @@ class Echo : public bench_stock::BenchIf {
   void echo(std::string& out, const std::string& payload) override { out = payload; }
 };
 
+// Prints the port the server listens on (bound to port 0) once it is listening.
 class AnnouncePort : public server::TServerEventHandler {
  public:
-  explicit AnnouncePort(std::shared_ptr<transport::TNonblockingServerSocket> socket)
-      : socket_(std::move(socket)) {}
-  void preServe() override { std::cout << "PORT " << socket_->getListenPort() << std::endl; }
+  explicit AnnouncePort(std::function<int()> port) : port_(std::move(port)) {}
+  void preServe() override { std::cout << "PORT " << port_() << std::endl; }
 
  private:
-  std::shared_ptr<transport::TNonblockingServerSocket> socket_;
+  std::function<int()> port_;
 };
 
 std::shared_ptr<protocol::TProtocol> connect(uint16_t port) {
@@ -50,7 +54,24 @@ int runThriftNonblockingServer() {
       std::make_shared<bench_stock::BenchProcessor>(std::make_shared<Echo>()),
       std::make_shared<protocol::TBinaryProtocolFactory>(), socket);
   server.setNumIOThreads(1);
-  server.setServerEventHandler(std::make_shared<AnnouncePort>(socket));
+  server.setServerEventHandler(
+      std::make_shared<AnnouncePort>([socket] { return socket->getListenPort(); }));
+  std::thread serving([&] { server.serve(); });
+  waitForStopAndReportCpu();
+  server.stop();
+  serving.join();
+  return 0;
+}
+
+int runThriftThreadedServer() {
+  auto socket = std::make_shared<transport::TServerSocket>("127.0.0.1", 0);
+  server::TThreadedServer server(
+      std::make_shared<bench_stock::BenchProcessor>(std::make_shared<Echo>()), socket,
+      std::make_shared<transport::TFramedTransportFactory>(),
+      std::make_shared<protocol::TBinaryProtocolFactory>());
+  // TServerSocket learns the port the kernel chose when it listens.
+  server.setServerEventHandler(
+      std::make_shared<AnnouncePort>([socket] { return socket->getPort(); }));
   std::thread serving([&] { server.serve(); });
   waitForStopAndReportCpu();
   server.stop();

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // The scales Mux server with the scales Mux client: thousands of calls on one connection answered
-// in any order, a drain under load that loses nothing, and discards that reach the server.
+// in any order, a drain under load that loses nothing, discards that reach the server,
+// connections spread over the io threads, each kept on one, and calls over a connection's output
+// allowance refused while the connection is still read.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "Echo.scales.h"
@@ -127,6 +131,113 @@ TEST(MuxServer, TimedOutCallsReachTheServerAsDiscards) {
   handler->releaseHeld();
   EXPECT_EQ(client.echo("still fine"), "still fine");
   EXPECT_EQ(server.server->stats().connects, 1u);
+}
+
+// Replies owed by slow calls count against max_unsent_bytes. Over it, the server used to stop
+// reading the connection, so it no longer saw the client's pings either, and after ping_timeout
+// the client failed the connection with every call on it. Now a new call is refused (NACK) and
+// the connection is still read: the refusal comes back at once, and the held calls complete.
+TEST(MuxServer, CallsOverTheOutputAllowanceAreRefusedAndTheConnectionIsStillRead) {
+  auto handler = std::make_shared<BatchingEcho>(1);  // echo answers at once; hold waits
+  server::ServerOptions options;
+  options.max_unsent_bytes = 64 * 1024;
+  server::ThriftServer server(std::make_shared<echo::EchoDispatcher>(handler), options);
+  server.start();
+  auto client = echo::EchoClient::make("tcp://127.0.0.1:" + std::to_string(server.port()) +
+                                       "?timeout_ms=10000&max_requeues=0&max_retries=0");
+  // The server expects each call's reply to be about as large as the connection's recent ones:
+  // 16 replies of 16 KiB bring that average to 14 KiB.
+  const std::string large(16 * 1024, 'x');
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(client.echo(large).size(), large.size());
+  // Five held calls now owe about 72 KB, over the 64 KiB allowance (a sixth would be refused).
+  constexpr int kHeld = 5;
+  std::atomic<int> held_done{0}, held_ok{0};
+  std::promise<void> all_held_done;
+  for (int i = 0; i < kHeld; ++i) {
+    client.hold(i, [&, i](std::exception_ptr e, int32_t id) {
+      if (!e && id == i) ++held_ok;
+      if (++held_done == kHeld) all_held_done.set_value();
+    });
+  }
+  // Frames on a connection are handled in order, so this call arrives after every held one.
+  auto started = std::chrono::steady_clock::now();
+  try {
+    client.echo("over the allowance");
+    ADD_FAILURE() << "a call over the output allowance was answered";
+  } catch (const NackError&) {
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected a NACK, got: " << e.what();
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5))
+      << "the refusal should come back at once, not at the call's timeout";
+  EXPECT_GE(server.stats().calls_refused, 1u);
+  EXPECT_EQ(server.stats().backpressure_pauses, 0u) << "nothing was unsent: no reason to pause";
+  handler->releaseHeld();
+  all_held_done.get_future().get();
+  EXPECT_EQ(held_ok, kHeld);
+  EXPECT_EQ(client.echo("after"), "after");
+  EXPECT_EQ(server.stats().connects, 1u);
+}
+
+// Records which thread handled each connection's calls; the payload names the connection
+// ("<client>:<call>"). An async handler is called on its connection's loop.
+class ThreadRecordingEcho : public echo::EchoAsyncHandler {
+ public:
+  void echo(const std::string& payload, server::Reply<std::string> reply) override {
+    {
+      std::lock_guard lock(mutex_);
+      threads_[payload.substr(0, payload.find(':'))].insert(std::this_thread::get_id());
+    }
+    reply(payload);
+  }
+  void hold(int32_t id, server::Reply<int32_t> reply) override { reply(id); }
+  std::map<std::string, std::set<std::thread::id>> threads() {
+    std::lock_guard lock(mutex_);
+    return threads_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::set<std::thread::id>> threads_;
+};
+
+TEST(MuxServer, ConnectionsSpreadOverTheIoThreadsAndEachStaysOnOne) {
+  auto handler = std::make_shared<ThreadRecordingEcho>();
+  server::ServerOptions options;
+  options.io_threads = 2;
+  server::ThriftServer server(std::make_shared<echo::EchoDispatcher>(handler), options);
+  server.start();
+  constexpr int kClients = 4, kCallsEach = 200;
+  std::vector<echo::EchoClient> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(echo::EchoClient::make("tcp://127.0.0.1:" + std::to_string(server.port())));
+    clients.back().echo("c" + std::to_string(c) + ":connect");  // connections in a known order
+  }
+  // Every client's calls in flight at once, so both loops are busy together.
+  std::atomic<int> done{0}, wrong{0};
+  std::promise<void> all_done;
+  for (int i = 0; i < kCallsEach; ++i) {
+    for (int c = 0; c < kClients; ++c) {
+      std::string payload = "c" + std::to_string(c) + ":" + std::to_string(i);
+      clients[static_cast<size_t>(c)].echo(payload,
+                                           [&, payload](std::exception_ptr e, std::string reply) {
+                                             if (e || reply != payload) ++wrong;
+                                             if (++done == kClients * kCallsEach)
+                                               all_done.set_value();
+                                           });
+    }
+  }
+  all_done.get_future().get();
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(server.stats().connects, static_cast<uint64_t>(kClients));
+  auto threads = handler->threads();
+  ASSERT_EQ(threads.size(), static_cast<size_t>(kClients));
+  std::set<std::thread::id> all;
+  for (auto& [connection, used] : threads) {
+    EXPECT_EQ(used.size(), 1u) << connection << " ran on more than one io thread";
+    all.insert(used.begin(), used.end());
+  }
+  EXPECT_EQ(all.size(), 2u) << "the connections should take both io threads in turn";
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "scales/core/errors.h"
+#include "scales/core/trace_context.h"
 #include "scales/health/health_check.h"
 
 namespace scales::health {
@@ -44,7 +45,7 @@ void HealthChecker::stop() {
 
 asio::awaitable<void> HealthChecker::run() {
   // Spread the first probes of many endpoints over the interval instead of all at once.
-  std::minstd_rand random(std::random_device{}());
+  std::minstd_rand random(static_cast<std::minstd_rand::result_type>(randomId()));
   std::uniform_int_distribution<Duration::rep> offset(0, options_.interval.count());
   Duration wait(offset(random));
   while (!stopped_) {

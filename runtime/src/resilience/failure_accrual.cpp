@@ -3,12 +3,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
+
+#include "scales/core/trace_context.h"
 
 namespace scales::resilience {
 
+// Unseeded, from randomId()'s per-thread generator: a std::random_device per endpoint (a system
+// call each) was 60% of the time a client took to take in 10,000 new endpoints.
 FailureAccrual::FailureAccrual(const FailureAccrualOptions& options, uint64_t seed)
-    : options_(options), rng_(seed != 0 ? seed : std::random_device{}() | 1) {}
+    : options_(options), rng_(seed != 0 ? seed : randomId() | 1) {}
 
 // An average over results rather than time: a burst of failures counts the same whether it
 // arrives in a millisecond or a minute (a time-windowed average barely moves in a fast burst).

@@ -26,7 +26,12 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
  public:
   MuxSession(transport::Stream stream, SessionSetup setup)
       : GuardedSession(std::move(stream), std::move(setup)),
-        fragments_(options().max_message_bytes, options().max_reassembling_messages) {}
+        fragments_(options().max_message_bytes, options().max_reassembling_messages) {
+    // Calls whose replies would pass max_unsent_bytes are refused (onDispatch) rather than left
+    // unread: a connection whose calls are slow to answer must still hear the client's pings, or
+    // the client gives the connection up, and every call on it, after its ping timeout.
+    stream_.pauseForExpectedOutput(false);
+  }
 
   ~MuxSession() override {
     if (reassembly_charged_ > 0) shared().arriving_budget.release(reassembly_charged_);
@@ -213,6 +218,8 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
       return stream_.closeAfterFlush();
     } else if (in_flight_.size() >= options().max_calls_per_connection) {
       refused = "max_calls_per_connection";
+    } else if (stream_.outputOverLimit()) {
+      refused = "max_unsent_bytes";  // the replies owed already fill the connection's allowance
     } else {
       message.assign(view.body);  // before admit(): if this copy fails, nothing is owed back
       refused = shared().admit(view.body.size());

@@ -113,6 +113,15 @@ class FrameStream {
   // waits unsent against max_unsent: replies come after their calls are handled, so without it a
   // read of a thousand small calls would be handled whole and answered with a thousand replies.
   void expectOutput(size_t bytes) { expected_output_ = bytes; }
+  // Whether expected output pauses reading too (the default, for protocols that cannot refuse a
+  // call), or only unsent output does: for owners that refuse calls over the limit themselves
+  // (outputOverLimit(); Mux answers them with a nack) and must go on reading control messages,
+  // pings above all, while calls they hold are slow to answer. Call before start().
+  void pauseForExpectedOutput(bool pause) { pause_for_expected_ = pause; }
+  // Unsent plus expected output is past max_unsent: a call taken now would add to it.
+  bool outputOverLimit() const {
+    return max_unsent_ > 0 && bufferedBytes() + expected_output_ > max_unsent_;
+  }
   // Handles what was held back and reads again, if output (unsent or expected) is now within the
   // limit; for the owner, when expected output shrank without a write.
   void resumeIfDrained();
@@ -134,7 +143,8 @@ class FrameStream {
   void setCapacity(size_t capacity);
   void noteProgress(size_t consumed);
   bool outputBlocked() const {
-    return max_unsent_ > 0 && bufferedBytes() + expected_output_ > max_unsent_;
+    return max_unsent_ > 0 &&
+           bufferedBytes() + (pause_for_expected_ ? expected_output_ : 0) > max_unsent_;
   }
   // True (and reading paused) when no more frames may be handled until output drains.
   bool holdForOutput();
@@ -162,6 +172,7 @@ class FrameStream {
   std::optional<Clock::time_point> partial_since_;
   size_t max_unsent_ = 0;
   size_t expected_output_ = 0;
+  bool pause_for_expected_ = true;
   std::function<void()> on_output_pause_;
   MemoryBudget* budget_ = nullptr;
   size_t charged_ = 0;
