@@ -11,15 +11,18 @@
 #          (kafka-lz4-*).
 # Each row is the median of RUNS; the table gives each peer's ratio to scales.
 #   scripts/bench_protocols.sh [SECONDS per run, default 3] [RUNS, default 3]
+# BENCH_BUILD_LOCK=<file> runs the build under flock on that file, as bench_common.sh does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-3}
 runs=${2:-3}
 concurrency=${CONCURRENCY:-64}
 scripts/setup.sh > /dev/null
-cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
+lock=()
+if [ -n "${BENCH_BUILD_LOCK:-}" ]; then lock=(flock "$BENCH_BUILD_LOCK"); fi
+"${lock[@]}" cmake -S . -B build-bench -G Ninja -DCMAKE_BUILD_TYPE=Release \
   > /dev/null
-cmake --build build-bench -j 2 --target scales-protocol-bench > /dev/null
+"${lock[@]}" cmake --build build-bench -j 2 --target scales-protocol-bench > /dev/null
 bench=build-bench/bench/scales-protocol-bench
 
 work=$(mktemp -d)

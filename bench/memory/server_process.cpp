@@ -83,8 +83,8 @@ int runServerProcess(size_t max_calls, size_t payload) {
   options.io_threads = 1;
   options.max_calls_per_connection = std::max(options.max_calls_per_connection, max_calls + 16);
   options.max_pending_calls = std::max(options.max_pending_calls, max_calls + 16);
-  // Reading stops while the replies the calls in flight will need (their average size each)
-  // exceed max_unsent_bytes, 1 MiB by default: about 18,000 calls of 32 bytes.
+  // A Mux call is refused (NACK) once the replies the calls in flight will need (their average
+  // size each) exceed max_unsent_bytes, 1 MiB by default: about 18,000 calls of 32 bytes.
   const size_t per_call = payload + 1024;
   options.max_unsent_bytes = std::max(options.max_unsent_bytes, max_calls * per_call);
   options.max_buffered_bytes = std::max(options.max_buffered_bytes, 2 * max_calls * per_call);

@@ -188,6 +188,33 @@ void neverReadingPeer(bool mux) {
 TEST(Adversarial, NeverReadingMuxPeerIsPaused) { neverReadingPeer(true); }
 TEST(Adversarial, NeverReadingFramedPeerIsPaused) { neverReadingPeer(false); }
 
+// The same peer against sync handlers (handler threads), so calls stay in flight while their
+// 30 KB replies are owed: a Mux session refuses the calls whose replies would pass
+// max_unsent_bytes (NACK) instead of no longer reading the connection. Every call is answered
+// exactly once, with its own reply or a NACK, and memory stays within the harness's RSS bound.
+// (Reading pauses too once written replies go unread past the limit; whether they do depends on
+// how much the kernel's socket buffers take first, so it is not asserted here.) Replies are
+// 30 KB, not 100 KB: what a call's reply will be is learnt from the connection's replies, so
+// the calls of the first read, before any reply, are all admitted (1,000 x 100 KB passed the
+// RSS bound; the same was true before calls were refused, when reading paused instead).
+TEST(Adversarial, NeverReadingMuxPeerWithSlowHandlersGetsRepliesOrNacks) {
+  Harness h("never-reading-mux-sync", {"--max-unsent-bytes", "1048576", "--handler", "sync"});
+  const int calls = builtWithAsan() ? 300 : 1000;
+  UnreadPeer peer(h.port(), true, calls, 30000);
+  peer.sendWithoutReading(2000ms);
+  auto check = peer.collect(Millis(15000));
+  h.note("ok_nacked", std::to_string(check.ok) + "/" + std::to_string(check.nacked));
+  EXPECT_EQ(check.ok + check.nacked, calls) << check.first_problem;
+  EXPECT_GE(check.ok, 1) << check.first_problem;
+  EXPECT_GE(check.nacked, 1) << "every call admitted: " << calls << " replies of 30 KB owed";
+  EXPECT_EQ(check.wrong, 0) << check.first_problem;
+  EXPECT_EQ(check.duplicates, 0) << check.first_problem;
+  EXPECT_EQ(check.missing, 0) << check.first_problem;
+  peer.conn().reset();
+  auto out = h.finish();
+  EXPECT_EQ(counter(out.stats, "calls_refused"), static_cast<uint64_t>(check.nacked));
+}
+
 // 12 framed connections each start a 4 MiB frame and send all of it but its last byte, 48 MiB in
 // all, against --max-buffered-bytes 16 MiB: reading pauses (memory_pauses) and RSS grows by less
 // than 40 MiB, until read_timeout closes them. New calls may be refused meanwhile (that is the

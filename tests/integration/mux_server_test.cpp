@@ -139,17 +139,17 @@ TEST(MuxServer, TimedOutCallsReachTheServerAsDiscards) {
 // the connection is still read: the refusal comes back at once, and the held calls complete.
 TEST(MuxServer, CallsOverTheOutputAllowanceAreRefusedAndTheConnectionIsStillRead) {
   auto handler = std::make_shared<BatchingEcho>(1);  // echo answers at once; hold waits
+  // The server expects each call's reply to be about as large as the connection's recent ones:
+  // after 64 replies of R = 16 KiB (and a few bytes of framing) that average is R. With an
+  // allowance of 4.5 R, four held calls owe 4 R and a fifth is admitted; then 5 R is over it.
+  const std::string large(16 * 1024, 'x');
   server::ServerOptions options;
-  options.max_unsent_bytes = 64 * 1024;
+  options.max_unsent_bytes = large.size() * 9 / 2;
   server::ThriftServer server(std::make_shared<echo::EchoDispatcher>(handler), options);
   server.start();
   auto client = echo::EchoClient::make("tcp://127.0.0.1:" + std::to_string(server.port()) +
                                        "?timeout_ms=10000&max_requeues=0&max_retries=0");
-  // The server expects each call's reply to be about as large as the connection's recent ones:
-  // 16 replies of 16 KiB bring that average to 14 KiB.
-  const std::string large(16 * 1024, 'x');
-  for (int i = 0; i < 16; ++i) ASSERT_EQ(client.echo(large).size(), large.size());
-  // Five held calls now owe about 72 KB, over the 64 KiB allowance (a sixth would be refused).
+  for (int i = 0; i < 64; ++i) ASSERT_EQ(client.echo(large).size(), large.size());
   constexpr int kHeld = 5;
   std::atomic<int> held_done{0}, held_ok{0};
   std::promise<void> all_held_done;

@@ -8,8 +8,8 @@
 
 namespace scales::resilience {
 
-// Unseeded, from randomId()'s per-thread generator: a std::random_device per endpoint (a system
-// call each) was 60% of the time a client took to take in 10,000 new endpoints.
+// Without a seed, one from randomId()'s per-thread generator: a std::random_device per endpoint
+// (a system call each) was 60% of the time a client took to take in 10,000 new endpoints.
 FailureAccrual::FailureAccrual(const FailureAccrualOptions& options, uint64_t seed)
     : options_(options), rng_(seed != 0 ? seed : randomId() | 1) {}
 

@@ -3,6 +3,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <memory>
 #include <optional>
 #include <random>
 
@@ -57,7 +58,9 @@ struct RetryCall {
 
   Request request;  // kept for the next attempt; copies go down
   RpcService::Handler handler;
-  std::optional<asio::steady_timer> timer;       // the attempt's timeout, or a retry's backoff
+  // The attempt's timeout, or a retry's backoff. Allocated only then: held inline, a timer made
+  // every call's state (kept while the call is in flight) about a quarter larger.
+  std::unique_ptr<asio::steady_timer> timer;
   std::optional<asio::cancellation_signal> own;  // with attempt timeouts: cancels the attempt
   int requeues = 0;
   int retries = 0;
@@ -87,7 +90,7 @@ class RetryFilter final : public RpcFilter {
     auto call = std::allocate_shared<RetryCall>(CallAllocator<RetryCall>(), std::move(request),
                                                 std::move(handler));
     if (options_.attempt_timeout > Duration::zero()) {
-      call->timer.emplace(executor_);
+      call->timer = std::make_unique<asio::steady_timer>(executor_);
       call->own.emplace();
       listenToCaller(call);
     }
@@ -211,7 +214,7 @@ class RetryFilter final : public RpcFilter {
       return nullptr;
     }
     call->backing_off = true;
-    if (!call->timer) call->timer.emplace(executor_);
+    if (!call->timer) call->timer = std::make_unique<asio::steady_timer>(executor_);
     if (!call->own) listenToCaller(call);  // the slot is the attempt's no more
     call->timer->expires_after(backoff);
     call->timer->async_wait([this, call](boost::system::error_code) {

@@ -257,9 +257,11 @@ class MuxSession final : public GuardedSession, public std::enable_shared_from_t
           if (!self) return;
           // A handler that answered inside dispatch() (async handlers
           // usually do) is on this session's executor already; any other
-          // answer hops back to it.
+          // answer hops back to it, queued even from this session's own
+          // loop: run there at once, inside another connection's handling,
+          // it would re-enter that connection's caller (and its locks).
           if (dispatching == self.get()) return self->onReply(tag, serial, std::move(reply));
-          asio::dispatch(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
+          asio::post(ex, [weak, tag, serial, reply = std::move(reply)]() mutable {
             if (auto session = weak.lock()) session->onReply(tag, serial, std::move(reply));
           });
         });

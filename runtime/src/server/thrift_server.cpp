@@ -251,19 +251,22 @@ class ThriftServer::Impl {
   }
 
   // Runs `f` on each live session, on that session's own executor, and waits for all of them.
+  // The sessions are copied out first: `f` may close a session, whose forget() takes mutex_.
   template <class F>
   void forEachSession(F f) {
-    std::vector<std::future<void>> done;
+    // Weak: a session `f` closes is freed where it closes, never by this thread.
+    std::vector<std::pair<std::weak_ptr<detail::Session>, asio::any_io_executor>> entries;
     {
       std::lock_guard lock(mutex_);
-      for (auto& [id, entry] : sessions_) {
-        auto task = std::make_shared<std::packaged_task<void()>>(
-            [weak = std::weak_ptr<detail::Session>(entry.session), f] {
-              if (auto s = weak.lock()) f(*s);
-            });
-        done.push_back(task->get_future());
-        asio::dispatch(entry.executor, [task] { (*task)(); });
-      }
+      for (auto& [id, entry] : sessions_) entries.emplace_back(entry.session, entry.executor);
+    }
+    std::vector<std::future<void>> done;
+    for (auto& [weak, executor] : entries) {
+      auto task = std::make_shared<std::packaged_task<void()>>([weak = weak, f] {
+        if (auto s = weak.lock()) f(*s);
+      });
+      done.push_back(task->get_future());
+      asio::dispatch(executor, [task] { (*task)(); });
     }
     for (auto& d : done) d.wait();
   }
