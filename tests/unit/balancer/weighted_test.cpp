@@ -44,6 +44,28 @@ TEST(WeightedRoundRobin, DeadNodesShareIsRedistributed) {
   EXPECT_EQ(counts[1], 500);
 }
 
+// Small weights make the schedule's times grow fast (100 per turn here): past 2^20 they are
+// moved back, and the shares stay exact through it.
+TEST(WeightedRoundRobin, SharesStayExactAcrossTheScheduleRebase) {
+  auto f = weighted("weighted_round_robin", {{0.01, 0}, {0.01, 0}, {0.02, 0}});
+  auto counts = f.spread(100000);  // the schedule passes 2^20 after about 42,000 picks
+  EXPECT_EQ(counts[0], 25000);
+  EXPECT_EQ(counts[1], 25000);
+  EXPECT_EQ(counts[2], 50000);
+}
+
+TEST(WeightedRoundRobin, WeightZeroGetsNoTurnUnlessAllAreZero) {
+  auto some = weighted("weighted_round_robin", {{0, 0}, {1, 0}, {1, 0}});
+  auto counts = some.spread(1000);
+  EXPECT_EQ(counts[0], 0);
+  EXPECT_EQ(counts[1], 500);
+  auto none = weighted("weighted_round_robin", {{0, 0}, {0, 0}, {0, 0}});
+  counts = none.spread(999);
+  EXPECT_EQ(counts[0], 333);
+  EXPECT_EQ(counts[1], 333);
+  EXPECT_EQ(counts[2], 333);
+}
+
 TEST(PriorityWeighted, SixtyTwentyTwentyWithinTwoPoints) {
   auto f = weighted("priority_weighted", {{60, 1}, {20, 1}, {20, 1}, {100, 2}});
   auto counts = f.spread(100000);
