@@ -114,6 +114,33 @@ TEST(Kafka, ExplicitPartitions) {
   // broker never does.)
 }
 
+// One put with a record for a partition that has no leader between records for one that has:
+// the leaderless record is retried (dropping the topic's metadata to look it up again) while
+// the others go on to their leader, which must not read the metadata just dropped. The put
+// fails once its retries are spent; the rest arrive.
+TEST(Kafka, ALeaderlessPartitionInTheMiddleOfAPutDelaysOnlyItsOwnRecords) {
+  KafkaMockCluster cluster(1);
+  cluster.createTopic("split", 2);
+  cluster.setLeader("split", 1, -1);
+  auto producer = kafka::Producer::make("tcp://" + cluster.bootstraps() +
+                                        "?max_attempts=2&metadata_backoff_ms=10");
+  try {
+    producer->put("split", {Record{std::nullopt, "a", 0}, Record{std::nullopt, "lost", 1},
+                            Record{std::nullopt, "b", 0}, Record{std::nullopt, "c", 0}});
+    ADD_FAILURE() << "a put with a record for a leaderless partition succeeded";
+  } catch (const kafka::BrokerError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no leader"), std::string::npos) << e.what();
+  }
+  auto consumed = cluster.consume("split", 2, 3, 20s);
+  ASSERT_EQ(consumed.size(), 3u);
+  std::string values;
+  for (const auto& record : consumed) {
+    EXPECT_EQ(record.partition, 0);
+    values += record.value;
+  }
+  EXPECT_EQ(values, "abc");
+}
+
 TEST(Kafka, LeaderChangeMidStreamLosesNoAcknowledgedRecord) {
   KafkaMockCluster cluster(3);
   cluster.createTopic("moving", 2);

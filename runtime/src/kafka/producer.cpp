@@ -20,6 +20,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "core/completion.h"
 #include "scales/client/channel.h"
@@ -145,25 +146,37 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
     }
     const auto& leaders = it->second;
     auto partitions = static_cast<int32_t>(leaders.size());
+    // Looked up once per list, not per record: a record's own lookups (a map keyed by topic
+    // string per partition considered) were the producer's largest cost after copying.
+    auto& load = load_[topic];
+    if (load.size() < leaders.size()) load.resize(leaders.size(), 0);
+    std::vector<std::vector<Pending>*> queue(leaders.size(), nullptr);  // by partition
+    // Failures and retries wait until the loop is done: failing a record may complete its put,
+    // whose handler runs here and may close the producer (clearing ready_), and a retry drops
+    // the topic's metadata (`leaders`).
+    std::vector<std::pair<Pending, std::exception_ptr>> failed, retried;
     for (auto& p : list) {
       if (p.record.partition >= partitions) {
-        fail(p, std::make_exception_ptr(
-                    UsageError("partition " + std::to_string(p.record.partition) + " of topic " +
-                               topic + ", which has " + std::to_string(partitions))));
+        failed.emplace_back(std::move(p),
+                            std::make_exception_ptr(UsageError(
+                                "partition " + std::to_string(p.record.partition) + " of topic " +
+                                topic + ", which has " + std::to_string(partitions))));
         continue;
       }
       // Chosen once: a retried record stays on its partition, so keyed order holds.
-      if (p.record.partition < 0) p.record.partition = choose(topic, leaders, p.record);
-      int32_t leader = leaders[static_cast<size_t>(p.record.partition)];
+      if (p.record.partition < 0) p.record.partition = choose(leaders, load, p.record);
+      auto partition = static_cast<size_t>(p.record.partition);
+      int32_t leader = leaders[partition];
       if (leader < 0 || !brokers_.count(leader)) {
-        retry(topic, std::move(p),
-              std::make_exception_ptr(BrokerError(5, "partition " + topic + "/" +
-                                                         std::to_string(p.record.partition) +
-                                                         " has no leader")));
+        auto error = std::make_exception_ptr(BrokerError(
+            5, "partition " + topic + "/" + std::to_string(p.record.partition) + " has no leader"));
+        retried.emplace_back(std::move(p), std::move(error));
         continue;
       }
-      ++load_[{topic, p.record.partition}];
-      ready_[leader][topic][p.record.partition].push_back(std::move(p));
+      ++load[partition];
+      // std::map's elements stay put as others are added, so the queue's address holds.
+      if (!queue[partition]) queue[partition] = &ready_[leader][topic][p.record.partition];
+      queue[partition]->push_back(std::move(p));
     }
     if (!ready_.empty() && !flush_posted_) {
       flush_posted_ = true;
@@ -171,9 +184,15 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
         if (auto self = weak.lock()) self->flush();
       });
     }
+    for (auto& [p, error] : retried) {
+      if (closed_) return;
+      retry(topic, std::move(p), error);
+    }
+    for (auto& [p, error] : failed) fail(p, error);
   }
 
-  int32_t choose(const std::string& topic, const std::vector<int32_t>& leaders,
+  // `load`: records in flight by partition, as long as `leaders`.
+  int32_t choose(const std::vector<int32_t>& leaders, const std::vector<int64_t>& load,
                  const Record& record) {
     auto n = static_cast<int32_t>(leaders.size());
     if (options_.partitioner == Partitioner::kKeyHash && record.key) {
@@ -187,11 +206,10 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
     for (int32_t k = 0; k < n; ++k) {
       int32_t i = (first + k) % n;
       if (leaders[static_cast<size_t>(i)] < 0) continue;
-      auto it = load_.find({topic, i});
-      int64_t load = it == load_.end() ? 0 : it->second;
-      if (best < 0 || load < best_load) {
+      int64_t in_flight = load[static_cast<size_t>(i)];
+      if (best < 0 || in_flight < best_load) {
         best = i;
-        best_load = load;
+        best_load = in_flight;
       }
     }
     return best < 0 ? first : best;
@@ -235,7 +253,9 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   void produced(InFlight& batch, std::exception_ptr error, const Response& response) {
     if (closed_) return;
     for (const auto& group : batch.groups) {
-      load_[{group.topic, group.partition}] -= static_cast<int64_t>(group.records.size());
+      auto& load = load_[group.topic];
+      auto partition = static_cast<size_t>(group.partition);
+      if (partition < load.size()) load[partition] -= static_cast<int64_t>(group.records.size());
     }
     std::vector<PartitionResult> results;
     if (!error && options_.acks != 0) {
@@ -461,7 +481,8 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
   bool aged_in_flight_ = false;
   // leader -> topic -> partition -> records
   std::map<int32_t, std::map<std::string, std::map<int32_t, std::vector<Pending>>>> ready_;
-  std::map<std::pair<std::string, int32_t>, int64_t> load_;  // records in flight per partition
+  // Records in flight, by topic and partition.
+  std::unordered_map<std::string, std::vector<int64_t>> load_;
   std::set<std::shared_ptr<PutOp>> ops_;
   uint64_t rotation_ = 0;
   int32_t correlation_ = 0;

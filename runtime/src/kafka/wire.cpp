@@ -3,6 +3,10 @@
 
 #include <boost/crc.hpp>
 #include <boost/endian/conversion.hpp>
+#include <cstring>
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 #include "kafka/compression.h"
 #include "scales/core/errors.h"
@@ -243,10 +247,38 @@ std::vector<PartitionResult> decodeProduceResponse(std::string_view frame) {
   return results;
 }
 
-uint32_t crc32c(std::string_view bytes) {
+namespace {
+#if defined(__x86_64__)
+// SSE 4.2's crc32 instruction computes CRC-32C itself, 8 bytes at a time: a record batch's CRC
+// cost the producer ~10 instructions per byte through Boost's table, ~10% of its work.
+__attribute__((target("sse4.2"))) uint32_t crc32cSse42(std::string_view bytes) {
+  const char* p = bytes.data();
+  size_t n = bytes.size();
+  uint64_t crc = 0xFFFFFFFF;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    crc = _mm_crc32_u64(crc, word);
+  }
+  auto crc32 = static_cast<uint32_t>(crc);
+  for (; n > 0; ++p, --n) crc32 = _mm_crc32_u8(crc32, static_cast<uint8_t>(*p));
+  return crc32 ^ 0xFFFFFFFF;
+}
+#endif
+}  // namespace
+
+uint32_t detail::crc32cPortable(std::string_view bytes) {
   boost::crc_optimal<32, 0x1EDC6F41, 0xFFFFFFFF, 0xFFFFFFFF, true, true> crc;
   crc.process_bytes(bytes.data(), bytes.size());
   return crc.checksum();
+}
+
+uint32_t crc32c(std::string_view bytes) {
+#if defined(__x86_64__)
+  static const bool sse42 = __builtin_cpu_supports("sse4.2");
+  if (sse42) return crc32cSse42(bytes);
+#endif
+  return detail::crc32cPortable(bytes);
 }
 
 int32_t murmur2(std::string_view key) {

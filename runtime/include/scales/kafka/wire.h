@@ -89,7 +89,12 @@ std::vector<PartitionResult> decodeProduceResponse(std::string_view frame);
 std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t timestamp_ms,
                               Compression compression = Compression::kNone);
 
+// CRC-32C (Castagnoli), with the CPU's crc32 instruction where it has one.
 uint32_t crc32c(std::string_view bytes);
+namespace detail {
+// The same without the instruction (Boost.CRC's table), to check it against.
+uint32_t crc32cPortable(std::string_view bytes);
+}  // namespace detail
 // The Java client's murmur2, so that keyed records land where Java and librdkafka's murmur2
 // partitioner put them: partition = (murmur2(key) & 0x7fffffff) % partitions.
 int32_t murmur2(std::string_view key);
