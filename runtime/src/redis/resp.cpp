@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace scales::redis {
 namespace {
@@ -222,16 +223,37 @@ std::string_view typeName(Reply::Type type) {
 ServerError::ServerError(const std::string& text)
     : Error("redis: " + text), kind_(text.substr(0, text.find(' '))) {}
 
+namespace {
+size_t decimalDigits(size_t n) {
+  size_t digits = 1;
+  for (; n >= 10; n /= 10) ++digits;
+  return digits;
+}
+
+// "<tag><n>\r\n" at `at`; returns the position after it.
+char* header(char* at, char tag, size_t n) {
+  *at++ = tag;
+  at = std::to_chars(at, at + 20, n).ptr;
+  *at++ = '\r';
+  *at++ = '\n';
+  return at;
+}
+}  // namespace
+
+// Sized first and written in place: one allocation at most, where appending piece by piece
+// (with a std::to_string per length) grew the string several times per command.
 void appendCommand(std::string& out, std::span<const std::string_view> args) {
-  out += '*';
-  out += std::to_string(args.size());
-  out += "\r\n";
+  size_t size = 3 + decimalDigits(args.size());
+  for (auto arg : args) size += 3 + decimalDigits(arg.size()) + arg.size() + 2;
+  size_t start = out.size();
+  out.resize(start + size);
+  char* at = header(out.data() + start, '*', args.size());
   for (auto arg : args) {
-    out += '$';
-    out += std::to_string(arg.size());
-    out += "\r\n";
-    out.append(arg);
-    out += "\r\n";
+    at = header(at, '$', arg.size());
+    std::memcpy(at, arg.data(), arg.size());
+    at += arg.size();
+    *at++ = '\r';
+    *at++ = '\n';
   }
 }
 

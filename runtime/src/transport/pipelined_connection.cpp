@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <boost/asio/any_completion_executor.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <deque>
 #include <optional>
@@ -19,6 +20,7 @@ class PipelinedConnection final : public Connection,
  public:
   PipelinedConnection(Stream stream, std::string address, const PipelinedOptions& options)
       : executor_(stream.get_executor()),
+        completion_executor_(executor_),
         stream_(std::move(stream), options.max_frame_bytes, options.framer),
         address_(std::move(address)),
         max_pending_(options.max_pending),
@@ -188,11 +190,20 @@ class PipelinedConnection final : public Connection,
     return handler;
   }
 
+  // Replies arrive on the connection's executor, where the layers above expect their handlers:
+  // those are called right here, as Mux does (dispatch would run them here too, but only after
+  // wrapping each in an allocated function). A handler bound elsewhere still goes through
+  // dispatch.
   void complete(Handler handler, std::exception_ptr error, Response response) {
+    if (asio::get_associated_executor(handler, completion_executor_) == completion_executor_) {
+      return handler(error, std::move(response));
+    }
     completeDispatch(executor_, std::move(handler), error, std::move(response));
   }
 
   asio::any_io_executor executor_;
+  // Compared against an executor built once: building one per reply would allocate.
+  asio::any_completion_executor completion_executor_;
   FrameStream stream_;
   std::string address_;
   size_t max_pending_;
