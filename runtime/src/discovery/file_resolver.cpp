@@ -11,6 +11,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -52,7 +53,10 @@ ResolverUpdate readEndpoints(const std::string& path, const std::string& endpoin
         if (fields >> weight) {
           size_t used = 0;
           endpoint.weight = std::stod(weight, &used);
-          if (used != weight.size() || endpoint.weight <= 0) throw std::invalid_argument(weight);
+          // NaN fails `> 0`; infinity would take every call from a weighted balancer.
+          if (used != weight.size() || !(endpoint.weight > 0) || std::isinf(endpoint.weight)) {
+            throw std::invalid_argument(weight);
+          }
         }
       } catch (const std::invalid_argument&) {
         throw ConfigError("weight '" + weight + "' is not a positive number");

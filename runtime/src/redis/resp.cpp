@@ -233,7 +233,7 @@ size_t decimalDigits(size_t n) {
 // "<tag><n>\r\n" at `at`; returns the position after it.
 char* header(char* at, char tag, size_t n) {
   *at++ = tag;
-  at = std::to_chars(at, at + 20, n).ptr;
+  at = std::to_chars(at, at + decimalDigits(n), n).ptr;
   *at++ = '\r';
   *at++ = '\n';
   return at;
@@ -250,7 +250,7 @@ void appendCommand(std::string& out, std::span<const std::string_view> args) {
   char* at = header(out.data() + start, '*', args.size());
   for (auto arg : args) {
     at = header(at, '$', arg.size());
-    std::memcpy(at, arg.data(), arg.size());
+    if (!arg.empty()) std::memcpy(at, arg.data(), arg.size());
     at += arg.size();
     *at++ = '\r';
     *at++ = '\n';

@@ -176,7 +176,9 @@ class PipelinedConnection final : public Connection,
       if (auto handler = take(entry)) waiting.push_back(std::move(*handler));
     }
     pending_.clear();
-    for (auto& handler : waiting) complete(std::move(handler), why, Response{});
+    // Through dispatch, which catches what a handler throws: one that throws here must not
+    // keep the others from being called.
+    for (auto& handler : waiting) completeDispatch(executor_, std::move(handler), why, Response{});
   }
 
   // The entry's handler, if it still waits, detached from its cancellation slot (which points at

@@ -90,6 +90,13 @@ TEST_F(FileResolverTest, MistakesAreErrorsNamingTheLine) {
   write("10.0.0.1:1 1 extra\n");
   error = update(3).error;
   EXPECT_NE(error.find("unexpected 'extra'"), std::string::npos) << error;
+  // std::stod reads these; a weighted balancer must not get them.
+  write("10.0.0.1:1 inf\n");
+  error = update(4).error;
+  EXPECT_NE(error.find("weight 'inf' is not a positive number"), std::string::npos) << error;
+  write("10.0.0.1:1 nan\n");
+  error = update(5).error;
+  EXPECT_NE(error.find("weight 'nan' is not a positive number"), std::string::npos) << error;
 }
 
 TEST_F(FileResolverTest, AMissingFileIsAnErrorAndItsCreationIsSeen) {

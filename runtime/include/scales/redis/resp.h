@@ -19,7 +19,8 @@ namespace scales::redis {
 // Aggregates nested deeper than this are refused.
 inline constexpr int kMaxReplyDepth = 32;
 
-// Appends one command as an array of bulk strings.
+// Appends one command as an array of bulk strings. The arguments must not view `out` itself:
+// it is resized before they are copied in.
 void appendCommand(std::string& out, std::span<const std::string_view> args);
 std::string encodeCommand(std::initializer_list<std::string_view> args);
 
