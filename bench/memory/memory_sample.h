@@ -14,7 +14,7 @@ struct MemorySample {
   // uordblks leaves out). It counts the chunks' own headers (8 bytes each) and rounding to 16:
   // not the objects' sizes but what they cost. Freed chunks that a cache keeps count as in use:
   // glibc's per-thread tcache (up to 7 of each size up to 1 KiB) and scales' own cache of
-  // per-call blocks (core/call_memory.h: up to 512 of each class, ~1.1 MiB per thread), which a
+  // per-call blocks (core/call_memory.h: up to 256 of each class, ~1.1 MiB per thread), which a
   // later burst of calls reuses before it allocates. Kernel memory (socket buffers, epoll, the
   // descriptors themselves) is not in it.
   int64_t heap = 0;

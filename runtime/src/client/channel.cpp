@@ -172,7 +172,6 @@ void Channel::send(Request request, RpcService::Handler handler) {
 void Channel::submit(Request request, RpcService::Handler handler) {
   {
     std::lock_guard lock(submitted_mutex_);
-    // Move-constructed in place: Boost 1.81's any_completion_handler move-assignment recurses.
     submitted_.push_back(Submitted{std::move(request), std::move(handler)});
     if (submitted_.size() > 1) return;  // the loop has been asked already
   }

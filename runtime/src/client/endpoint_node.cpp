@@ -4,7 +4,6 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 
 #include "panic_mode.h"
-#include "scales/core/call_memory.h"
 
 namespace scales::client {
 namespace asio = boost::asio;
@@ -21,13 +20,13 @@ void EndpointNode::call(Request&& request, Handler&& handler) {
   // only the call's completion ends that cycle, so a closing client waits for it (an attempt its
   // caller stopped waiting for included) before it stops the loop.
   if (in_flight_) in_flight_->enter();
-  top_->call(std::move(request),
-             asio::bind_cancellation_slot(
-                 slot, withCallMemory([self = shared_from_this(), handler = std::move(handler)](
-                                          std::exception_ptr error, Response response) mutable {
-                   if (self->in_flight_) self->in_flight_->leave();
-                   handler(error, std::move(response));
-                 })));
+  top_->call(
+      std::move(request),
+      asio::bind_cancellation_slot(slot, [self = shared_from_this(), handler = std::move(handler)](
+                                             std::exception_ptr error, Response response) mutable {
+        if (self->in_flight_) self->in_flight_->leave();
+        handler(error, std::move(response));
+      }));
 }
 
 void EndpointNode::close() { top_->close(); }

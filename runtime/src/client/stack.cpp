@@ -14,7 +14,6 @@
 #include "endpoint_node.h"
 #include "scales/balancer/balancers.h"
 #include "scales/client/layers.h"
-#include "scales/core/call_memory.h"
 #include "scales/discovery/resolver.h"
 #include "scales/resilience/backup.h"
 #include "scales/resilience/concurrency_limit.h"
@@ -217,12 +216,11 @@ class SharedPool final : public RpcService {
     const MethodPolicy* policy = request.policy;
     pool_->call(std::move(request),
                 asio::bind_cancellation_slot(
-                    slot, withCallMemory([this, policy, method = std::move(method),
-                                          handler = std::move(handler)](std::exception_ptr error,
-                                                                        Response response) mutable {
+                    slot, [this, policy, method = std::move(method), handler = std::move(handler)](
+                              std::exception_ptr error, Response response) mutable {
                       if (!error) response.reply_class = classify({method, policy}, response);
                       handler(error, std::move(response));
-                    })));
+                    }));
   }
   void close() override { pool_->close(); }
 

@@ -27,9 +27,19 @@ size_t CallTrace::start(std::string_view endpoint, AttemptKind kind) {
     attempt.endpoint.assign(endpoint);
     attempt.kind = kind;
   } else {
-    overflow_.push_back(Attempt{std::string(endpoint), kind, false, nullptr, {}});
+    rare().overflow.push_back(Attempt{std::string(endpoint), kind, false, nullptr, {}});
   }
   return size_++;
+}
+
+const std::string& CallTrace::endedBy() const {
+  static const std::string kNone;
+  return rare_ ? rare_->ended_by : kNone;
+}
+
+const CallTrace::Notes& CallTrace::notes() const {
+  static const Notes kNone;
+  return rare_ ? rare_->notes : kNone;
 }
 
 std::string Attempt::outcome() const { return error ? describeError(error) : "ok"; }
@@ -75,7 +85,7 @@ std::string CallTrace::render() const {
     out += attempt.outcome();
     out += took;
   }
-  if (!ended_by_.empty()) out += "; ended by: " + ended_by_;
+  if (!endedBy().empty()) out += "; ended by: " + endedBy();
   return out + "]";
 }
 

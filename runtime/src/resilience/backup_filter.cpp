@@ -50,10 +50,13 @@ class BackupFilter final : public RpcFilter {
     auto slot = asio::get_associated_cancellation_slot(call->handler);
     if (slot.is_connected()) {
       slot.assign([call](asio::cancellation_type type) {
-        if (call->done) return;
-        call->timer.cancel();
+        // Held here: a copy's cancellation may complete the call inline, which clears this slot
+        // and so destroys this lambda and its capture.
+        auto held = call;
+        if (held->done) return;
+        held->timer.cancel();
         for (int i = 0; i < 2; ++i) {
-          if (call->out[i]) call->below[i].emit(type);
+          if (held->out[i]) held->below[i].emit(type);
         }
       });
     }

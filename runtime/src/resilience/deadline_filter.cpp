@@ -13,29 +13,31 @@ namespace scales::resilience {
 namespace {
 namespace asio = boost::asio;
 
+// What every call of one filter shares, and may need after the filter is gone (a call failed by
+// the stack's close may complete later): one reference per call instead of three members.
+struct Shared {
+  asio::any_io_executor executor;
+  std::shared_ptr<metrics::Counter> timeouts;  // null: not counted
+  std::shared_ptr<CallsInFlight> in_flight;    // null: not counted
+};
+
 // Everything one call needs to finish exactly once, shared by the deadline queue, the caller's
-// cancellation slot and the reply from below.
+// cancellation slot and the reply from below. Kept small: there is one per call in flight.
 struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<CallState> {
-  CallState(asio::any_io_executor ex, RpcService::Handler h, std::string m, bool inline_ok,
-            metrics::Counter* t, std::shared_ptr<CallsInFlight> counted)
-      : executor(std::move(ex)),
+  CallState(std::shared_ptr<const Shared> s, RpcService::Handler h, std::string m, bool inline_ok)
+      : shared(std::move(s)),
         handler(std::move(h)),
         method(std::move(m)),
-        complete_inline(inline_ok),
-        timeouts(t),
-        in_flight(std::move(counted)) {
-    if (in_flight) in_flight->enter();
+        complete_inline(inline_ok) {
+    if (shared->in_flight) shared->in_flight->enter();
   }
-  asio::any_io_executor executor;
+  std::shared_ptr<const Shared> shared;
   asio::cancellation_signal below;  // cancels the layers underneath
   RpcService::Handler handler;
-  std::string method;          // for the error texts
-  bool complete_inline;        // the handler has no executor of its own: call it right here
-  metrics::Counter* timeouts;  // owned by the filter, which outlives every waiting call
-  // Shared: a call failed by the stack's close may complete after the filter is gone.
-  std::shared_ptr<CallsInFlight> in_flight;  // null: not counted
-  CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
+  std::string method;    // for the error texts
+  bool complete_inline;  // the handler has no executor of its own: call it right here
   bool done = false;
+  CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
 
   void finish(std::exception_ptr error, Response response) {
     if (done) return;
@@ -43,7 +45,7 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
     leave();
     auto slot = asio::get_associated_cancellation_slot(handler);
     if (slot.is_connected()) slot.clear();
-    if (in_flight) in_flight->leave();
+    if (shared->in_flight) shared->in_flight->leave();
     // The caller's handler resumes where it expects: on its associated executor (a strand, a
     // coroutine's context), or right here for handlers without one of their own (no extra hop
     // through the scheduler).
@@ -51,7 +53,7 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
       auto h = std::move(handler);
       return h(error, std::move(response));
     }
-    completeDispatch(executor, std::move(handler), error, std::move(response));
+    completeDispatch(shared->executor, std::move(handler), error, std::move(response));
   }
 
   // Ends the call early with `error` and tells the layers below to let go.
@@ -64,7 +66,7 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
  private:
   void expired() override {
     auto self = shared_from_this();  // finishing may drop the other references
-    if (timeouts) timeouts->add();
+    if (shared->timeouts) shared->timeouts->add();
     auto frozen = std::make_shared<CallTrace>(trace);
     frozen->endedBy("deadline");
     abort(TimeoutError(timeoutText(method)).withTrace(std::move(frozen)));
@@ -82,11 +84,11 @@ class DeadlineFilter final : public RpcFilter {
                  std::shared_ptr<metrics::Counter> timeouts, Duration default_timeout,
                  std::shared_ptr<CallsInFlight> in_flight)
       : RpcFilter(std::move(next)),
-        in_flight_(std::move(in_flight)),
+        shared_(
+            std::make_shared<Shared>(Shared{executor, std::move(timeouts), std::move(in_flight)})),
         default_timeout_(default_timeout),
         executor_(executor),
         completion_executor_(executor),
-        timeouts_(std::move(timeouts)),
         deadlines_(std::make_shared<DeadlineQueue>(std::move(executor))) {}
 
   void call(Request&& request, Handler&& handler) override {
@@ -103,9 +105,8 @@ class DeadlineFilter final : public RpcFilter {
     // Compared against an executor built once: building one per call would allocate.
     bool inline_ok =
         asio::get_associated_executor(handler, completion_executor_) == completion_executor_;
-    auto state =
-        std::allocate_shared<CallState>(CallAllocator<CallState>(), executor_, std::move(handler),
-                                        request.method, inline_ok, timeouts_.get(), in_flight_);
+    auto state = std::allocate_shared<CallState>(CallAllocator<CallState>(), shared_,
+                                                 std::move(handler), request.method, inline_ok);
     // The trace lives in the call's state: no allocation of its own.
     if (!request.trace) request.trace = std::shared_ptr<CallTrace>(state, &state->trace);
     if (!request.deadline.isInfinite()) deadlines_->add(*state, request.deadline.at());
@@ -119,21 +120,19 @@ class DeadlineFilter final : public RpcFilter {
     auto slot = state->below.slot();
     next().call(std::move(request),
                 asio::bind_cancellation_slot(
-                    slot, withCallMemory([state = std::move(state)](std::exception_ptr error,
-                                                                    Response response) {
+                    slot, [state = std::move(state)](std::exception_ptr error, Response response) {
                       state->finish(error, std::move(response));
                       // The layers below are done: drop whatever they left on the slot (it may
                       // hold this state).
                       state->below.slot().clear();
-                    })));
+                    }));
   }
 
  private:
-  std::shared_ptr<CallsInFlight> in_flight_;
+  std::shared_ptr<const Shared> shared_;
   Duration default_timeout_;
   asio::any_io_executor executor_;
   asio::any_completion_executor completion_executor_;
-  std::shared_ptr<metrics::Counter> timeouts_;
   std::shared_ptr<DeadlineQueue> deadlines_;
 };
 

@@ -131,11 +131,13 @@ class RetryFilter final : public RpcFilter {
     }
     auto slot =
         call->own ? call->own->slot() : asio::get_associated_cancellation_slot(call->handler);
+    // Whatever the previous attempt's layers left in the slot is theirs, not this attempt's.
+    if (kind != AttemptKind::kFirst) slot.clear();
     next().call(std::move(attempt),
                 asio::bind_cancellation_slot(
-                    slot, withCallMemory([this, call](std::exception_ptr error, Response response) {
+                    slot, [this, call](std::exception_ptr error, Response response) {
                       onAttempt(call, error, std::move(response));
-                    })));
+                    }));
   }
 
   void onAttempt(const std::shared_ptr<RetryCall>& call, std::exception_ptr error,

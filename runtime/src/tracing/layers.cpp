@@ -3,7 +3,6 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
-#include "scales/core/call_memory.h"
 #include "scales/core/call_trace.h"
 #include "scales/tracing/client_record.h"
 #include "scales/tracing/tracer.h"
@@ -18,13 +17,13 @@ template <class Finish>
 void callRecorded(RpcService& next, Request&& request, RpcService::Handler&& handler,
                   Finish finish) {
   auto slot = asio::get_associated_cancellation_slot(handler);
-  next.call(std::move(request),
-            asio::bind_cancellation_slot(
-                slot, withCallMemory([finish = std::move(finish), handler = std::move(handler)](
-                                         std::exception_ptr error, Response response) mutable {
-                  finish(error);
-                  handler(error, std::move(response));
-                })));
+  next.call(
+      std::move(request),
+      asio::bind_cancellation_slot(slot, [finish = std::move(finish), handler = std::move(handler)](
+                                             std::exception_ptr error, Response response) mutable {
+        finish(error);
+        handler(error, std::move(response));
+      }));
 }
 
 // What a sampled call's thread does: capture ids, start, method and the layer's shared name,

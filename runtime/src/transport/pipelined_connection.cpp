@@ -67,14 +67,17 @@ class PipelinedConnection final : public Connection,
       if (slot.is_connected()) {
         // The request may already be on the wire: its reply still comes, and is dropped.
         slot.assign([this, &entry](asio::cancellation_type) {
-          // Not cleared: this slot handler is the one running. Posted: the canceller may not
-          // expect its handler back inside emit().
+          if (!entry.handler) return;
           Handler cancelled = std::move(*entry.handler);
           entry.handler.reset();
-          completePost(
-              executor_, std::move(cancelled),
-              std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled")),
-              Response{});
+          auto error =
+              std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled"));
+          auto* self = this;
+          // The slot is shared with the layers above (core/service.h): leave nothing in it for
+          // their next attempt to cancel. Clearing destroys this lambda: only locals from here.
+          asio::get_associated_cancellation_slot(cancelled).clear();
+          // Posted: the canceller may not expect its handler back inside emit().
+          completePost(self->executor_, std::move(cancelled), error, Response{});
         });
       }
     }

@@ -23,6 +23,36 @@ TEST(CallTrace, RendersEachAttemptAndTheLimit) {
   EXPECT_NE(trace.render().find("backup 10.0.0.2:9090 ok 3.0ms"), std::string::npos);
 }
 
+TEST(CallTrace, ACopyHasEveryAttemptTheLimitAndTheNotesAndGoesItsOwnWay) {
+  CallTrace trace;
+  for (int i = 0; i < 4; ++i) {  // past the attempts kept inline
+    trace.finish(
+        trace.start("h:" + std::to_string(i), i == 0 ? AttemptKind::kFirst : AttemptKind::kRetry),
+        std::make_exception_ptr(ConnectionError("reset")), 1ms);
+  }
+  trace.note(5, "retry");
+  CallTrace frozen(trace);  // what an error carries
+  frozen.endedBy("max retries");
+  trace.start("h:4", AttemptKind::kRetry);
+  trace.note(6, "retry");
+  EXPECT_EQ(frozen.size(), 4u);
+  EXPECT_EQ(frozen[3].endpoint, "h:3");
+  EXPECT_TRUE(frozen.tried("h:2"));
+  EXPECT_FALSE(frozen.tried("h:4"));
+  EXPECT_EQ(frozen.notes().size(), 1u);
+  EXPECT_EQ(frozen.endedBy(), "max retries");
+  EXPECT_EQ(trace.size(), 5u);
+  EXPECT_EQ(trace.notes().size(), 2u);
+  EXPECT_EQ(trace.endedBy(), "");  // set on the copy only
+  CallTrace assigned;
+  assigned = frozen;
+  EXPECT_EQ(assigned.render(), frozen.render());
+  EXPECT_NE(assigned.render().find("; ended by: max retries]"), std::string::npos);
+  CallTrace empty;
+  EXPECT_TRUE(empty.notes().empty());
+  EXPECT_EQ(empty.render(), "[0 attempts]");
+}
+
 TEST(CallTrace, ATracedErrorKeepsItsTypeAndTheOriginalIsUntouched) {
   auto trace = std::make_shared<CallTrace>();
   trace->start("h:1", AttemptKind::kFirst);

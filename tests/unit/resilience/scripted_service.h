@@ -64,6 +64,8 @@ class ScriptedService : public RpcService {
       if (!*state) return;
       auto h = std::move(**state);
       state->reset();
+      // As the contract asks of a layer that assigned to the slot (scales/core/service.h).
+      boost::asio::get_associated_cancellation_slot(h).clear();
       timer->cancel();
       if (trace) trace->finish(index, error, Clock::now() - started);
       h(error, error ? Response{} : Response{std::move(payload), verdict});

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,39 +39,61 @@ struct Attempt {
 };
 
 // Every call has one (inside the deadline filter's per-call state), so the first attempts are
-// stored inline: tracing a call that succeeds at once allocates nothing.
+// stored inline: tracing a call that succeeds at once allocates nothing. What few calls need (a
+// third attempt, the limit that ended the call, a sampled call's notes) is kept apart, so the
+// state every call carries stays small.
 class CallTrace {
  public:
+  CallTrace() = default;
+  CallTrace(const CallTrace& other)
+      : inline_(other.inline_),
+        size_(other.size_),
+        rare_(other.rare_ ? std::make_unique<Rare>(*other.rare_) : nullptr) {}
+  CallTrace& operator=(const CallTrace& other) {
+    if (this != &other) *this = CallTrace(other);
+    return *this;
+  }
+  CallTrace(CallTrace&&) noexcept = default;
+  CallTrace& operator=(CallTrace&&) noexcept = default;
+
   // Records an attempt reaching `endpoint`; returns its index for finish().
   size_t start(std::string_view endpoint, AttemptKind kind);
   void finish(size_t index, const std::exception_ptr& error, Duration took);
   // What ended the call, when a limit did (e.g. "deadline", "retry budget", "max retries").
-  void endedBy(std::string limit) { ended_by_ = std::move(limit); }
+  void endedBy(std::string limit) { rare().ended_by = std::move(limit); }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   const Attempt& operator[](size_t i) const {
-    return i < kInline ? inline_[i] : overflow_[i - kInline];
+    return i < kInline ? inline_[i] : rare_->overflow[i - kInline];
   }
   // Whether an attempt of this call went to `endpoint` (finished or not).
   bool tried(std::string_view endpoint) const;
-  const std::string& endedBy() const { return ended_by_; }
+  const std::string& endedBy() const;
   std::string render() const;
 
   // Timed notes for the call's span (when a requeue, retry or backup went out); kept for sampled
   // calls only (scales/tracing).
-  void note(int64_t wall_us, const char* what) { notes_.emplace_back(wall_us, what); }
-  const std::vector<std::pair<int64_t, const char*>>& notes() const { return notes_; }
+  using Notes = std::vector<std::pair<int64_t, const char*>>;
+  void note(int64_t wall_us, const char* what) { rare().notes.emplace_back(wall_us, what); }
+  const Notes& notes() const;
 
  private:
   static constexpr size_t kInline = 2;
-  Attempt& at(size_t i) { return i < kInline ? inline_[i] : overflow_[i - kInline]; }
+  struct Rare {
+    std::vector<Attempt> overflow;  // attempts past the inline ones
+    std::string ended_by;
+    Notes notes;
+  };
+  Attempt& at(size_t i) { return i < kInline ? inline_[i] : rare_->overflow[i - kInline]; }
+  Rare& rare() {
+    if (!rare_) rare_ = std::make_unique<Rare>();
+    return *rare_;
+  }
 
   std::array<Attempt, kInline> inline_{};
-  std::vector<Attempt> overflow_;
   size_t size_ = 0;
-  std::string ended_by_;
-  std::vector<std::pair<int64_t, const char*>> notes_;
+  std::unique_ptr<Rare> rare_;
 };
 
 // "TimeoutError (call to get missed its deadline)": an error's type and message, for traces.

@@ -3,10 +3,10 @@
 // SimpleFilter). A layer is a Service that owns the next Service below it.
 #pragma once
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <exception>
 #include <memory>
 
+#include "scales/core/call_handler.h"
 #include "scales/core/request.h"
 
 namespace scales {
@@ -18,15 +18,19 @@ namespace scales {
 //   Layers inside the stack invoke it on the stack's executor; the top layer (the deadline
 //   filter) moves the caller's handler onto its associated executor.
 // - The handler's associated cancellation slot, when connected, cancels the call: the layer
-//   releases what it holds and completes with the error that caused the cancellation.
-// - The handler's associated allocator may be a blocked caller's frame (client/use_blocking.h):
-//   a layer that wraps the handler and type-erases it again must not forward that allocator (use
-//   withCallMemory, core/call_memory.h), or a wrapper destroyed uncalled would free into a frame
-//   already gone.
+//   releases what it holds and completes with the error that caused the cancellation. There is
+//   one slot for all the layers that merely pass cancellation on (a CallHandler reports the slot
+//   of the handler it wraps as its own): a layer that assigns a handler to the slot itself must
+//   give the layers below a signal of its own (as the deadline and retry filters do), and the
+//   layer that assigned a handler clears it before it completes the call.
+// - A CallHandler's associated allocator is the per-call cache (core/call_memory.h), whatever
+//   the handler it wraps was bound to: the caller's allocator (which may be a blocked caller's
+//   frame, client/use_blocking.h) serves only the caller's own wrapper, so nothing a layer makes
+//   can outlive that frame.
 template <class Req, class Rep>
 class Service {
  public:
-  using Handler = boost::asio::any_completion_handler<void(std::exception_ptr, Rep)>;
+  using Handler = CallHandler<Rep>;
 
   virtual ~Service() = default;
   virtual void call(Req&& request, Handler&& handler) = 0;

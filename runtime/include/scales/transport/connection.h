@@ -3,6 +3,7 @@
 // ConnectionFactory for new ones.
 #pragma once
 
+#include <boost/asio/any_completion_handler.hpp>
 #include <memory>
 
 #include "scales/core/deadline.h"

@@ -9,7 +9,6 @@
 
 #include "../endpoint_node.h"
 #include "scales/client/config.h"
-#include "scales/core/call_memory.h"
 #include "scales/resilience/latency_window.h"
 
 namespace scales::client::endpoint {
@@ -32,11 +31,11 @@ void callObserved(RpcService& next, Request&& request, RpcService::Handler&& han
   auto slot = boost::asio::get_associated_cancellation_slot(handler);
   next.call(std::move(request),
             boost::asio::bind_cancellation_slot(
-                slot, withCallMemory([observe = std::move(observe), handler = std::move(handler)](
-                                         std::exception_ptr error, Response response) mutable {
+                slot, [observe = std::move(observe), handler = std::move(handler)](
+                          std::exception_ptr error, Response response) mutable {
                   observe(error, response);
                   handler(error, std::move(response));
-                })));
+                }));
 }
 
 // The endpoint's shadow_refusals{limit=`limit`} counter (null without endpoint metrics).
