@@ -68,10 +68,11 @@ class PipelinedConnection final : public Connection,
         // The request may already be on the wire: its reply still comes, and is dropped.
         slot.assign([this, &entry](asio::cancellation_type) {
           if (!entry.handler) return;
-          Handler cancelled = std::move(*entry.handler);
-          entry.handler.reset();
+          // Built first: if building it throws, the call is still there to complete.
           auto error =
               std::make_exception_ptr(CancelledError("call to " + address_ + " cancelled"));
+          Handler cancelled = std::move(*entry.handler);
+          entry.handler.reset();
           auto* self = this;
           // The slot is shared with the layers above (core/service.h): leave nothing in it for
           // their next attempt to cancel. Clearing destroys this lambda: only locals from here.

@@ -48,6 +48,10 @@ TEST(CallTrace, ACopyHasEveryAttemptTheLimitAndTheNotesAndGoesItsOwnWay) {
   assigned = frozen;
   EXPECT_EQ(assigned.render(), frozen.render());
   EXPECT_NE(assigned.render().find("; ended by: max retries]"), std::string::npos);
+  CallTrace moved(std::move(assigned));
+  EXPECT_EQ(moved.render(), frozen.render());
+  EXPECT_EQ(assigned.size(), 0u);  // NOLINT: the moved-from state is specified
+  EXPECT_EQ(assigned.render(), "[0 attempts]");
   CallTrace empty;
   EXPECT_TRUE(empty.notes().empty());
   EXPECT_EQ(empty.render(), "[0 attempts]");

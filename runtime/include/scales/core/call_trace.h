@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "scales/core/deadline.h"
@@ -53,8 +54,17 @@ class CallTrace {
     if (this != &other) *this = CallTrace(other);
     return *this;
   }
-  CallTrace(CallTrace&&) noexcept = default;
-  CallTrace& operator=(CallTrace&&) noexcept = default;
+  // A moved-from trace is empty (its attempts past the inline ones went with the rest).
+  CallTrace(CallTrace&& other) noexcept
+      : inline_(std::move(other.inline_)),
+        size_(std::exchange(other.size_, 0)),
+        rare_(std::move(other.rare_)) {}
+  CallTrace& operator=(CallTrace&& other) noexcept {
+    inline_ = std::move(other.inline_);
+    size_ = std::exchange(other.size_, 0);
+    rare_ = std::move(other.rare_);
+    return *this;
+  }
 
   // Records an attempt reaching `endpoint`; returns its index for finish().
   size_t start(std::string_view endpoint, AttemptKind kind);

@@ -20,9 +20,11 @@ namespace scales {
 // - The handler's associated cancellation slot, when connected, cancels the call: the layer
 //   releases what it holds and completes with the error that caused the cancellation. There is
 //   one slot for all the layers that merely pass cancellation on (a CallHandler reports the slot
-//   of the handler it wraps as its own): a layer that assigns a handler to the slot itself must
-//   give the layers below a signal of its own (as the deadline and retry filters do), and the
-//   layer that assigned a handler clears it before it completes the call.
+//   of the handler it wraps as its own). A layer that assigns a handler to the slot clears it
+//   before it passes the call down on that slot (as the concurrency limit's queue does) or
+//   completes the call; one that acts on cancellation while the layers below hold the call
+//   gives them a signal of its own (the deadline filter always, the retry filter with an attempt
+//   timeout, the backup filter for its copies).
 // - A CallHandler's associated allocator is the per-call cache (core/call_memory.h), whatever
 //   the handler it wraps was bound to: the caller's allocator (which may be a blocked caller's
 //   frame, client/use_blocking.h) serves only the caller's own wrapper, so nothing a layer makes
