@@ -193,9 +193,12 @@ TEST(Resilience, AllBackendsDownFailFastAndTheBudgetCapsAttempts) {
   EXPECT_GT(count("budget_exhausted"), 0);
 }
 
-Duration p99(std::vector<Duration> samples) {
+// The tail a third of the calls make (those round robin sends to the slow backend): the 90th
+// percentile. A p99 of 150 reads is their second slowest, which one scheduling stall of a loaded
+// machine decides (seen under ASan in a parallel run: 14 ms with backups against 55 ms).
+Duration p90(std::vector<Duration> samples) {
   std::sort(samples.begin(), samples.end());
-  return samples[samples.size() * 99 / 100];
+  return samples[samples.size() * 90 / 100];
 }
 
 std::vector<Duration> timedReads(flaky::FlakyClient& client, int count) {
@@ -216,11 +219,11 @@ TEST(Resilience, BackupRequestsCutTheTailOfASlowBackend) {
   auto plain = flaky::FlakyClient::make(uri);
   auto hedged = flaky::FlakyClient::make(uri + "&backup_percentile=50");
   timedReads(hedged, 60);  // history for the latency window
-  auto without = p99(timedReads(plain, 150));
-  auto with = p99(timedReads(hedged, 150));
+  auto without = p90(timedReads(plain, 150));
+  auto with = p90(timedReads(hedged, 150));
   auto ms = [](Duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
   std::printf(
-      "p99 of 150 reads, one of three backends 40 ms slow: %.2f ms plain, %.2f ms with "
+      "p90 of 150 reads, one of three backends 40 ms slow: %.2f ms plain, %.2f ms with "
       "backup requests at p50\n",
       ms(without), ms(with));
   EXPECT_GE(without, 40ms);
