@@ -3,6 +3,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
+#include "endpoint/watcher.h"
 #include "panic_mode.h"
 
 namespace scales::client {
@@ -14,17 +15,23 @@ EndpointNode::EndpointNode(discovery::Endpoint endpoint, Duration ewma_decay,
       address_(this->endpoint().address()),
       metrics_(metrics ? metrics->endpoint(address_) : nullptr) {}
 
+void EndpointNode::setLayers(std::unique_ptr<RpcService> top) {
+  top_ = std::move(top);
+  watchers_ = dynamic_cast<endpoint::WatcherRun*>(top_.get());
+}
+
 void EndpointNode::call(Request&& request, Handler&& handler) {
-  auto slot = asio::get_associated_cancellation_slot(handler);
   // The call holds the node, which holds the pool and so the connection that holds the call:
   // only the call's completion ends that cycle, so a closing client waits for it (an attempt its
   // caller stopped waiting for included) before it stops the loop.
   if (in_flight_) in_flight_->enter();
+  if (watchers_) return watchers_->call(std::move(request), std::move(handler), shared_from_this());
+  auto slot = asio::get_associated_cancellation_slot(handler);
   top_->call(
       std::move(request),
       asio::bind_cancellation_slot(slot, [self = shared_from_this(), handler = std::move(handler)](
                                              std::exception_ptr error, Response response) mutable {
-        if (self->in_flight_) self->in_flight_->leave();
+        self->callEnded();
         handler(error, std::move(response));
       }));
 }

@@ -22,6 +22,9 @@
 #include "scales/resilience/timeout.h"
 
 namespace scales::client {
+namespace endpoint {
+class WatcherRun;
+}
 
 // What the balanced service needs of an endpoint's outlier gate.
 class PanicMode;
@@ -43,7 +46,7 @@ class EndpointNode final : public balancer::Node,
                const std::shared_ptr<const ClientMetrics>& metrics);
 
   // The endpoint's layers, top first (set once, right after construction).
-  void setLayers(std::unique_ptr<RpcService> top) { top_ = std::move(top); }
+  void setLayers(std::unique_ptr<RpcService> top);
   // The endpoint's pool, shared with the bottom of its layers (a user's layer above may drop
   // it); the outlier gate, when the built-in one is in the stack.
   void setPool(std::shared_ptr<pool::Pool> pool) { pool_ = std::move(pool); }
@@ -58,6 +61,10 @@ class EndpointNode final : public balancer::Node,
   // the node while calls are still out.
   void call(Request&& request, Handler&& handler) override;
   void close() override;
+  // A call ended (the watchers at the top of the layers tell it, endpoint/watcher.h).
+  void callEnded() {
+    if (in_flight_) in_flight_->leave();
+  }
 
   size_t connections() const override { return pool_ ? pool_->size() : 0; }
   const pool::Pool* pool() const { return pool_.get(); }
@@ -101,6 +108,8 @@ class EndpointNode final : public balancer::Node,
   std::string address_;
   std::unique_ptr<EndpointMetrics> metrics_;
   std::unique_ptr<RpcService> top_;
+  // top_, when it is a run of watchers: then each call's one record there also holds the node.
+  endpoint::WatcherRun* watchers_ = nullptr;
   std::shared_ptr<pool::Pool> pool_;
   OutlierGate* outlier_gate_ = nullptr;
   std::shared_ptr<PanicMode> panic_;

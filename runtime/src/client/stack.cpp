@@ -68,8 +68,12 @@ struct Shared : std::enable_shared_from_this<Shared> {
 };
 
 using ClientLayer = std::unique_ptr<RpcService> (*)(std::unique_ptr<RpcService>, const Shared&);
-using EndpointLayer = std::unique_ptr<RpcService> (*)(std::unique_ptr<RpcService>,
-                                                      const endpoint::Parts&);
+// A per-endpoint layer either wraps the layer below it, or watches calls (one of a run that
+// shares a wrapper, endpoint/watcher.h); exactly one of the two is set.
+struct EndpointLayer {
+  std::unique_ptr<RpcService> (*wrap)(std::unique_ptr<RpcService>, const endpoint::Parts&);
+  std::unique_ptr<endpoint::Watcher> (*watch)(const endpoint::Parts&);
+};
 
 std::shared_ptr<EndpointNode> makeEndpoint(const Shared& shared, const discovery::Endpoint& at);
 
@@ -154,14 +158,11 @@ std::unique_ptr<RpcService> balancer(std::unique_ptr<RpcService>, const Shared& 
 // stats: first, so the balancer's load counts every call the endpoint holds, queued ones too.
 // failure_accrual, circuit_breaker: judge the endpoint by the results of its calls.
 // health_gate: judges it by active probes. outlier_gate: by comparison with its peers.
+// These six act where a call starts and where it ends, without wrapping the layers below
+// (endpoint/watcher.h): next to each other, they run as one layer with one wrapper per call.
 // concurrency_limit: calls in flight per endpoint, queued beyond that (queued calls count as
 // the endpoint's load). pool: the protocol's connections (one multiplexed or pipelined session,
 // or a watermark pool of exclusive connections).
-std::unique_ptr<RpcService> endpointTrace(std::unique_ptr<RpcService> next,
-                                          const endpoint::Parts& p) {
-  return tracing::attemptTraceLayer(std::move(next), p.node.address());
-}
-
 std::unique_ptr<RpcService> concurrencyLimit(std::unique_ptr<RpcService> next,
                                              const endpoint::Parts& p) {
   const auto& limits = p.config.concurrency;
@@ -186,13 +187,13 @@ const std::map<std::string, ClientLayer>& clientLayers() {
 
 const std::map<std::string, EndpointLayer>& endpointLayers() {
   static const std::map<std::string, EndpointLayer> layers = {
-      {"endpoint_trace", endpointTrace},
-      {"stats", endpoint::stats},
-      {"failure_accrual", endpoint::failureAccrual},
-      {"circuit_breaker", endpoint::circuitBreaker},
-      {"health_gate", endpoint::healthGate},
-      {"outlier_gate", endpoint::outlierGate},
-      {"concurrency_limit", concurrencyLimit}};
+      {"endpoint_trace", {nullptr, endpoint::attemptTrace}},
+      {"stats", {nullptr, endpoint::stats}},
+      {"failure_accrual", {nullptr, endpoint::failureAccrual}},
+      {"circuit_breaker", {nullptr, endpoint::circuitBreaker}},
+      {"health_gate", {nullptr, endpoint::healthGate}},
+      {"outlier_gate", {nullptr, endpoint::outlierGate}},
+      {"concurrency_limit", {concurrencyLimit, nullptr}}};
   return layers;
 }
 
@@ -254,6 +255,16 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
   LayerContext context = s.context;
   context.endpoint = &node->endpoint();
   std::unique_ptr<RpcService> service;
+  // Watchers met since the last layer that wraps, bottom first: they become one WatcherRun over
+  // `service` as soon as a wrapping layer (or the top) comes.
+  std::vector<std::unique_ptr<endpoint::Watcher>> watchers;
+  auto runWatchers = [&] {
+    if (watchers.empty()) return;
+    std::reverse(watchers.begin(), watchers.end());  // a run lists them top first
+    service =
+        std::make_unique<endpoint::WatcherRun>(std::move(service), std::move(watchers), s.executor);
+    watchers.clear();
+  };
   for (auto layer = s.endpoint_layers.rbegin(); layer != s.endpoint_layers.rend(); ++layer) {
     if (layer->name == "pool") {
       std::shared_ptr<pool::Pool> pool = s.pools(at, s.executor);
@@ -261,11 +272,16 @@ std::shared_ptr<EndpointNode> makeEndpoint(const Shared& s, const discovery::End
       if (s.config.preconnect) pool->preconnect();  // warm as soon as the endpoint appears
       service = std::make_unique<SharedPool>(std::move(pool), s.classify, s.config.classify);
     } else if (layer->user) {
+      runWatchers();
       service = userLayer(*layer, std::move(service), context);
+    } else if (const auto& builtin = endpointLayers().at(layer->name); builtin.watch) {
+      if (auto watcher = builtin.watch(parts)) watchers.push_back(std::move(watcher));
     } else {
-      service = endpointLayers().at(layer->name)(std::move(service), parts);
+      runWatchers();
+      service = builtin.wrap(std::move(service), parts);
     }
   }
+  runWatchers();
   node->setLayers(std::move(service));
   return node;
 }

@@ -3,6 +3,7 @@
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 
+#include "attempt_span.h"
 #include "scales/core/call_trace.h"
 #include "scales/tracing/client_record.h"
 #include "scales/tracing/tracer.h"
@@ -95,23 +96,11 @@ class AttemptTraceLayer final : public RpcFilter {
         endpoint_(std::make_shared<const std::string>(std::move(endpoint))) {}
 
   void call(Request&& request, Handler&& handler) override {
-    // A recorded attempt gets its own span, a child of the call's, and that is what the wire
-    // carries, so the server's span hangs under the attempt (attempts of one call are siblings).
-    // Unrecorded attempts go under the call's span: no id to draw per attempt.
-    Tracer* tracer = request.span.sampled() ? current() : nullptr;
-    if (!tracer) return next().call(std::move(request), std::move(handler));
-    request.span = request.span.child();
-    ClientRecord record = started(request, endpoint_);
-    record.attempt = true;
-    record.attempt_kind = request.attempt_kind;
-    if (request.attempt_kind != AttemptKind::kFirst && request.trace) {
-      request.trace->note(wallMicros(record.began), attemptNote(request.attempt_kind));
-    }
+    auto span = startAttemptSpan(request, endpoint_);
+    if (!span) return next().call(std::move(request), std::move(handler));
     callRecorded(next(), std::move(request), std::move(handler),
-                 [tracer, record = std::move(record)](const std::exception_ptr& error) mutable {
-                   record.took = Clock::now() - record.began;
-                   record.error = error;
-                   tracer->record(std::move(record));
+                 [span = std::move(span)](const std::exception_ptr& error) {
+                   finishAttemptSpan(*span, error);
                  });
   }
 
@@ -120,6 +109,26 @@ class AttemptTraceLayer final : public RpcFilter {
 };
 
 }  // namespace
+
+std::unique_ptr<AttemptSpan> startAttemptSpan(Request& request,
+                                              const std::shared_ptr<const std::string>& endpoint) {
+  Tracer* tracer = request.span.sampled() ? current() : nullptr;
+  if (!tracer) return nullptr;
+  request.span = request.span.child();
+  auto span = std::make_unique<AttemptSpan>(AttemptSpan{tracer, started(request, endpoint)});
+  span->record.attempt = true;
+  span->record.attempt_kind = request.attempt_kind;
+  if (request.attempt_kind != AttemptKind::kFirst && request.trace) {
+    request.trace->note(wallMicros(span->record.began), attemptNote(request.attempt_kind));
+  }
+  return span;
+}
+
+void finishAttemptSpan(AttemptSpan& span, const std::exception_ptr& error) {
+  span.record.took = Clock::now() - span.record.began;
+  span.record.error = error;
+  span.tracer->record(std::move(span.record));
+}
 
 std::unique_ptr<RpcService> callTraceLayer(std::unique_ptr<RpcService> next,
                                            std::string client_name) {

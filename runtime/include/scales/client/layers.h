@@ -5,8 +5,10 @@
 //   deadline -> trace -> retry -> backup -> balancer -> per endpoint:
 //   endpoint_trace -> stats -> failure_accrual -> circuit_breaker -> health_gate ->
 //   outlier_gate -> concurrency_limit -> pool
-// Every layer is a Service that owns the one below it; a layer whose feature is off passes calls
-// straight through (it returns `next` unchanged), so the list is the same for every client.
+// Every layer acts as a Service that owns the one below it (built-in ones from endpoint_trace to
+// outlier_gate, next to each other, share one Service and one completion wrapper per call); a
+// layer whose feature is off passes calls straight through (a factory returns `next` unchanged),
+// so the list is the same for every client.
 // `balancer` and `pool` are the bottoms of their halves: a layer may go before them, not replace
 // them (balancers and pools are chosen by name, from their registries).
 #pragma once

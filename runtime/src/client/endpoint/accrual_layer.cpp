@@ -14,26 +14,17 @@ namespace asio = boost::asio;
 
 constexpr const char* kName = "failure_accrual";
 
-class AccrualLayer final : public RpcFilter {
+class AccrualWatcher final : public Watcher {
  public:
-  AccrualLayer(std::unique_ptr<RpcService> next, const Parts& parts)
-      : RpcFilter(std::move(next)),
-        node_(parts.node),
-        accrual_(parts.config.failure_accrual),
-        revive_timer_(parts.executor) {}
+  explicit AccrualWatcher(const Parts& parts)
+      : node_(parts.node), accrual_(parts.config.failure_accrual), revive_timer_(parts.executor) {}
 
-  void call(Request&& request, Handler&& handler) override {
-    Deadline deadline = request.deadline;
-    callObserved(next(), std::move(request), std::move(handler),
-                 [this, deadline](const std::exception_ptr& error, const Response& reply) {
-                   finished(error, reply, deadline);
-                 });
+  std::exception_ptr start(Request&, WatchedCall&) override { return nullptr; }
+  void finish(WatchedCall& call, const Outcome& outcome) override {
+    finished(outcome.error, outcome.reply, call.deadline);
   }
 
-  void close() override {
-    revive_timer_.cancel();
-    RpcFilter::close();
-  }
+  void close() override { revive_timer_.cancel(); }
 
  private:
   void finished(const std::exception_ptr& error, const Response& reply, Deadline deadline) {
@@ -81,8 +72,8 @@ class AccrualLayer final : public RpcFilter {
 
 }  // namespace
 
-std::unique_ptr<RpcService> failureAccrual(std::unique_ptr<RpcService> next, const Parts& parts) {
-  return std::make_unique<AccrualLayer>(std::move(next), parts);
+std::unique_ptr<Watcher> failureAccrual(const Parts& parts) {
+  return std::make_unique<AccrualWatcher>(parts);
 }
 
 }  // namespace scales::client::endpoint

@@ -4,7 +4,6 @@
 // fast; half-open, exactly one probe call goes through.
 #include <boost/asio/steady_timer.hpp>
 
-#include "core/completion.h"
 #include "layers.h"
 #include "scales/resilience/circuit_breaker.h"
 #include "verdict.h"
@@ -15,42 +14,33 @@ namespace asio = boost::asio;
 
 constexpr const char* kName = "circuit_breaker";
 
-class BreakerLayer final : public RpcFilter {
+class BreakerWatcher final : public Watcher {
  public:
-  BreakerLayer(std::unique_ptr<RpcService> next, const Parts& parts)
-      : RpcFilter(std::move(next)),
-        node_(parts.node),
+  explicit BreakerWatcher(const Parts& parts)
+      : node_(parts.node),
         breaker_(parts.config.breaker),
-        executor_(parts.executor),
         timer_(parts.executor),
         shadow_refusals_(shadowCounter(parts, kName)) {}
 
-  void call(Request&& request, Handler&& handler) override {
-    bool admitted = breaker_.tryAcquire();
-    if (!admitted) {
+  std::exception_ptr start(Request&, WatchedCall& call) override {
+    call.admitted = breaker_.tryAcquire();
+    if (!call.admitted) {
       if (!breaker_.options().shadow) {
-        completePost(executor_, std::move(handler),
-                     std::make_exception_ptr(
-                         UnavailableError("circuit breaker open for " + node_.address())),
-                     Response{});
-        return;
+        return std::make_exception_ptr(
+            UnavailableError("circuit breaker open for " + node_.address()));
       }
       if (shadow_refusals_) shadow_refusals_->add();
     }
     sync();  // a half-open breaker's probe is out: no more calls until it ends
-    Deadline deadline = request.deadline;
-    callObserved(
-        next(), std::move(request), std::move(handler),
-        [this, deadline, admitted](const std::exception_ptr& error, const Response& reply) {
-          // In shadow mode, only what the breaker let through decides its state.
-          if (admitted) finished(error, reply, deadline);
-        });
+    return nullptr;
   }
 
-  void close() override {
-    timer_.cancel();
-    RpcFilter::close();
+  void finish(WatchedCall& call, const Outcome& outcome) override {
+    // In shadow mode, only what the breaker let through decides its state.
+    if (call.admitted) finished(outcome.error, outcome.reply, call.deadline);
   }
+
+  void close() override { timer_.cancel(); }
 
  private:
   void finished(const std::exception_ptr& error, const Response& reply, Deadline deadline) {
@@ -109,7 +99,6 @@ class BreakerLayer final : public RpcFilter {
 
   EndpointNode& node_;
   resilience::CircuitBreaker breaker_;
-  asio::any_io_executor executor_;
   asio::steady_timer timer_;
   std::string why_ = "circuit breaker open";
   Shown shown_ = Shown::kIn;
@@ -119,9 +108,9 @@ class BreakerLayer final : public RpcFilter {
 
 }  // namespace
 
-std::unique_ptr<RpcService> circuitBreaker(std::unique_ptr<RpcService> next, const Parts& parts) {
-  if (parts.config.breaker.max_failures <= 0) return next;
-  return std::make_unique<BreakerLayer>(std::move(next), parts);
+std::unique_ptr<Watcher> circuitBreaker(const Parts& parts) {
+  if (parts.config.breaker.max_failures <= 0) return nullptr;
+  return std::make_unique<BreakerWatcher>(parts);
 }
 
 }  // namespace scales::client::endpoint

@@ -9,10 +9,9 @@ namespace {
 
 constexpr const char* kName = "health_gate";
 
-class HealthLayer final : public RpcFilter {
+class HealthWatcher final : public Watcher {
  public:
-  HealthLayer(std::unique_ptr<RpcService> next, const Parts& parts)
-      : RpcFilter(std::move(next)), node_(parts.node) {
+  explicit HealthWatcher(const Parts& parts) : node_(parts.node) {
     auto options = parts.config.health_check;
     options.tls = parts.config.tls;  // probes reach the endpoint as calls do
     checker_ = std::make_shared<health::HealthChecker>(
@@ -27,16 +26,13 @@ class HealthLayer final : public RpcFilter {
         });
     checker_->start();
   }
-  ~HealthLayer() override { checker_->stop(); }
+  ~HealthWatcher() override { checker_->stop(); }
 
-  void call(Request&& request, Handler&& handler) override {
-    next().call(std::move(request), std::move(handler));
-  }
+  // Calls pass by untouched: only the probes decide.
+  std::exception_ptr start(Request&, WatchedCall&) override { return nullptr; }
+  void finish(WatchedCall&, const Outcome&) override {}
 
-  void close() override {
-    checker_->stop();
-    RpcFilter::close();
-  }
+  void close() override { checker_->stop(); }
 
  private:
   EndpointNode& node_;
@@ -46,9 +42,9 @@ class HealthLayer final : public RpcFilter {
 
 }  // namespace
 
-std::unique_ptr<RpcService> healthGate(std::unique_ptr<RpcService> next, const Parts& parts) {
-  if (parts.config.health_check.probe.empty()) return next;
-  return std::make_unique<HealthLayer>(std::move(next), parts);
+std::unique_ptr<Watcher> healthGate(const Parts& parts) {
+  if (parts.config.health_check.probe.empty()) return nullptr;
+  return std::make_unique<HealthWatcher>(parts);
 }
 
 }  // namespace scales::client::endpoint

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// The built-in per-endpoint layers, one file each. Each wraps the layer below it and reports to
-// the endpoint's node; a layer whose feature is off returns `next` unchanged.
+// The built-in per-endpoint layers that watch calls, one file each (watcher.h): each reports to
+// the endpoint's node; a layer whose feature is off makes no watcher (null).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <memory>
 
 #include "../endpoint_node.h"
 #include "scales/client/config.h"
 #include "scales/resilience/latency_window.h"
+#include "watcher.h"
 
 namespace scales::client::endpoint {
 
@@ -22,22 +22,6 @@ struct Parts {
   std::shared_ptr<resilience::LatencyWindow> latencies;
 };
 
-// Sends the call on to `next` and runs `observe(error, reply)` when it completes, just before the
-// caller's handler: how the layers that watch results (stats and the gates) see them. The
-// caller's cancellation slot stays bound to the call.
-template <class Observe>
-void callObserved(RpcService& next, Request&& request, RpcService::Handler&& handler,
-                  Observe observe) {
-  auto slot = boost::asio::get_associated_cancellation_slot(handler);
-  next.call(std::move(request),
-            boost::asio::bind_cancellation_slot(
-                slot, [observe = std::move(observe), handler = std::move(handler)](
-                          std::exception_ptr error, Response response) mutable {
-                  observe(error, response);
-                  handler(error, std::move(response));
-                }));
-}
-
 // The endpoint's shadow_refusals{limit=`limit`} counter (null without endpoint metrics).
 inline std::shared_ptr<metrics::Counter> shadowCounter(const Parts& parts, const char* limit) {
   auto* metrics = parts.node.metrics();
@@ -47,16 +31,18 @@ inline std::shared_ptr<metrics::Counter> shadowCounter(const Parts& parts, const
   return metrics->registry.counter("shadow_refusals", std::move(labels));
 }
 
+// A span per recorded attempt (scales/tracing/layers.h); off only when the call is not sampled.
+std::unique_ptr<Watcher> attemptTrace(const Parts& parts);
 // Load for the balancer (calls out, peak-EWMA latency), the endpoint's metrics, the call's trace.
-std::unique_ptr<RpcService> stats(std::unique_ptr<RpcService> next, const Parts& parts);
+std::unique_ptr<Watcher> stats(const Parts& parts);
 // Dead for a backoff after repeated failures (at once when unreachable), then on probation.
-std::unique_ptr<RpcService> failureAccrual(std::unique_ptr<RpcService> next, const Parts& parts);
+std::unique_ptr<Watcher> failureAccrual(const Parts& parts);
 // Open for its reset timeout after too many failures, then one probe call (off by default).
-std::unique_ptr<RpcService> circuitBreaker(std::unique_ptr<RpcService> next, const Parts& parts);
+std::unique_ptr<Watcher> circuitBreaker(const Parts& parts);
 // Out while active probes fail (off unless a probe is configured).
-std::unique_ptr<RpcService> healthGate(std::unique_ptr<RpcService> next, const Parts& parts);
+std::unique_ptr<Watcher> healthGate(const Parts& parts);
 // Counts for outlier ejection, which the balanced service decides (off unless an interval is
 // configured).
-std::unique_ptr<RpcService> outlierGate(std::unique_ptr<RpcService> next, const Parts& parts);
+std::unique_ptr<Watcher> outlierGate(const Parts& parts);
 
 }  // namespace scales::client::endpoint

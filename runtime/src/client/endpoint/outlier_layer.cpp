@@ -14,31 +14,23 @@ namespace asio = boost::asio;
 
 constexpr const char* kName = "outlier_gate";
 
-class OutlierLayer final : public RpcFilter, public OutlierGate {
+class OutlierWatcher final : public Watcher, public OutlierGate {
  public:
-  OutlierLayer(std::unique_ptr<RpcService> next, const Parts& parts)
-      : RpcFilter(std::move(next)), node_(parts.node), timer_(parts.executor) {
+  explicit OutlierWatcher(const Parts& parts) : node_(parts.node), timer_(parts.executor) {
     node_.setOutlierGate(this);
   }
-  ~OutlierLayer() override { node_.setOutlierGate(nullptr); }
+  ~OutlierWatcher() override { node_.setOutlierGate(nullptr); }
 
-  void call(Request&& request, Handler&& handler) override {
-    Deadline deadline = request.deadline;
-    auto started = Clock::now();
-    callObserved(next(), std::move(request), std::move(handler),
-                 [this, deadline, started](const std::exception_ptr& error, const Response& reply) {
-                   Verdict verdict = judge(error, reply, deadline);
-                   if (verdict == Verdict::kIgnore) return;
-                   ++interval_.requests;
-                   interval_latency_ += Clock::now() - started;
-                   if (failed(verdict)) ++interval_.failures;
-                 });
+  std::exception_ptr start(Request&, WatchedCall&) override { return nullptr; }
+  void finish(WatchedCall& call, const Outcome& outcome) override {
+    Verdict verdict = judge(outcome.error, outcome.reply, call.deadline);
+    if (verdict == Verdict::kIgnore) return;
+    ++interval_.requests;
+    interval_latency_ += outcome.at - call.started;
+    if (failed(verdict)) ++interval_.failures;
   }
 
-  void close() override {
-    timer_.cancel();
-    RpcFilter::close();
-  }
+  void close() override { timer_.cancel(); }
 
   resilience::OutlierSample takeSample() override {
     auto sample = interval_;
@@ -75,9 +67,9 @@ class OutlierLayer final : public RpcFilter, public OutlierGate {
 
 }  // namespace
 
-std::unique_ptr<RpcService> outlierGate(std::unique_ptr<RpcService> next, const Parts& parts) {
-  if (parts.config.outliers.interval <= Duration::zero()) return next;
-  return std::make_unique<OutlierLayer>(std::move(next), parts);
+std::unique_ptr<Watcher> outlierGate(const Parts& parts) {
+  if (parts.config.outliers.interval <= Duration::zero()) return nullptr;
+  return std::make_unique<OutlierWatcher>(parts);
 }
 
 }  // namespace scales::client::endpoint

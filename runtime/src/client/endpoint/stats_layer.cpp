@@ -8,29 +8,30 @@
 namespace scales::client::endpoint {
 namespace {
 
-class StatsLayer final : public RpcFilter {
+class StatsWatcher final : public Watcher {
  public:
-  StatsLayer(std::unique_ptr<RpcService> next, EndpointNode& node,
-             std::shared_ptr<resilience::LatencyWindow> latencies)
-      : RpcFilter(std::move(next)), node_(node), latencies_(std::move(latencies)) {}
+  StatsWatcher(EndpointNode& node, std::shared_ptr<resilience::LatencyWindow> latencies)
+      : node_(node), latencies_(std::move(latencies)) {}
 
-  void call(Request&& request, Handler&& handler) override {
+  std::exception_ptr start(Request& request, WatchedCall& call) override {
     node_.callStarted();
     auto* metrics = node_.metrics();
     if (metrics) {
       metrics->requests->add();
       metrics->pending->add(1);
     }
-    auto started = Clock::now();
-    auto trace = std::move(request.trace);
-    size_t attempt = trace ? trace->start(node_.address(), request.attempt_kind) : 0;
-    callObserved(next(), std::move(request), std::move(handler),
-                 [this, started, trace = std::move(trace), attempt](const std::exception_ptr& error,
-                                                                    const Response& reply) {
-                   auto now = Clock::now();  // one clock read per call, shared
-                   if (trace) trace->finish(attempt, error, now - started);
-                   finished(error, reply, now, now - started);
-                 });
+    call.trace = std::move(request.trace);
+    if (call.trace) {
+      call.attempt =
+          static_cast<uint32_t>(call.trace->start(node_.address(), request.attempt_kind));
+    }
+    return nullptr;
+  }
+
+  void finish(WatchedCall& call, const Outcome& outcome) override {
+    Duration took = outcome.at - call.started;
+    if (call.trace) call.trace->finish(call.attempt, outcome.error, took);
+    finished(outcome.error, outcome.reply, outcome.at, took);
   }
 
  private:
@@ -63,8 +64,8 @@ class StatsLayer final : public RpcFilter {
 
 }  // namespace
 
-std::unique_ptr<RpcService> stats(std::unique_ptr<RpcService> next, const Parts& parts) {
-  return std::make_unique<StatsLayer>(std::move(next), parts.node, parts.latencies);
+std::unique_ptr<Watcher> stats(const Parts& parts) {
+  return std::make_unique<StatsWatcher>(parts.node, parts.latencies);
 }
 
 }  // namespace scales::client::endpoint
