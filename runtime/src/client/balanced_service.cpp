@@ -229,7 +229,7 @@ void BalancedService::reportBalancer() {
   metrics_->balancer_warming->set(static_cast<int64_t>(stats.warming));
 }
 
-void BalancedService::route(Request request, Handler handler) {
+void BalancedService::route(Request&& request, Handler&& handler) {
   if ((++routed_ & 255) == 0) reportBalancer();
   auto* node = pick(request);
   if (node == nullptr) {

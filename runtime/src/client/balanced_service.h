@@ -48,7 +48,7 @@ class BalancedService final : public RpcService {
 
  private:
   void onUpdate(const discovery::ResolverUpdate& update);
-  void route(Request request, Handler handler);
+  void route(Request&& request, Handler&& handler);
   EndpointNode* pick(const Request& request);
   void sweepOutliers();
   void reportBalancer();

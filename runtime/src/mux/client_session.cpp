@@ -227,7 +227,7 @@ class ClientSession final : public transport::Connection,
              Response{});
   }
 
-  void complete(uint32_t tag, std::exception_ptr error, Response response) {
+  void complete(uint32_t tag, std::exception_ptr error, Response&& response) {
     Pending& p = pending_[tag];
     if (!p.handler) return;
     Handler handler = std::move(*p.handler);

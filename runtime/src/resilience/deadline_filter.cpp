@@ -24,11 +24,9 @@ struct Shared {
 // Everything one call needs to finish exactly once, shared by the deadline queue, the caller's
 // cancellation slot and the reply from below. Kept small: there is one per call in flight.
 struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<CallState> {
-  CallState(std::shared_ptr<const Shared> s, RpcService::Handler h, std::string m, bool inline_ok)
-      : shared(std::move(s)),
-        handler(std::move(h)),
-        method(std::move(m)),
-        complete_inline(inline_ok) {
+  CallState(const std::shared_ptr<const Shared>& s, RpcService::Handler&& h, const std::string& m,
+            bool inline_ok)
+      : shared(s), handler(std::move(h)), method(m), complete_inline(inline_ok) {
     if (shared->in_flight) shared->in_flight->enter();
   }
   std::shared_ptr<const Shared> shared;
@@ -39,7 +37,7 @@ struct CallState final : DeadlineQueue::Entry, std::enable_shared_from_this<Call
   bool done = false;
   CallTrace trace;  // the call's attempts (lent to the layers below), for the TimeoutError
 
-  void finish(std::exception_ptr error, Response response) {
+  void finish(std::exception_ptr error, Response&& response) {
     if (done) return;
     done = true;
     leave();
@@ -118,14 +116,14 @@ class DeadlineFilter final : public RpcFilter {
       });
     }
     auto slot = state->below.slot();
-    next().call(std::move(request),
-                asio::bind_cancellation_slot(
-                    slot, [state = std::move(state)](std::exception_ptr error, Response response) {
-                      state->finish(error, std::move(response));
-                      // The layers below are done: drop whatever they left on the slot (it may
-                      // hold this state).
-                      state->below.slot().clear();
-                    }));
+    next().call(std::move(request), asio::bind_cancellation_slot(
+                                        slot, [state = std::move(state)](std::exception_ptr error,
+                                                                         Response&& response) {
+                                          state->finish(error, std::move(response));
+                                          // The layers below are done: drop whatever they left on
+                                          // the slot (it may hold this state).
+                                          state->below.slot().clear();
+                                        }));
   }
 
  private:

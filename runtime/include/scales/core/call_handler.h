@@ -70,7 +70,9 @@ class CallHandler {
   friend bool operator==(const CallHandler& h, std::nullptr_t) noexcept { return !h; }
 
   // Runs the handler once; its wrapper is freed first, so the handler may start the next call.
-  void operator()(std::exception_ptr error, Rep reply) {
+  // The reply is taken by reference (every caller hands over a temporary or a moved reply): a
+  // wrapped handler that takes it by value moves it once, one that takes Rep&& not at all.
+  void operator()(std::exception_ptr error, Rep&& reply) {
     Impl* impl = std::exchange(impl_, nullptr);
     if (impl == nullptr) throw std::bad_function_call();
     impl->ops->call(impl, error, reply);

@@ -26,6 +26,9 @@ struct Request {
   std::string payload;  // the encoded message (e.g. a Thrift message, without framing)
   Deadline deadline;
   bool oneway = false;  // no reply expected: completes once written
+  // Which attempt of its call this is (the retry and backup layers say; next to `oneway`, where
+  // it fills what was padding).
+  AttemptKind attempt_kind = AttemptKind::kFirst;
   // This hop's own entries (a filter's auth token): Mux contexts, HTTP headers.
   Context context;
   // What crosses hops (scales/context): contexts servers pass on to the calls they make for this
@@ -42,7 +45,6 @@ struct Request {
   const MethodPolicy* policy = nullptr;
   // Started by the retry filter; each node the call reaches records its attempt there.
   std::shared_ptr<CallTrace> trace;
-  AttemptKind attempt_kind = AttemptKind::kFirst;
 };
 
 struct Response {
