@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // FrameStream over a real loopback connection: what the frames of one read produce is held back
 // (up to a few KiB) and leaves together, nothing is lost or reordered whichever way the writes are
-// cut, the read buffer follows the bytes received rather than what a header claims, and reading
-// pauses while output is unsent.
+// cut, the read buffer follows the bytes received rather than what a header claims, buffers grown
+// for a burst are given back, and reading pauses while output is unsent.
 #include "scales/transport/frame_stream.h"
 
 #include <gtest/gtest.h>
@@ -125,7 +125,7 @@ TEST(FrameStream, AHeaderClaimingALargeFrameAllocatesOnlyWhatArrives) {
   EXPECT_TRUE(echo.stream->open());
 }
 
-TEST(FrameStream, ABufferGrowsWithTheFrameAndIsGivenBackOnceItIsHandled) {
+TEST(FrameStream, BuffersGrowWithTheFrameAndAreGivenBackOnceItIsHandled) {
   EchoStream echo(16 << 20);
   std::string frame;
   appendLengthPrefixed(frame, std::string(3 << 20, 'y'));  // 3 MiB
@@ -135,6 +135,8 @@ TEST(FrameStream, ABufferGrowsWithTheFrameAndIsGivenBackOnceItIsHandled) {
   EXPECT_GE(largest, frame.size());
   EXPECT_LE(largest, 2 * frame.size());  // doubling as bytes came, never past twice the frame
   EXPECT_LE(echo.stream->readCapacity(), FrameStream::kFreeReadBytes);
+  // The 3 MiB echo went out of a write buffer as large, given back once written.
+  EXPECT_LE(echo.stream->writeCapacity(), 2 * FrameStream::kKeptWriteBytes);
 }
 
 TEST(FrameStream, ReadingPausesWhileOutputIsUnsentAndResumesWhenItDrains) {

@@ -205,7 +205,13 @@ void Channel::runSubmitted() {
       }
     }
   }
-  running_.clear();
+  // Kept for the next batch, unless a burst grew it: the two queues swap, and each would hold
+  // room for the largest burst ever submitted (about 224 B a call) for good.
+  if (running_.capacity() > kKeptBatch) {
+    std::vector<Submitted>().swap(running_);
+  } else {
+    running_.clear();
+  }
 }
 
 void Channel::checkMayBlock(std::string_view what) const {

@@ -268,7 +268,11 @@ void FrameStream::flush() {
   writing_.swap(outbox_);
   asio::async_write(stream_, asio::buffer(writing_), [this, keep](error_code ec, size_t) {
     write_in_flight_ = false;
-    writing_.clear();
+    if (writing_.capacity() > kKeptWriteBytes) {
+      std::string().swap(writing_);
+    } else {
+      writing_.clear();
+    }
     if (ec) return fail(std::make_exception_ptr(ConnectionError(ec.message())));
     if (close_after_flush_ && outbox_.empty()) return close();
     if (upgrade_ && outbox_.empty()) return beginUpgrade();

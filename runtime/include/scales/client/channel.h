@@ -125,6 +125,7 @@ class Channel {
   std::mutex submitted_mutex_;
   std::vector<Submitted> submitted_;  // a runSubmitted() is posted while this is non-empty
   std::vector<Submitted> running_;    // only on the loop: the batch being started, kept for reuse
+  static constexpr size_t kKeptBatch = 1024;  // the most calls' room either queue keeps
 };
 
 }  // namespace scales::client

@@ -130,10 +130,15 @@ class FrameStream {
   std::optional<Clock::time_point> partialSince() const { return partial_since_; }
   // The read buffer's size: what this connection holds of the peer's bytes.
   size_t readCapacity() const { return in_.size(); }
+  // What the two write buffers (one filling, one being written) hold room for.
+  size_t writeCapacity() const { return outbox_.capacity() + writing_.capacity(); }
 
   // Read buffers start at this size; a connection may hold this much without a budget.
   static constexpr size_t kInitialReadBytes = 4 * 1024;
   static constexpr size_t kFreeReadBytes = 64 * 1024;
+  // A write buffer that grew past this for a burst is freed once written, not kept: the two
+  // buffers swap, so a connection would otherwise keep twice its largest burst for good.
+  static constexpr size_t kKeptWriteBytes = 64 * 1024;
 
  private:
   void read();
