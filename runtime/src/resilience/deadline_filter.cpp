@@ -100,8 +100,10 @@ class DeadlineFilter final : public RpcFilter {
                    Response{});
       return;
     }
-    // Compared against an executor built once: building one per call would allocate.
+    // Compared against an executor built once: building one per call would allocate. Most
+    // handlers have none of their own, and need no comparison.
     bool inline_ok =
+        !handler.hasOwnExecutor() ||
         asio::get_associated_executor(handler, completion_executor_) == completion_executor_;
     auto state = std::allocate_shared<CallState>(CallAllocator<CallState>(), shared_,
                                                  std::move(handler), request.method, inline_ok);

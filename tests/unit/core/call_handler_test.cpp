@@ -145,6 +145,17 @@ TEST(CallHandler, HasTheWrappedHandlersExecutorOrTheCandidate) {
   EXPECT_FALSE(asio::get_associated_executor(bound, candidate) == candidate);
   EXPECT_TRUE(asio::get_associated_executor(plain, candidate) == candidate);
   EXPECT_TRUE(asio::get_associated_executor(Handler(), candidate) == candidate);
+  // Whether there is one to ask for at all, through binders too.
+  EXPECT_TRUE(bound.hasOwnExecutor());
+  EXPECT_FALSE(plain.hasOwnExecutor());
+  EXPECT_FALSE(Handler().hasOwnExecutor());
+  asio::cancellation_signal signal;
+  Handler slot_only =
+      asio::bind_cancellation_slot(signal.slot(), [](std::exception_ptr, std::string) {});
+  EXPECT_FALSE(slot_only.hasOwnExecutor());
+  Handler slot_and_strand = asio::bind_cancellation_slot(
+      signal.slot(), asio::bind_executor(strand, [](std::exception_ptr, std::string) {}));
+  EXPECT_TRUE(slot_and_strand.hasOwnExecutor());
 }
 
 }  // namespace

@@ -84,6 +84,10 @@ class CallHandler {
   }
   allocator_type get_allocator() const noexcept { return {}; }
 
+  // Whether the wrapped handler has an associated executor of its own: when it has none, the
+  // stack may run it wherever the call completes, without building and comparing executors.
+  bool hasOwnExecutor() const noexcept { return impl_ != nullptr && impl_->ops->own_executor; }
+
   // The wrapped handler's associated executor, or `candidate` (what Asio's associator asks).
   boost::asio::any_completion_executor executor(
       const boost::asio::any_completion_executor& candidate) const noexcept {
@@ -98,7 +102,11 @@ class CallHandler {
     void (*destroy)(Impl*);
     boost::asio::any_completion_executor (*executor)(const Impl*,
                                                      const boost::asio::any_completion_executor&);
+    bool own_executor;
   };
+  // Stands in for the candidate executor: a handler without an executor of its own (through
+  // every binder and associator) reports this very type back.
+  struct NoExecutor {};
   struct Impl {
     const Ops* ops;
     cancellation_slot_type slot;
@@ -153,7 +161,9 @@ class CallHandler {
           std::nothrow, boost::asio::get_associated_executor(
                             static_cast<const Model*>(impl)->handler, candidate));
     }
-    static constexpr Ops kOps{&Model::call, &Model::destroy, &Model::executor};
+    static constexpr Ops kOps{
+        &Model::call, &Model::destroy, &Model::executor,
+        !std::is_same_v<boost::asio::associated_executor_t<H, NoExecutor>, NoExecutor>};
 
     H handler;
   };
