@@ -125,7 +125,7 @@ TEST(FrameStream, AHeaderClaimingALargeFrameAllocatesOnlyWhatArrives) {
   EXPECT_TRUE(echo.stream->open());
 }
 
-TEST(FrameStream, BuffersGrowWithTheFrameAndAreGivenBackOnceItIsHandled) {
+TEST(FrameStream, ABufferGrowsWithTheFrameAndIsGivenBackOnceItIsHandled) {
   EchoStream echo(16 << 20);
   std::string frame;
   appendLengthPrefixed(frame, std::string(3 << 20, 'y'));  // 3 MiB
@@ -135,8 +135,31 @@ TEST(FrameStream, BuffersGrowWithTheFrameAndAreGivenBackOnceItIsHandled) {
   EXPECT_GE(largest, frame.size());
   EXPECT_LE(largest, 2 * frame.size());  // doubling as bytes came, never past twice the frame
   EXPECT_LE(echo.stream->readCapacity(), FrameStream::kFreeReadBytes);
-  // The 3 MiB echo went out of a write buffer as large, given back once written.
-  EXPECT_LE(echo.stream->writeCapacity(), 2 * FrameStream::kKeptWriteBytes);
+}
+
+TEST(FrameStream, AWriteBufferABurstGrewIsKeptWhileBatchesStayLargeAndGivenBackAfter) {
+  EchoStream echo(16 << 20);
+  std::string large, small;
+  appendLengthPrefixed(large, std::string(1 << 20, 'z'));  // 1 MiB: one batch, one write
+  appendLengthPrefixed(small, "ok");
+  std::vector<size_t> kept;  // the write buffers' room after each echo came back
+  for (const std::string* send : {&large, &large, &small, &small, &small}) {
+    asio::async_write(echo.peer, asio::buffer(*send),
+                      [](boost::system::error_code ec, size_t) { EXPECT_FALSE(ec); });
+    std::string echoed(send->size(), '\0');
+    bool back = false;
+    asio::async_read(echo.peer, asio::buffer(echoed),
+                     [&](boost::system::error_code ec, size_t) { back = !ec; });
+    // Back whole, and the stream's write has completed (nothing of it still buffered).
+    ASSERT_TRUE(echo.runUntil([&] { return back && echo.stream->bufferedBytes() == 0; },
+                              std::chrono::seconds(20)));
+    EXPECT_EQ(echoed, *send);
+    kept.push_back(echo.stream->writeCapacity());
+  }
+  EXPECT_GE(kept[0], large.size());  // large batches: the buffer stays
+  EXPECT_GE(kept[1], large.size());
+  // Small batches: each buffer, once a small batch has gone out of it, is given back.
+  EXPECT_LE(kept.back(), 2 * FrameStream::kKeptWriteBytes);
 }
 
 TEST(FrameStream, ReadingPausesWhileOutputIsUnsentAndResumesWhenItDrains) {

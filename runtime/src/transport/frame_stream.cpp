@@ -268,7 +268,9 @@ void FrameStream::flush() {
   writing_.swap(outbox_);
   asio::async_write(stream_, asio::buffer(writing_), [this, keep](error_code ec, size_t) {
     write_in_flight_ = false;
-    if (writing_.capacity() > kKeptWriteBytes) {
+    // A buffer a burst grew is kept while batches fill it (freed each time, a stream of large
+    // batches would regrow it per write), and given back once one uses less than a quarter.
+    if (writing_.capacity() > kKeptWriteBytes && writing_.size() < writing_.capacity() / 4) {
       std::string().swap(writing_);
     } else {
       writing_.clear();

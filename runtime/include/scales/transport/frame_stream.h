@@ -136,8 +136,9 @@ class FrameStream {
   // Read buffers start at this size; a connection may hold this much without a budget.
   static constexpr size_t kInitialReadBytes = 4 * 1024;
   static constexpr size_t kFreeReadBytes = 64 * 1024;
-  // A write buffer that grew past this for a burst is freed once written, not kept: the two
-  // buffers swap, so a connection would otherwise keep twice its largest burst for good.
+  // A write buffer that grew past this for a burst is freed once a batch has used less than a
+  // quarter of it: the two buffers swap, so a connection would otherwise keep twice its largest
+  // burst for good.
   static constexpr size_t kKeptWriteBytes = 64 * 1024;
 
  private:
