@@ -75,9 +75,10 @@ TEST(MuxClient, CancelSendsTdiscardedAndKeepsTheTagUntilTheServerAnswers) {
   std::promise<std::exception_ptr> outcome;
   Request request;
   request.payload = "slow";
-  client->asyncCall(
-      request, asio::bind_cancellation_slot(
-                   cancel.slot(), [&](std::exception_ptr e, Response) { outcome.set_value(e); }));
+  client->asyncCall(std::move(request), asio::bind_cancellation_slot(
+                                            cancel.slot(), [&](std::exception_ptr e, Response) {
+                                              outcome.set_value(e);
+                                            }));
   auto conn = peer.accept();
   EXPECT_EQ(std::get<Tdispatch>(conn->read()).tag, 2u);
   asio::post(client->executor(), [&] { cancel.emit(asio::cancellation_type::terminal); });

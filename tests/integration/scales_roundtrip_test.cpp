@@ -63,7 +63,7 @@ TEST(ScalesServer, AnswersUnknownMethodWithApplicationError) {
   request.payload = thrift::encodeMessage(thrift::Protocol::kBinary, "noSuchMethod",
                                           apache::thrift::protocol::T_CALL, 0, NoArgs{});
   auto reply = std::make_shared<std::promise<Response>>();
-  client.thriftClient()->asyncCall(request, [reply](std::exception_ptr e, Response r) {
+  client.thriftClient()->asyncCall(std::move(request), [reply](std::exception_ptr e, Response r) {
     if (e) return reply->set_exception(e);
     reply->set_value(std::move(r));
   });

@@ -146,7 +146,7 @@ void Channel::startAwaitReady(Duration timeout, ReadyHandler handler) {
   });
 }
 
-void Channel::send(Request request, RpcService::Handler handler) {
+void Channel::send(Request&& request, RpcService::Handler&& handler) {
   if (closing_.load(std::memory_order_relaxed)) {
     return completePost(executor_, std::move(handler),
                         std::make_exception_ptr(UsageError("call to " + request.method +
@@ -169,7 +169,7 @@ void Channel::send(Request request, RpcService::Handler handler) {
   submit(std::move(request), std::move(handler));
 }
 
-void Channel::submit(Request request, RpcService::Handler handler) {
+void Channel::submit(Request&& request, RpcService::Handler&& handler) {
   {
     std::lock_guard lock(submitted_mutex_);
     submitted_.push_back(Submitted{std::move(request), std::move(handler)});

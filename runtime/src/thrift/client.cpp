@@ -146,7 +146,7 @@ const MethodPolicy* ThriftClient::methodPolicy(const std::string& method) const 
   return it == policies_.end() ? nullptr : &it->second;
 }
 
-void ThriftClient::asyncCall(Request request, RpcService::Handler handler) {
+void ThriftClient::asyncCall(Request&& request, RpcService::Handler&& handler) {
   if (!request.policy && policies_matter_) request.policy = methodPolicy(request.method);
   if (request.deadline.isInfinite() && request.policy && request.policy->timeout) {
     request.deadline = Deadline::after(*request.policy->timeout);

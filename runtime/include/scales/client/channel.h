@@ -69,7 +69,7 @@ class Channel {
   // Sends one encoded request. Callable from any thread. A request without a deadline gets
   // config().timeout. The handler runs on its associated executor (or the channel's). After
   // close() began, the handler gets UsageError.
-  void send(Request request, RpcService::Handler handler);
+  void send(Request&& request, RpcService::Handler&& handler);
 
   // Graceful close: refuses new calls with UsageError at once, lets the calls in flight finish
   // for up to config().drain_timeout, then closes the stack (the calls still out fail, and the
@@ -107,7 +107,7 @@ class Channel {
     Request request;
     RpcService::Handler handler;
   };
-  void submit(Request request, RpcService::Handler handler);
+  void submit(Request&& request, RpcService::Handler&& handler);
   void runSubmitted();
 
   ClientConfig config_;

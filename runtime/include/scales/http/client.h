@@ -68,7 +68,7 @@ class Client : public std::enable_shared_from_this<Client> {
   template <class Token>
   auto send(Request request, Token&& token) {
     return client::asyncInvoke<Response>(
-        [self = shared_from_this()](scales::Request r, RpcService::Handler h) {
+        [self = shared_from_this()](scales::Request&& r, RpcService::Handler&& h) {
           self->channel_.send(std::move(r), std::move(h));
         },
         encode(request), decodeReply, std::forward<Token>(token));

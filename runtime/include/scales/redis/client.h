@@ -174,16 +174,16 @@ class Client : public std::enable_shared_from_this<Client> {
   Request request(const std::vector<std::string>& args, bool idempotent) const;
 
   template <class T, class Decode, class Token>
-  auto invoke(Request call, Decode decoder, Token&& token) {
+  auto invoke(Request&& call, Decode decoder, Token&& token) {
     return client::asyncInvoke<T>(
-        [self = shared_from_this()](Request r, RpcService::Handler h) {
+        [self = shared_from_this()](Request&& r, RpcService::Handler&& h) {
           self->channel_.send(std::move(r), std::move(h));
         },
         std::move(call), decoder, std::forward<Token>(token));
   }
   // Sync: block on the async form, refusing on the client's own loop.
   template <class T, class Decode>
-  T wait(Request call, Decode decoder) {
+  T wait(Request&& call, Decode decoder) {
     channel_.checkMayBlock(call.method);
     return invoke<T>(std::move(call), decoder, client::use_blocking);
   }

@@ -47,7 +47,7 @@ class ThriftClient {
 
   // Sends one encoded message. Callable from any thread; the handler runs on its associated
   // executor (or on the client's, for handlers with none).
-  void asyncCall(Request request, RpcService::Handler handler);
+  void asyncCall(Request&& request, RpcService::Handler&& handler);
 
   // Resolves the service's per-method policies: the IDL's annotations, under the client's
   // defaults and config().methods' overrides. Throws ConfigError for an override naming an

@@ -12,10 +12,10 @@
 namespace scales::thrift {
 
 template <class T, class Decode, class CompletionToken>
-auto asyncInvoke(std::shared_ptr<ThriftClient> client, Request request, Decode decode,
+auto asyncInvoke(std::shared_ptr<ThriftClient> client, Request&& request, Decode decode,
                  CompletionToken&& token) {
   return client::asyncInvoke<T>(
-      [client = std::move(client)](Request call, RpcService::Handler handler) {
+      [client = std::move(client)](Request&& call, RpcService::Handler&& handler) {
         client->asyncCall(std::move(call), std::move(handler));
       },
       std::move(request), std::move(decode), std::forward<CompletionToken>(token));
