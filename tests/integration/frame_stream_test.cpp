@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // FrameStream over a real loopback connection: what the frames of one read produce is held back
-// (up to a few KiB) and leaves together, nothing is lost or reordered whichever way the writes are
-// cut, the read buffer follows the bytes received rather than what a header claims, buffers grown
-// for a burst are given back, and reading pauses while output is unsent.
+// (up to a few KiB, or what the owner sets) and leaves together, nothing is lost or reordered
+// whichever way the writes are cut, the read buffer follows the bytes received rather than what a
+// header claims, buffers grown for a burst are given back, and reading pauses while output is
+// unsent.
 #include "scales/transport/frame_stream.h"
 
 #include <gtest/gtest.h>
@@ -105,6 +106,20 @@ TEST(FrameStream, RepliesToOneReadAreHeldBackAndAllArrive) {
   // One 3 KiB write on loopback is one segment, read at once: none of its answers reached the
   // peer before the last frame was handled.
   for (size_t i = 0; i < reached_peer.size(); ++i) EXPECT_EQ(reached_peer[i], 0u) << i;
+}
+
+TEST(FrameStream, ASmallerHoldLetsThePeerHaveTheFirstPartWhileTheRestIsHandled) {
+  EchoStream echo(1 << 20, [](FrameStream& stream) { stream.setHeldBytes(1024); });
+  std::vector<size_t> reached_peer;
+  echo.observe = [&] { reached_peer.push_back(echo.peer.available()); };
+  const int kFrames = 30;
+  auto sent = frames(kFrames, 100);  // 104 bytes each, answers included
+  EXPECT_EQ(echo.roundTrip(sent, std::chrono::seconds(5)), sent);
+  ASSERT_EQ(reached_peer.size(), size_t{kFrames});
+  // The first ten answers (1,040 bytes) pass the hold: they are written while the eleventh frame
+  // is handled, and nothing before them.
+  for (size_t i = 0; i < 10; ++i) EXPECT_EQ(reached_peer[i], 0u) << i;
+  for (size_t i = 10; i < reached_peer.size(); ++i) EXPECT_GE(reached_peer[i], 1040u) << i;
 }
 
 TEST(FrameStream, ALargeBatchIsAnsweredWholeAndInOrder) {

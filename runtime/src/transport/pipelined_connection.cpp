@@ -15,6 +15,14 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using RpcHandler = RpcService::Handler;
 
+// Requests that the completions of one read issue leave in parts of about this size while the
+// read is handled, not all at its end: a single-threaded server (Redis) starts on the first part
+// while the rest are encoded, instead of idling until the whole batch arrives. Measured against
+// redis-server, SETs of 32 B at 64 in flight on one connection (scales-protocol-bench, 2 s runs):
+// 2 KiB parts 600-670k calls/s; 1 KiB 510k; 3 KiB 450k; the whole batch at the end of the read
+// (as before) 372-380k; redis-benchmark -P 64 611k in the same runs.
+constexpr size_t kWriteChunkBytes = 2 * 1024;
+
 class PipelinedConnection final : public Connection,
                                   public std::enable_shared_from_this<PipelinedConnection> {
  public:
@@ -26,7 +34,9 @@ class PipelinedConnection final : public Connection,
         max_pending_(options.max_pending),
         max_unsent_(options.max_unsent_bytes),
         prefix_requests_(options.prefix_requests),
-        correlation_(options.correlation) {}
+        correlation_(options.correlation) {
+    stream_.setHeldBytes(kWriteChunkBytes);
+  }
 
   void start() {
     std::weak_ptr<PipelinedConnection> weak = shared_from_this();
@@ -82,7 +92,9 @@ class PipelinedConnection final : public Connection,
         });
       }
     }
-    // Requests queued in this turn of the loop leave together.
+    // A part's worth leaves now (a write already under way takes the rest when it ends); what
+    // is left of this turn's requests leaves together at its end.
+    if (stream_.outbox().size() >= kWriteChunkBytes) stream_.flush();
     if (!flush_posted_) {
       flush_posted_ = true;
       asio::post(executor_, [self = shared_from_this()] {

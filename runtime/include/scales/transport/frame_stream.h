@@ -81,6 +81,14 @@ class FrameStream {
   // the replies (or next calls) they produce leave in a few writes, not one each.
   std::string& outbox() { return outbox_; }
   void flush();
+  // How much a read's handling may hold back (kDefaultHeldBytes unless set). Holding everything
+  // to the end of the read makes the two sides take turns (the peer idles while this side
+  // handles a whole batch); writing each frame at once wakes the peer per frame. A few KiB lets
+  // the peer start on the first part of a batch while this side produces the rest: measured at
+  // 64 calls in flight (scripts/bench.sh), 1.6x the throughput of either extreme at the same CPU
+  // per call. A peer slower per frame than this side gains from smaller parts.
+  static constexpr size_t kDefaultHeldBytes = 4 * 1024;
+  void setHeldBytes(size_t bytes) { held_bytes_ = bytes; }
   // Begins TLS on this connection once the frame being handled returns and everything queued is
   // written (Mux's opportunistic TLS: the Rinit goes out in plaintext, then both sides upgrade).
   // `handshake` runs the TLS handshake on the stream and calls back; until then no frame is
@@ -191,6 +199,7 @@ class FrameStream {
   bool write_in_flight_ = false;
   bool handling_read_ = false;
   bool flush_held_ = false;
+  size_t held_bytes_ = kDefaultHeldBytes;
   bool close_after_flush_ = false;
   bool open_ = true;
   bool closed_notified_ = false;
