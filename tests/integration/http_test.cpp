@@ -166,6 +166,27 @@ TEST(Http, InterimResponsesAreReadPastAndNoResponseAnswersTheNextRequest) {
   EXPECT_EQ(client->get("/fine").body, "/fine");
 }
 
+TEST(Http, AChunkedBodysTrailersJoinTheHeadersAndTheBodyStaysWhole) {
+  HttpPeer peer([](const auto&) -> HttpPeer::Answer {
+    return {
+        "HTTP/1.1 201 Made\r\nTransfer-Encoding: chunked\r\nTrailer: Checksum\r\n"
+        "X-First: 1\r\n\r\n5\r\nhello\r\n7\r\n, world\r\n0\r\nChecksum: abc\r\n\r\n",
+        false};
+  });
+  auto client = http::Client::make("tcp://" + peer.address());
+  for (int i = 0; i < 2; ++i) {  // the second on the same connection: nothing was left unread
+    auto response = client->get("/t");
+    EXPECT_EQ(response.status, 201);
+    EXPECT_EQ(response.reason, "Made");
+    EXPECT_EQ(response.body, "hello, world");
+    EXPECT_EQ(response.header("x-first").value_or(""), "1");
+    EXPECT_EQ(response.header("checksum").value_or(""), "abc");
+    ASSERT_FALSE(response.headers.empty());
+    EXPECT_EQ(response.headers.back().first, "Checksum");
+  }
+  EXPECT_EQ(peer.connections(), 1);
+}
+
 TEST(Http, ConnectionCloseAndIdleClosesAreHandled) {
   HttpPeer peer([](const auto& request) { return ok("bye", request.target() == "/close"); });
   auto client = http::Client::make("tcp://" + peer.address());

@@ -10,6 +10,10 @@
 namespace scales::http {
 namespace {
 
+// Room, past the request's own bytes, for what the connection adds: Host, the trace's fields,
+// the deadline and retries (about 300 bytes with both trace formats).
+constexpr size_t kAddedHeadersReserve = 512;
+
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -48,10 +52,16 @@ std::optional<std::string_view> Response::header(std::string_view name) const {
 
 std::string encodeRequest(const Request& request) {
   checkToken(request.method, "method");
-  std::string target =
-      request.target.empty() || request.target[0] != '/' ? "/" + request.target : request.target;
-  checkNoControl(target, "target", false);
-  std::string wire = request.method + " " + target + " HTTP/1.1\r\n";
+  bool slash = request.target.empty() || request.target[0] != '/';
+  checkNoControl(request.target, "target", false);
+  std::string wire;
+  // The headers the connection adds (Host, the trace's and the deadline's) fit too, most times.
+  size_t fields = 0;
+  for (const auto& [name, value] : request.headers) fields += name.size() + value.size() + 4;
+  wire.reserve(request.method.size() + request.target.size() + fields + request.body.size() +
+               kAddedHeadersReserve);
+  wire.append(request.method).append(slash ? " /" : " ").append(request.target);
+  wire.append(" HTTP/1.1\r\n");
   bool has_length = false;
   for (const auto& [name, value] : request.headers) {
     checkToken(name, "header name");
@@ -78,7 +88,13 @@ void addHostIfMissing(std::string& wire, std::string_view host) {
   for (auto at = line_end; at < head_end; at = wire.find("\r\n", at + 2)) {
     if (equalsIgnoreCase(std::string_view(wire).substr(at + 2, 5), "host:")) return;
   }
-  wire.insert(line_end + 2, "Host: " + std::string(host) + "\r\n");
+  // Opened in place and filled: no line built on the side.
+  static constexpr std::string_view kName = "Host: ";
+  size_t at = line_end + 2;
+  wire.insert(at, kName.size() + host.size() + 2, ' ');
+  wire.replace(at, kName.size(), kName);
+  wire.replace(at + kName.size(), host.size(), host);
+  wire.replace(at + kName.size() + host.size(), 2, "\r\n");
 }
 
 namespace {
@@ -123,6 +139,9 @@ Response decodeResponse(std::string_view normalized) {
   }
   std::from_chars(normalized.data(), normalized.data() + 3, response.status);
   if (line_end > 4) response.reason = std::string(normalized.substr(4, line_end - 4));
+  size_t fields = 0;
+  for (size_t at = line_end; at < head_end; at = normalized.find("\r\n", at + 2)) ++fields;
+  response.headers.reserve(fields);
   for (size_t at = line_end; at < head_end;) {
     auto next = normalized.find("\r\n", at + 2);
     auto line = normalized.substr(at + 2, next - at - 2);

@@ -18,6 +18,8 @@ using scales::detail::base64Encode;
 constexpr std::string_view kCtxPrefix = "Finagle-Ctx-";
 constexpr std::string_view kDeadlineHeader = "Finagle-Ctx-com.twitter.finagle.Deadline";
 constexpr std::string_view kRetriesHeader = "Finagle-Ctx-com.twitter.finagle.Retries";
+// Room for the trace, deadline and retries fields in one allocation.
+constexpr size_t kHeadersReserve = 384;
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -158,6 +160,25 @@ int64_t wallNanos() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+// Written in place: ids as strings of their own (16 digits, past the short-string buffer) and
+// numbers through std::to_string cost an allocation each, several per call.
+void appendHex(std::string& out, uint64_t id) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  char digits[16];
+  for (int i = 15; i >= 0; --i, id >>= 4) digits[i] = kDigits[id & 0xf];
+  out.append(digits, sizeof digits);
+}
+// 16 digits, or 32 for a 128-bit trace id (or `wide`: W3C's is always 128 bits, zero-padded).
+void appendTraceId(std::string& out, const TraceContext& span, bool wide) {
+  if (span.trace_id_high || wide) appendHex(out, span.trace_id_high);
+  appendHex(out, span.trace_id);
+}
+void appendNumber(std::string& out, int64_t n) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  out.append(digits, static_cast<size_t>(end - digits));
+}
 }  // namespace
 
 TraceHeaders parseTraceHeaders(std::string_view name) {
@@ -170,14 +191,26 @@ TraceHeaders parseTraceHeaders(std::string_view name) {
 
 void addPropagationHeaders(std::string& wire, const scales::Request& call, TraceHeaders which) {
   std::string headers;
+  // A field's name and separator; its value is appended to what this returns, then end().
+  auto field = [&](std::string_view name) -> std::string& {
+    if (headers.empty()) headers.reserve(kHeadersReserve);
+    return headers.append(name).append(": ");
+  };
+  auto end = [&] { headers.append("\r\n"); };
   auto add = [&](std::string_view name, std::string_view value) {
-    headers.append(name).append(": ").append(value).append("\r\n");
+    field(name).append(value);
+    end();
   };
   const TraceContext& span = call.span;
   if (span.valid() && (which == TraceHeaders::kB3 || which == TraceHeaders::kBoth)) {
-    add("X-B3-TraceId", span.traceIdHex());
-    add("X-B3-SpanId", TraceContext::idHex(span.span_id));
-    if (span.parent_id) add("X-B3-ParentSpanId", TraceContext::idHex(span.parent_id));
+    appendTraceId(field("X-B3-TraceId"), span, false);
+    end();
+    appendHex(field("X-B3-SpanId"), span.span_id);
+    end();
+    if (span.parent_id) {
+      appendHex(field("X-B3-ParentSpanId"), span.parent_id);
+      end();
+    }
     if (span.debug()) {
       add("X-B3-Flags", "1");  // debug implies sampled: B3 says not to send both
     } else if (span.samplingKnown()) {
@@ -188,20 +221,27 @@ void addPropagationHeaders(std::string& wire, const scales::Request& call, Trace
   // trace goes by B3 only.
   if (span.valid() && span.samplingKnown() &&
       (which == TraceHeaders::kW3c || which == TraceHeaders::kBoth)) {
-    // W3C's trace id is always 128 bits: a 64-bit one is zero-padded on the left.
-    std::string trace =
-        span.trace_id_high ? span.traceIdHex() : std::string(16, '0') + span.traceIdHex();
-    add("traceparent",
-        "00-" + trace + "-" + TraceContext::idHex(span.span_id) + (span.sampled() ? "-01" : "-00"));
+    auto& value = field("traceparent").append("00-");
+    appendTraceId(value, span, true);
+    value.append("-");
+    appendHex(value, span.span_id);
+    value.append(span.sampled() ? "-01" : "-00");
+    end();
   }
   if (!call.deadline.isInfinite()) {
     int64_t now = wallNanos();
     int64_t left =
         std::chrono::duration_cast<std::chrono::nanoseconds>(call.deadline.remaining()).count();
-    add(kDeadlineHeader,
-        std::to_string(now) + " " + std::to_string(now + std::min(left, INT64_MAX - now)));
+    auto& value = field(kDeadlineHeader);
+    appendNumber(value, now);
+    value.append(" ");
+    appendNumber(value, now + std::min(left, INT64_MAX - now));
+    end();
   }
-  if (call.retries > 0) add(kRetriesHeader, std::to_string(call.retries));
+  if (call.retries > 0) {
+    appendNumber(field(kRetriesHeader), call.retries);
+    end();
+  }
   for (const auto& [key, value] : call.broadcast) {
     if (key == kTraceStateKey) {
       // It may have come from anywhere upstream (a Mux context): only a clean one is written.
