@@ -116,4 +116,4 @@ printf '\0\0HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n
 } > "$c/head_then_eof"
 run_target thrift_message_fuzz "$short" -fno-sanitize=enum -I"$gen" runtime/src/thrift/codec.cpp \
   runtime/src/server/thrift_codec.cpp "$gen/fuzz_types.cpp" -lthrift
-run_target http_response_fuzz "$short" runtime/src/http/codec.cpp
+run_target http_response_fuzz "$short" -Iruntime/src runtime/src/http/codec.cpp

@@ -9,10 +9,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <optional>
 
+#include "http/normalizing_parser.h"
 #include "scales/core/errors.h"
 #include "scales/http/codec.h"
 #include "transport/exclusive_connection.h"
@@ -31,66 +31,6 @@ class HttpConnection final : public transport::ExclusiveConnection {
       : ExclusiveConnection(std::move(stream), std::move(address)), options_(options) {}
 
  private:
-  // Parses a response straight into the stack's normalized form (codec.h): the status line and
-  // each field are appended as Beast parses them, then the body as its bytes arrive. Beast's
-  // message parser built a field list (an allocation per field) that was then copied into a
-  // Response and encoded again: about a third of the client's instructions per call.
-  // The body grows with the bytes that arrive, never by what Content-Length claims, so a hostile
-  // server cannot make a client allocate max_body_bytes by announcing it.
-  class NormalizingParser final : public beast::http::basic_parser<false> {
-   public:
-    int status() const { return status_; }
-    std::string take() { return std::move(out_); }
-
-   private:
-    void on_request_impl(beast::http::verb, beast::string_view, beast::string_view, int,
-                         error_code&) override {}
-    void on_response_impl(int code, beast::string_view reason, int, error_code&) override {
-      status_ = code;  // three digits: Beast reads no other status line
-      const char digits[] = {static_cast<char>('0' + code / 100 % 10),
-                             static_cast<char>('0' + code / 10 % 10),
-                             static_cast<char>('0' + code % 10), ' '};
-      out_.reserve(kFirstReserve);
-      out_.append(digits, sizeof digits).append(reason.data(), reason.size()).append("\r\n");
-    }
-    void on_field_impl(beast::http::field, beast::string_view name, beast::string_view value,
-                       error_code&) override {
-      if (!head_done_) {
-        out_.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
-        out_.append("\r\n");
-        return;
-      }
-      // A trailer, after a chunked body: it joins the head, as it joined Beast's message.
-      std::string line;
-      line.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
-      line.append("\r\n");
-      out_.insert(head_end_, line);
-      head_end_ += line.size();
-    }
-    void on_header_impl(error_code&) override {
-      head_end_ = out_.size();
-      head_done_ = true;
-      out_.append("\r\n");
-    }
-    void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-    std::size_t on_body_impl(beast::string_view body, error_code&) override {
-      out_.append(body.data(), body.size());
-      return body.size();
-    }
-    void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
-    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, error_code&) override {
-      out_.append(body.data(), body.size());
-      return body.size();
-    }
-    void on_finish_impl(error_code&) override {}
-
-    // Room for a typical head and a small body in one allocation.
-    static constexpr size_t kFirstReserve = 256;
-    std::string out_;
-    int status_ = 0;
-    bool head_done_ = false;
-    size_t head_end_ = 0;  // where the head's closing blank line begins
-  };
   using Parser = NormalizingParser;
 
   void exchange() override {
