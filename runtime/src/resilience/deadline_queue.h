@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 // Calls waiting on their deadlines, all served by one timer. An Asio timer per call costs a heap
 // insert, a removal and two trips through the scheduler's mutex, and nearly every call finishes
-// long before its deadline; here a call links itself into an ordered set on the way in and
-// unlinks on the way out, and the one timer is re-armed only when a new deadline is the earliest
-// (calls of one client mostly share a timeout, so new deadlines come last) or when it fires.
+// long before its deadline; here a call links itself in on the way in and unlinks on the way out,
+// and the one timer is re-armed only when a new deadline is the earliest (calls of one client
+// mostly share a timeout, so new deadlines come last) or when it fires.
+// Because they mostly come last, a deadline no earlier than the last one in goes at the end of a
+// list, in constant time; only one earlier than that goes into an ordered set. A red-black tree
+// for every call cost 230 instructions more per call at 64 in flight (callgrind, ThriftMux).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/intrusive/list.hpp>
 #include <boost/intrusive/set.hpp>
 #include <memory>
 
@@ -17,13 +21,25 @@ namespace scales::resilience {
 
 class DeadlineQueue : public std::enable_shared_from_this<DeadlineQueue> {
  public:
-  // A waiting call. It leaves the queue by itself when destroyed, or by leave().
-  class Entry : public boost::intrusive::set_base_hook<
-                    boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+  struct InOrder;     // the list's hook
+  struct OutOfOrder;  // the set's hook
+  using InOrderHook =
+      boost::intrusive::list_base_hook<boost::intrusive::tag<InOrder>,
+                                       boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+  using OutOfOrderHook =
+      boost::intrusive::set_base_hook<boost::intrusive::tag<OutOfOrder>,
+                                      boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+  // A waiting call, in the list or in the set. It leaves the queue by itself when destroyed, or
+  // by leave().
+  class Entry : public InOrderHook, public OutOfOrderHook {
    public:
     Clock::time_point deadline() const { return deadline_; }
-    bool waiting() const { return is_linked(); }
-    void leave() { unlink(); }
+    bool waiting() const { return InOrderHook::is_linked() || OutOfOrderHook::is_linked(); }
+    void leave() {
+      InOrderHook::unlink();
+      OutOfOrderHook::unlink();
+    }
 
    protected:
     virtual ~Entry() = default;
@@ -36,14 +52,21 @@ class DeadlineQueue : public std::enable_shared_from_this<DeadlineQueue> {
   };
 
   explicit DeadlineQueue(boost::asio::any_io_executor executor) : timer_(std::move(executor)) {}
-  ~DeadlineQueue() { entries_.clear(); }
+  ~DeadlineQueue() {
+    in_order_.clear();
+    out_of_order_.clear();
+  }
   DeadlineQueue(const DeadlineQueue&) = delete;
   DeadlineQueue& operator=(const DeadlineQueue&) = delete;
 
   // `entry` expires at `deadline` unless it leaves first. Must be made shared before use.
   void add(Entry& entry, Clock::time_point deadline) {
     entry.deadline_ = deadline;
-    entries_.insert(entry);
+    if (in_order_.empty() || in_order_.back().deadline_ <= deadline) {
+      in_order_.push_back(entry);
+    } else {
+      out_of_order_.insert(entry);
+    }
     if (!armed_ || deadline < armed_at_) arm(deadline);
   }
 
@@ -51,8 +74,21 @@ class DeadlineQueue : public std::enable_shared_from_this<DeadlineQueue> {
   struct ByDeadline {
     bool operator()(const Entry& a, const Entry& b) const { return a.deadline_ < b.deadline_; }
   };
-  using Entries = boost::intrusive::multiset<Entry, boost::intrusive::compare<ByDeadline>,
+  using InOrderList = boost::intrusive::list<Entry, boost::intrusive::base_hook<InOrderHook>,
                                              boost::intrusive::constant_time_size<false>>;
+  using OutOfOrderSet =
+      boost::intrusive::multiset<Entry, boost::intrusive::base_hook<OutOfOrderHook>,
+                                 boost::intrusive::compare<ByDeadline>,
+                                 boost::intrusive::constant_time_size<false>>;
+
+  // The earliest entry of the two, or null.
+  Entry* earliest() {
+    Entry* first = in_order_.empty() ? nullptr : &in_order_.front();
+    if (!out_of_order_.empty() && (!first || out_of_order_.begin()->deadline_ < first->deadline_)) {
+      first = &*out_of_order_.begin();
+    }
+    return first;
+  }
 
   void arm(Clock::time_point at) {
     armed_ = true;
@@ -69,16 +105,16 @@ class DeadlineQueue : public std::enable_shared_from_this<DeadlineQueue> {
     armed_ = false;
     auto now = Clock::now();
     // expired() may add or remove entries: take them one at a time.
-    while (!entries_.empty() && entries_.begin()->deadline_ <= now) {
-      Entry& entry = *entries_.begin();
-      entries_.erase(entries_.begin());
-      entry.expired();
+    for (Entry* entry = earliest(); entry && entry->deadline_ <= now; entry = earliest()) {
+      entry->leave();
+      entry->expired();
     }
-    if (!armed_ && !entries_.empty()) arm(entries_.begin()->deadline_);
+    if (Entry* next = earliest(); !armed_ && next) arm(next->deadline_);
   }
 
   boost::asio::steady_timer timer_;
-  Entries entries_;
+  InOrderList in_order_;
+  OutOfOrderSet out_of_order_;
   bool armed_ = false;
   Clock::time_point armed_at_;
 };

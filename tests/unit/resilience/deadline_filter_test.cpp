@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <memory>
 #include <vector>
 
 #include "resilience/deadline_queue.h"
@@ -48,6 +49,31 @@ TEST(DeadlineQueue, FiresEachEntryAtItsDeadlineInDeadlineOrder) {
   EXPECT_GE(middle.at, start + 40ms);
   EXPECT_GE(late.at, start + 60ms);
   EXPECT_FALSE(late.waiting());
+}
+
+TEST(DeadlineQueue, DeadlinesInOrderAndOutOfOrderFireTogetherInDeadlineOrder) {
+  boost::asio::io_context io;
+  auto queue = std::make_shared<DeadlineQueue>(io.get_executor());
+  std::vector<int> fired;
+  std::vector<std::unique_ptr<Recorded>> entries;
+  auto start = Clock::now();
+  // Each no earlier than the last one added goes at the end; the others are placed by deadline.
+  for (int ms : {10, 50, 30, 70, 20, 60, 80}) {
+    entries.push_back(std::make_unique<Recorded>(fired, ms));
+    queue->add(*entries.back(), start + std::chrono::milliseconds(ms));
+  }
+  entries[1]->leave();  // 50: finished before its deadline
+  entries[4]->leave();  // 20
+  entries[6].reset();   // 80: destroyed while waiting
+  io.run();
+  EXPECT_EQ(fired, (std::vector<int>{10, 30, 60, 70}));
+  for (const auto& entry : entries) {
+    if (!entry) continue;
+    EXPECT_FALSE(entry->waiting());
+    if (entry->at != Clock::time_point{}) {
+      EXPECT_GE(entry->at, start + std::chrono::milliseconds(entry->name));
+    }
+  }
 }
 
 TEST(DeadlineQueue, EntriesAndQueueMayDieInEitherOrder) {
