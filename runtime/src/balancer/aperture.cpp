@@ -84,6 +84,12 @@ class Aperture final : public Balancer, public Picker {
 
   // The EMA of the aperture's calls out, per node, against the band.
   void adjust() {
+    // An aperture that can neither grow nor shrink (every node already in it, or at the most it
+    // may hold, and at the least) has nothing to decide: a client of one server skips the clock
+    // read and the arithmetic, twice per call. The average picks up from its last value, decayed
+    // by the time since, once there is a choice again.
+    bool can_grow = size_ < band_.max_size && size_ < order_.size();
+    if (!can_grow && size_ <= band_.min_size) return;
     auto now = clock_();
     double elapsed = std::chrono::duration<double>(now - stamp_).count();
     double window = std::chrono::duration<double>(band_.smooth_window).count();

@@ -53,6 +53,30 @@ TEST(Aperture, GrowsAboveTheHighMarkAndShrinksBelowTheLowMark) {
   EXPECT_LE(f.balancer->stats().aperture, 2u);
 }
 
+TEST(Aperture, WithNothingToDecideItKeepsNoBandAndWidensOnceItCan) {
+  Fixture f("aperture", 1);
+  std::vector<Node*> out;
+  auto load = [&](int calls) {
+    for (int i = 0; i < calls; ++i) {
+      f.clock->advance(1s);
+      Node* n = f.pick();
+      n->callStarted();
+      out.push_back(n);
+    }
+  };
+  int reads = f.clock->reads;
+  load(40);  // one node, the least the aperture holds: no clock read for the band
+  EXPECT_EQ(f.clock->reads, reads);
+  EXPECT_EQ(f.balancer->stats().aperture, 1u);
+  // Two more servers while 40 calls are out: the band applies again, and the load widens it.
+  f.add(2);
+  f.add(3);
+  f.publish();
+  load(10);
+  EXPECT_GT(f.clock->reads, reads);
+  EXPECT_EQ(f.balancer->stats().aperture, 3u);
+}
+
 TEST(Aperture, ADeadNodeInTheApertureIsReplaced) {
   Fixture f("aperture", 3);
   Node* first = f.pick();

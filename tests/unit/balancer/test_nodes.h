@@ -22,6 +22,7 @@ struct TestNode : Node {
 
 struct ManualClock {
   Clock::time_point now = Clock::time_point{} + std::chrono::hours(1);
+  int reads = 0;  // by the balancer
   void advance(Duration d) { now += d; }
 };
 
@@ -29,7 +30,10 @@ struct ManualClock {
 struct Fixture {
   explicit Fixture(const std::string& name, size_t count = 3, BalancerOptions options = {}) {
     options.seed = options.seed ? options.seed : 42;
-    options.clock = [c = clock] { return c->now; };
+    options.clock = [c = clock] {
+      ++c->reads;
+      return c->now;
+    };
     balancer = makeBalancer(name, options);
     for (size_t i = 0; i < count; ++i) add(static_cast<int>(i + 1));
     publish();
