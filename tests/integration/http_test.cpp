@@ -187,6 +187,33 @@ TEST(Http, AChunkedBodysTrailersJoinTheHeadersAndTheBodyStaysWhole) {
   EXPECT_EQ(peer.connections(), 1);
 }
 
+TEST(Http, TrailersAreBoundedLikeTheHead) {
+  std::string lines;
+  while (lines.size() < 200 * 1024) lines += "X-Filler: " + std::to_string(lines.size()) + "\r\n";
+  const std::string chunked =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n";
+  HttpPeer peer([&](const auto& request) -> HttpPeer::Answer {
+    if (request.target() == "/long") {
+      return {chunked + lines.substr(0, lines.find("\r\n", 4096) + 2) + "\r\n", false};
+    }
+    if (request.target() == "/endless") return {chunked + lines, false};  // no blank line: more?
+    return ok("fine");
+  });
+  http::ClientOptions small;
+  small.max_header_bytes = 1024;
+  auto client = http::Client::make(
+      "tcp://" + peer.address() + "?accrual_failures=100&timeout_ms=10000&max_retries=0", {},
+      small);
+  // 4 KiB of trailers against a 1 KiB limit; then 200 KiB that never end, refused once the read
+  // buffer is full rather than held until the deadline.
+  for (const char* target : {"/long", "/endless"}) {
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_THROW(client->get(target), ProtocolError) << target;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << target;
+  }
+  EXPECT_EQ(client->get("/fine").body, "fine");
+}
+
 TEST(Http, ConnectionCloseAndIdleClosesAreHandled) {
   HttpPeer peer([](const auto& request) { return ok("bye", request.target() == "/close"); });
   auto client = http::Client::make("tcp://" + peer.address());

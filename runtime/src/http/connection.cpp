@@ -28,7 +28,9 @@ using boost::system::error_code;
 class HttpConnection final : public transport::ExclusiveConnection {
  public:
   HttpConnection(transport::Stream stream, std::string address, const ConnectionOptions& options)
-      : ExclusiveConnection(std::move(stream), std::move(address)), options_(options) {}
+      : ExclusiveConnection(std::move(stream), std::move(address)),
+        options_(options),
+        buffer_(options.max_header_bytes + kReadSlackBytes) {}
 
  private:
   using Parser = NormalizingParser;
@@ -57,6 +59,7 @@ class HttpConnection final : public transport::ExclusiveConnection {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+    parser_->trailer_limit(options_.max_header_bytes);
     // A response to HEAD announces a body it does not send.
     if (request().method == "HEAD") parser_->skip(true);
     beast::http::async_read(stream(), buffer_, *parser_,
@@ -80,7 +83,9 @@ class HttpConnection final : public transport::ExclusiveConnection {
                                                           ", which this client cannot take")),
                     scales::Response{});
     }
-    bool reusable = parser_->keep_alive() && !parser_->need_eof();
+    // Every Connection field counts (Beast's message read only the first); false when the body
+    // ended at EOF.
+    bool reusable = parser_->keep_alive();
     std::string normalized = parser_->take();
     parser_.reset();
     if (!reusable) close();

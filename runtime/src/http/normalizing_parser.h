@@ -4,11 +4,18 @@
 #pragma once
 
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <cstdint>
 #include <string>
 
 namespace scales::http {
+
+// What the connection's read buffer may hold past a head's worth (max_header_bytes): a chunk
+// header (with its extensions) or a trailer section that never ends is a ProtocolError once the
+// buffer is full, not memory growing until the deadline (Beast bounds neither). Bodies pass
+// through the buffer in pieces.
+constexpr size_t kReadSlackBytes = 64 * 1024;
 
 // Parses a response straight into the stack's normalized form (codec.h): the status line and
 // each field are appended as Beast parses them, then the body as its bytes arrive. Beast's
@@ -20,6 +27,9 @@ class NormalizingParser final : public boost::beast::http::basic_parser<false> {
  public:
   int status() const { return status_; }
   std::string take() { return std::move(out_); }
+  // Trailers (after a chunked body) count against this as the head does against header_limit(),
+  // which Beast applies to the head alone.
+  void trailer_limit(size_t bytes) { trailer_limit_ = bytes; }
 
  private:
   void on_request_impl(boost::beast::http::verb, boost::beast::string_view,
@@ -37,18 +47,20 @@ class NormalizingParser final : public boost::beast::http::basic_parser<false> {
     out_.append(digits, sizeof digits).append(reason.data(), reason.size()).append("\r\n");
   }
   void on_field_impl(boost::beast::http::field, boost::beast::string_view name,
-                     boost::beast::string_view value, boost::system::error_code&) override {
+                     boost::beast::string_view value, boost::system::error_code& ec) override {
     if (!head_done_) {
       out_.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
       out_.append("\r\n");
       return;
     }
-    // A trailer, after a chunked body: it joins the head, as it joined Beast's message.
-    std::string line;
-    line.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
-    line.append("\r\n");
-    out_.insert(head_end_, line);
-    head_end_ += line.size();
+    // A trailer, after a chunked body: it joins the head (once all have come: inserting each in
+    // front of the body would copy the body once per trailer).
+    if (trailers_.size() + name.size() + value.size() + 4 > trailer_limit_) {
+      ec = boost::beast::http::error::header_limit;
+      return;
+    }
+    trailers_.append(name.data(), name.size()).append(": ").append(value.data(), value.size());
+    trailers_.append("\r\n");
   }
   void on_header_impl(boost::system::error_code&) override {
     head_end_ = out_.size();
@@ -68,11 +80,15 @@ class NormalizingParser final : public boost::beast::http::basic_parser<false> {
     out_.append(body.data(), body.size());
     return body.size();
   }
-  void on_finish_impl(boost::system::error_code&) override {}
+  void on_finish_impl(boost::system::error_code&) override {
+    if (!trailers_.empty()) out_.insert(head_end_, trailers_);
+  }
 
   // Room for a typical head and a small body in one allocation.
   static constexpr size_t kFirstReserve = 256;
   std::string out_;
+  std::string trailers_;
+  size_t trailer_limit_ = 64 * 1024;
   int status_ = 0;
   bool head_done_ = false;
   size_t head_end_ = 0;  // where the head's closing blank line begins

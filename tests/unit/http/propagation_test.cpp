@@ -45,6 +45,15 @@ TEST(HttpPropagation, W3cTraceparentPadsA64BitTraceId) {
   EXPECT_EQ(headersFor(tracedCall(), TraceHeaders::kNone), "GET / HTTP/1.1\r\n\r\n");
 }
 
+TEST(HttpPropagation, A128BitTraceIdIsWrittenWholeInBothFormats) {
+  scales::Request call = tracedCall();
+  call.span.trace_id_high = 0xfedcba9876543210;
+  std::string wire = headersFor(call, TraceHeaders::kBoth);
+  EXPECT_NE(wire.find("X-B3-TraceId: fedcba987654321000000000000000a1\r\n"), std::string::npos);
+  EXPECT_NE(wire.find("traceparent: 00-fedcba987654321000000000000000a1-00000000000000b2-01\r\n"),
+            std::string::npos);
+}
+
 TEST(HttpPropagation, WhatAClientWritesAServerReadsBack) {
   for (auto which : {TraceHeaders::kB3, TraceHeaders::kW3c, TraceHeaders::kBoth}) {
     scales::Request call = tracedCall();
