@@ -128,6 +128,15 @@ TEST(CompletionTokens, DeferredSendsNothingUntilLaunched) {
   EXPECT_EQ(server.handler->calls, 2);
 }
 
+TEST(CompletionTokens, ADeferredCallKeptInAVariableSendsACopyEachLaunch) {
+  InteropServer server;
+  auto client = interop::InteropServiceClient::make(server.uri());
+  auto op = client.add(2, 3, asio::deferred);
+  EXPECT_EQ(op(asio::use_future).get(), 5);
+  EXPECT_EQ(op(asio::use_future).get(), 5);  // the request it holds is still whole
+  EXPECT_EQ(server.handler->calls, 2);
+}
+
 TEST(CompletionTokens, CallbackRunsOnItsBoundExecutor) {
   // The app's context outlives the client: the client's thread may still hold a copy of the
   // bound executor for a moment after the callback ran.

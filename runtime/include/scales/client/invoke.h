@@ -107,10 +107,16 @@ template <class T, class Send, class Decode, class CompletionToken>
 auto asyncInvoke(Send send, Request&& request, Decode decode, CompletionToken&& token) {
   using Sig = typename detail::Signature<T>::type;
   return boost::asio::async_initiate<CompletionToken, Sig>(
-      [](auto handler, Send sender, Request&& call, Decode decoder) {
+      [](auto handler, Send sender, auto&& call, Decode decoder) {
         using H = std::decay_t<decltype(handler)>;
-        sender(std::move(call),
-               detail::DecodingHandler<T, H, Decode>(std::move(handler), std::move(decoder)));
+        detail::DecodingHandler<T, H, Decode> decoding(std::move(handler), std::move(decoder));
+        if constexpr (std::is_same_v<decltype(call), Request&&>) {
+          sender(std::move(call), std::move(decoding));
+        } else {
+          // A deferred operation kept in a variable and launched from it (`op(token)`, not
+          // `std::move(op)(token)`) may be launched again: each launch sends its own copy.
+          sender(Request(call), std::move(decoding));
+        }
       },
       token, std::move(send), std::move(request), std::move(decode));
 }
