@@ -2,8 +2,8 @@
 // Pipelined connections: many requests outstanding on one socket, answered in the order they were
 // sent (Redis, Kafka). Requests queued in one turn of the event loop leave together: the first
 // 2 KiB of them as soon as they are queued, the rest when that write ends (so the server starts
-// on the first part while the rest are encoded); every reply in a read is matched to its caller. Behind a singleton pool, one connection per endpoint
-// carries every call, as a Mux session does.
+// on the first part while the rest are encoded); every reply in a read is matched to its caller.
+// Behind a singleton pool, one connection per endpoint carries every call, as a Mux session does.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
