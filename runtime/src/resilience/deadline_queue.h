@@ -109,7 +109,11 @@ class DeadlineQueue : public std::enable_shared_from_this<DeadlineQueue> {
       entry->leave();
       entry->expired();
     }
-    if (Entry* next = earliest(); !armed_ && next) arm(next->deadline_);
+    // An expired() that started a call armed the timer for that call's deadline: the entries
+    // left may be due sooner.
+    if (Entry* next = earliest(); next && (!armed_ || next->deadline_ < armed_at_)) {
+      arm(next->deadline_);
+    }
   }
 
   boost::asio::steady_timer timer_;

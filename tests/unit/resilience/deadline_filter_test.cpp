@@ -57,7 +57,8 @@ TEST(DeadlineQueue, DeadlinesInOrderAndOutOfOrderFireTogetherInDeadlineOrder) {
   std::vector<int> fired;
   std::vector<std::unique_ptr<Recorded>> entries;
   auto start = Clock::now();
-  // Each no earlier than the last one added goes at the end; the others are placed by deadline.
+  // Each no earlier than the last one in the list goes at its end (10, 50, 70, 80); the others
+  // are placed by deadline (30, 20, 60).
   for (int ms : {10, 50, 30, 70, 20, 60, 80}) {
     entries.push_back(std::make_unique<Recorded>(fired, ms));
     queue->add(*entries.back(), start + std::chrono::milliseconds(ms));
@@ -74,6 +75,34 @@ TEST(DeadlineQueue, DeadlinesInOrderAndOutOfOrderFireTogetherInDeadlineOrder) {
       EXPECT_GE(entry->at, start + std::chrono::milliseconds(entry->name));
     }
   }
+}
+
+// An entry whose expiry starts another call, as a caller retrying on timeout does.
+struct Restarting final : DeadlineQueue::Entry {
+  Restarting(DeadlineQueue& q, DeadlineQueue::Entry& n, Clock::time_point at)
+      : queue(q), next(n), next_at(at) {}
+  void expired() override { queue.add(next, next_at); }
+  DeadlineQueue& queue;
+  DeadlineQueue::Entry& next;
+  Clock::time_point next_at;
+};
+
+TEST(DeadlineQueue, AnEntryAddedWhileOneExpiresDoesNotDelayTheOthers) {
+  boost::asio::io_context io;
+  auto queue = std::make_shared<DeadlineQueue>(io.get_executor());
+  std::vector<int> fired;
+  auto start = Clock::now();
+  Recorded later_call(fired, 2), waiting(fired, 1);
+  Restarting first(*queue, later_call, start + 10s);
+  queue->add(first, start + 10ms);
+  queue->add(waiting, start + 30ms);
+  // The timer fires for `first`, whose expiry adds a call due in 10 s: `waiting` still fires at
+  // 30 ms, not after the new call's deadline.
+  while (fired.empty() && io.run_one_for(std::chrono::seconds(5))) {
+  }
+  EXPECT_EQ(fired, (std::vector<int>{1}));
+  EXPECT_LT(waiting.at, start + 5s);
+  later_call.leave();
 }
 
 TEST(DeadlineQueue, EntriesAndQueueMayDieInEitherOrder) {
