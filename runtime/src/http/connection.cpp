@@ -6,10 +6,12 @@
 // past, so the final response answers its own request and the next one is not shifted by one.
 #include "scales/http/connection.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cstdint>
 #include <optional>
 
 #include "http/normalizing_parser.h"
@@ -30,7 +32,7 @@ class HttpConnection final : public transport::ExclusiveConnection {
   HttpConnection(transport::Stream stream, std::string address, const ConnectionOptions& options)
       : ExclusiveConnection(std::move(stream), std::move(address)),
         options_(options),
-        buffer_(options.max_header_bytes + kReadSlackBytes) {}
+        buffer_(std::min(options.max_header_bytes, SIZE_MAX - kReadSlackBytes) + kReadSlackBytes) {}
 
  private:
   using Parser = NormalizingParser;
@@ -83,8 +85,7 @@ class HttpConnection final : public transport::ExclusiveConnection {
                                                           ", which this client cannot take")),
                     scales::Response{});
     }
-    // Every Connection field counts (Beast's message read only the first); false when the body
-    // ended at EOF.
+    // Every Connection field counts; false when the body ended at EOF.
     bool reusable = parser_->keep_alive();
     std::string normalized = parser_->take();
     parser_.reset();
