@@ -4,6 +4,8 @@
 #include <random>
 #include <thread>
 
+#include "core/append_number.h"
+
 namespace scales {
 namespace {
 uint64_t getBig64(const char* p) {
@@ -51,9 +53,8 @@ TraceContext TraceContext::root() {
 }
 
 std::string TraceContext::idHex(uint64_t id) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, id >>= 4) out[i] = kDigits[id & 0xf];
+  std::string out;
+  detail::appendHex64(out, id);
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "core/append_number.h"
 #include "core/base64.h"
 #include "scales/context/keys.h"
 #include "scales/core/errors.h"
@@ -161,23 +162,13 @@ int64_t wallNanos() {
       .count();
 }
 
-// Written in place: ids as strings of their own (16 digits, past the short-string buffer) and
-// numbers through std::to_string cost an allocation each, several per call.
-void appendHex(std::string& out, uint64_t id) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  char digits[16];
-  for (int i = 15; i >= 0; --i, id >>= 4) digits[i] = kDigits[id & 0xf];
-  out.append(digits, sizeof digits);
-}
+using scales::detail::appendDecimal;
+using scales::detail::appendHex64;
+
 // 16 digits, or 32 for a 128-bit trace id (or `wide`: W3C's is always 128 bits, zero-padded).
 void appendTraceId(std::string& out, const TraceContext& span, bool wide) {
-  if (span.trace_id_high || wide) appendHex(out, span.trace_id_high);
-  appendHex(out, span.trace_id);
-}
-void appendNumber(std::string& out, int64_t n) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-  out.append(digits, static_cast<size_t>(end - digits));
+  if (span.trace_id_high || wide) appendHex64(out, span.trace_id_high);
+  appendHex64(out, span.trace_id);
 }
 }  // namespace
 
@@ -205,10 +196,10 @@ void addPropagationHeaders(std::string& wire, const scales::Request& call, Trace
   if (span.valid() && (which == TraceHeaders::kB3 || which == TraceHeaders::kBoth)) {
     appendTraceId(field("X-B3-TraceId"), span, false);
     end();
-    appendHex(field("X-B3-SpanId"), span.span_id);
+    appendHex64(field("X-B3-SpanId"), span.span_id);
     end();
     if (span.parent_id) {
-      appendHex(field("X-B3-ParentSpanId"), span.parent_id);
+      appendHex64(field("X-B3-ParentSpanId"), span.parent_id);
       end();
     }
     if (span.debug()) {
@@ -224,7 +215,7 @@ void addPropagationHeaders(std::string& wire, const scales::Request& call, Trace
     auto& value = field("traceparent").append("00-");
     appendTraceId(value, span, true);
     value.append("-");
-    appendHex(value, span.span_id);
+    appendHex64(value, span.span_id);
     value.append(span.sampled() ? "-01" : "-00");
     end();
   }
@@ -233,13 +224,13 @@ void addPropagationHeaders(std::string& wire, const scales::Request& call, Trace
     int64_t left =
         std::chrono::duration_cast<std::chrono::nanoseconds>(call.deadline.remaining()).count();
     auto& value = field(kDeadlineHeader);
-    appendNumber(value, now);
+    appendDecimal(value, now);
     value.append(" ");
-    appendNumber(value, now + std::min(left, INT64_MAX - now));
+    appendDecimal(value, now + std::min(left, INT64_MAX - now));
     end();
   }
   if (call.retries > 0) {
-    appendNumber(field(kRetriesHeader), call.retries);
+    appendDecimal(field(kRetriesHeader), call.retries);
     end();
   }
   for (const auto& [key, value] : call.broadcast) {

@@ -2,9 +2,9 @@
 // Zipkin v2 JSON (zipkin2-api.yaml): ids in lowercase hex, times in microseconds. Written by hand
 // into one string: a sampled call's spans are encoded on the tracer's thread, and a JSON tree per
 // span cost several times the call itself.
-#include <charconv>
 #include <string_view>
 
+#include "core/append_number.h"
 #include "scales/zipkin/exporters.h"
 
 namespace scales::zipkin {
@@ -67,18 +67,8 @@ void putString(std::string& out, std::string_view s) {
 }
 
 // 16 lowercase hex digits, as Zipkin writes 64-bit ids.
-void putId(std::string& out, uint64_t id) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  char digits[16];
-  for (int i = 15; i >= 0; --i, id >>= 4) digits[i] = kHex[id & 15];
-  out.append(digits, sizeof digits);
-}
-
-void putInt(std::string& out, int64_t value) {
-  char digits[24];
-  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
-  out.append(digits, end);
-}
+void putId(std::string& out, uint64_t id) { detail::appendHex64(out, id); }
+void putInt(std::string& out, int64_t value) { detail::appendDecimal(out, value); }
 
 void putKey(std::string& out, std::string_view key) {
   out += '"';
