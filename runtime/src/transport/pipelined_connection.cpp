@@ -15,9 +15,10 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 using RpcHandler = RpcService::Handler;
 
-// Requests that the completions of one read issue leave in parts of about this size while the
-// read is handled, not all at its end: a single-threaded server (Redis) starts on the first part
-// while the rest are encoded, instead of idling until the whole batch arrives. Measured against
+// Of the requests that the completions of one read issue, the first this many bytes leave while
+// the read is still handled (the rest when that write ends), not all at its end: a
+// single-threaded server (Redis) starts on the first part while the rest are encoded, instead of
+// idling until the whole batch arrives. Measured against
 // redis-server, SETs of 32 B at 64 in flight on one connection (scales-protocol-bench, 2 s runs):
 // 2 KiB parts 600-670k calls/s; 1 KiB 510k; 3 KiB 450k; the whole batch at the end of the read
 // (as before) 372-380k; redis-benchmark -P 64 611k in the same runs.
