@@ -178,16 +178,31 @@ Held openSilent(uint16_t port, int count, Millis connect_timeout, Millis budget)
   return held;
 }
 
-UnreadPeer::UnreadPeer(uint16_t port, bool mux, int calls, size_t pad)
+UnreadPeer::UnreadPeer(uint16_t port, bool mux, int calls, size_t pad, int32_t delay_ms)
     : mux_(mux), calls_(calls), pad_(pad) {
   conn_ = RawConn::connect(port, kConnect);
   if (!conn_) throw std::runtime_error("cannot connect");
   if (mux_ && !muxHandshake(*conn_, kStep)) throw std::runtime_error("no Rinit");
   for (int i = 0; i < calls_; ++i) {
     std::string key = "pad:" + std::to_string(pad_) + ":unread:" + std::to_string(i);
-    out_ += mux_ ? tdispatchFrame(static_cast<uint32_t>(2 + i), key, 0)
-                 : wire::framedFlakyCall("read", i, key, 0);
+    out_ += mux_ ? tdispatchFrame(static_cast<uint32_t>(2 + i), key, delay_ms)
+                 : wire::framedFlakyCall("read", i, key, delay_ms);
   }
+}
+
+bool UnreadPeer::learnReplies(int count) {
+  if (!mux_ || sent_ > 0) return false;
+  for (int i = 0; i < count; ++i) {
+    auto tag = static_cast<uint32_t>(2 + calls_ + i);
+    std::string key = "pad:" + std::to_string(pad_) + ":learn:" + std::to_string(i);
+    if (!conn_->sendAll(tdispatchFrame(tag, key, 0), kStep)) return false;
+    // The server fragments only when asked, so the reply is one frame.
+    auto frame = conn_->readMux(kStep);
+    if (!frame || frame->tag != tag || frame->type != -2) return false;
+    auto echo = okEcho(frame->body);
+    if (!echo || !paddedEcho(*echo, key, pad_)) return false;
+  }
+  return true;
 }
 
 uint64_t UnreadPeer::sendWithoutReading(Millis window) {

@@ -46,9 +46,14 @@ Held openSilent(uint16_t port, int count, Millis connect_timeout, Millis budget)
 // Many calls whose replies are large (the key "pad:<pad>:unread:<i>"), pipelined on one
 // connection whose reader does not read. send() is tried for `send_window`;
 // collect() then reads every reply while sending the rest, and checks each is its call's own.
+// Each call is held `delay_ms` by the handler.
 class UnreadPeer {
  public:
-  UnreadPeer(uint16_t port, bool mux, int calls, size_t pad);
+  UnreadPeer(uint16_t port, bool mux, int calls, size_t pad, int32_t delay_ms = 0);
+  // Mux only, before sending: `count` calls of the same reply size, one at a time, each reply
+  // read before the next call (tags after the unread calls'), so that the server has learnt what
+  // this connection's replies weigh. False if one was not answered with its own reply.
+  bool learnReplies(int count);
   // Sends for `window` without reading; returns bytes the server took.
   uint64_t sendWithoutReading(Millis window);
   struct Check {

@@ -188,19 +188,21 @@ void neverReadingPeer(bool mux) {
 TEST(Adversarial, NeverReadingMuxPeerIsPaused) { neverReadingPeer(true); }
 TEST(Adversarial, NeverReadingFramedPeerIsPaused) { neverReadingPeer(false); }
 
-// The same peer against sync handlers (handler threads), so calls stay in flight while their
-// 30 KB replies are owed: a Mux session refuses the calls whose replies would pass
-// max_unsent_bytes (NACK) instead of no longer reading the connection. Every call is answered
-// exactly once, with its own reply or a NACK, and memory stays within the harness's RSS bound.
-// (Reading pauses too once written replies go unread past the limit; whether they do depends on
-// how much the kernel's socket buffers take first, so it is not asserted here.) Replies are
-// 30 KB, not 100 KB: what a call's reply will be is learnt from the connection's replies, so
-// the calls of the first read, before any reply, are all admitted (1,000 x 100 KB passed the
-// RSS bound; the same was true before calls were refused, when reading paused instead).
+// The same peer against sync handlers (handler threads, each call held 20 ms), so calls stay in
+// flight while their 30 KB replies are owed: a Mux session refuses the calls whose replies would
+// pass max_unsent_bytes (NACK) instead of no longer reading the connection. Every call is
+// answered exactly once, with its own reply or a NACK, and memory stays within the harness's RSS
+// bound. (Reading pauses too once written replies go unread past the limit; whether they do
+// depends on how much the kernel's socket buffers take first, so it is not asserted here.) What a
+// call's reply will be is learnt from the connection's replies, so the peer first makes 16 calls
+// one at a time and reads their replies: the calls of a connection's first read, before any
+// reply, are all admitted (bounded by max_calls_per_connection), and whether a handler answers
+// before the flood is read is a race this test must not depend on.
 TEST(Adversarial, NeverReadingMuxPeerWithSlowHandlersGetsRepliesOrNacks) {
   Harness h("never-reading-mux-sync", {"--max-unsent-bytes", "1048576", "--handler", "sync"});
   const int calls = builtWithAsan() ? 300 : 1000;
-  UnreadPeer peer(h.port(), true, calls, 30000);
+  UnreadPeer peer(h.port(), true, calls, 30000, 20);
+  ASSERT_TRUE(peer.learnReplies(16));
   peer.sendWithoutReading(2000ms);
   auto check = peer.collect(Millis(15000));
   h.note("ok_nacked", std::to_string(check.ok) + "/" + std::to_string(check.nacked));
