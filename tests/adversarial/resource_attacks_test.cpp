@@ -217,6 +217,34 @@ TEST(Adversarial, NeverReadingMuxPeerWithSlowHandlersGetsRepliesOrNacks) {
   EXPECT_EQ(counter(out.stats, "calls_refused"), static_cast<uint64_t>(check.nacked));
 }
 
+// The same flood on a fresh connection, after another connection's 64 calls taught the server
+// that its replies weigh 30 KB (no legitimate load: its small replies would teach otherwise). The
+// flood is read before its first call is answered (each is held 20 ms), so with nothing learnt
+// every call of it would be admitted and 300 x 30 KB owed on a connection allowed 1 MiB; the new
+// connection starts from the server's typical reply instead, and the calls past it get a NACK.
+TEST(Adversarial, AFreshConnectionStartsFromTheServersTypicalReply) {
+  Harness h("fresh-connection-typical-reply",
+            {"--max-unsent-bytes", "1048576", "--handler", "sync"}, std::nullopt);
+  {
+    UnreadPeer teacher(h.port(), true, 0, 30000);
+    ASSERT_TRUE(teacher.learnReplies(64));
+  }
+  const int calls = 300;
+  UnreadPeer peer(h.port(), true, calls, 30000, 20);
+  peer.sendWithoutReading(2000ms);
+  auto check = peer.collect(Millis(15000));
+  h.note("ok_nacked", std::to_string(check.ok) + "/" + std::to_string(check.nacked));
+  EXPECT_EQ(check.ok + check.nacked, calls) << check.first_problem;
+  EXPECT_GE(check.ok, 1) << check.first_problem;
+  EXPECT_GE(check.nacked, 1) << "a fresh connection's first calls were taken as owing nothing";
+  EXPECT_EQ(check.wrong, 0) << check.first_problem;
+  EXPECT_EQ(check.duplicates, 0) << check.first_problem;
+  EXPECT_EQ(check.missing, 0) << check.first_problem;
+  peer.conn().reset();
+  auto out = h.finish();
+  EXPECT_EQ(counter(out.stats, "calls_refused"), static_cast<uint64_t>(check.nacked));
+}
+
 // 12 framed connections each start a 4 MiB frame and send all of it but its last byte, 48 MiB in
 // all, against --max-buffered-bytes 16 MiB: reading pauses (memory_pauses) and RSS grows by less
 // than 40 MiB, until read_timeout closes them. New calls may be refused meanwhile (that is the

@@ -34,7 +34,8 @@ GuardedSession::GuardedSession(transport::Stream stream, SessionSetup setup)
       tick_every_(tickInterval(options())),
       started_(coarseNow()),
       last_frame_(started_),
-      last_call_(started_) {
+      last_call_(started_),
+      average_reply_(setup_.shared->typical_reply.load(std::memory_order_relaxed)) {
   Counters& counters = shared().counters;
   stream_.limitUnsent(options().max_unsent_bytes,
                       [&counters] { counters.backpressure_pauses->add(); });

@@ -51,14 +51,18 @@ class GuardedSession : public Session {
   // A call was dispatched (after callsInFlight() counts it), or answered with `reply_bytes`
   // (after it no longer counts; nullopt when no reply is written, e.g. a discarded call). Keeps
   // the connection from looking idle, and tells backpressure what output the calls in flight
-  // will bring: their number times the connection's average reply.
+  // will bring: their number times the connection's average reply (until its first replies,
+  // the server's typical one).
   void callStarted() {
     last_call_ = coarseNow();
     stream_.expectOutput(static_cast<size_t>(double(callsInFlight()) * average_reply_));
   }
   void callEnded(std::optional<size_t> reply_bytes) {
     last_call_ = coarseNow();
-    if (reply_bytes) average_reply_ += (double(*reply_bytes) - average_reply_) / 8;
+    if (reply_bytes) {
+      average_reply_ += (double(*reply_bytes) - average_reply_) / 8;
+      if (++replies_ % kPublishEveryReplies == 0) shared().publishAverageReply(average_reply_);
+    }
     stream_.expectOutput(static_cast<size_t>(double(callsInFlight()) * average_reply_));
     stream_.resumeIfDrained();
   }
@@ -80,7 +84,10 @@ class GuardedSession : public Session {
   Clock::time_point last_frame_;
   Clock::time_point last_call_;
   uint64_t frames_ = 0;
-  double average_reply_ = 0;  // bytes; moving average over the last few replies
+  // Bytes; a moving average over the last few replies, starting from the server's typical reply.
+  double average_reply_ = 0;
+  uint64_t replies_ = 0;
+  static constexpr uint64_t kPublishEveryReplies = 8;
 };
 
 }  // namespace scales::server::detail

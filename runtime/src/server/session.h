@@ -83,6 +83,17 @@ struct ServerShared {
   transport::MemoryBudget arriving_budget;
   // Calls dispatched and not yet answered, on every connection.
   std::atomic<size_t> pending_calls{0};
+  // What this server's replies typically weigh (bytes): a moving average of the connections' own
+  // averages, which each publishes every few replies (not every reply: one shared cache line
+  // written per reply would be passed between the I/O threads). A new connection starts from it,
+  // so the calls of its first reads, before a reply of its own, are not counted as owing nothing.
+  std::atomic<double> typical_reply{0};
+  void publishAverageReply(double average) {
+    double typical = typical_reply.load(std::memory_order_relaxed);
+    // Racing publishers may lose an update; the average only needs to be about right.
+    typical_reply.store(typical == 0 ? average : typical + (average - typical) / 4,
+                        std::memory_order_relaxed);
+  }
 
   // Takes a server-wide slot for a call of `bytes` request bytes; the reason when refused.
   const char* admit(size_t bytes) {
