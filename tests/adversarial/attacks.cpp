@@ -196,8 +196,13 @@ bool UnreadPeer::learnReplies(int count) {
     auto tag = static_cast<uint32_t>(2 + calls_ + i);
     std::string key = "pad:" + std::to_string(pad_) + ":learn:" + std::to_string(i);
     if (!conn_->sendAll(tdispatchFrame(tag, key, 0), kStep)) return false;
-    // The server fragments only when asked, so the reply is one frame.
+    // The server fragments only when asked, so the reply is one frame; a liveness ping from the
+    // server may come first, and is answered.
     auto frame = conn_->readMux(kStep);
+    for (int pings = 0; frame && frame->type == 65 && pings < 8; ++pings) {
+      if (!conn_->sendAll(wire::muxFrame(-65, frame->tag, ""), kStep)) return false;
+      frame = conn_->readMux(kStep);
+    }
     if (!frame || frame->tag != tag || frame->type != -2) return false;
     auto echo = okEcho(frame->body);
     if (!echo || !paddedEcho(*echo, key, pad_)) return false;

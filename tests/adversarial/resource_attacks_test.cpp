@@ -195,9 +195,10 @@ TEST(Adversarial, NeverReadingFramedPeerIsPaused) { neverReadingPeer(false); }
 // bound. (Reading pauses too once written replies go unread past the limit; whether they do
 // depends on how much the kernel's socket buffers take first, so it is not asserted here.) What a
 // call's reply will be is learnt from the connection's replies, so the peer first makes 16 calls
-// one at a time and reads their replies: the calls of a connection's first read, before any
-// reply, are all admitted (bounded by max_calls_per_connection), and whether a handler answers
-// before the flood is read is a race this test must not depend on.
+// one at a time and reads their replies: while the server has no typical reply yet, the calls of
+// a connection's first read, before any reply, are all admitted (bounded by
+// max_calls_per_connection), and whether a handler answers before the flood is read is a race
+// this test must not depend on.
 TEST(Adversarial, NeverReadingMuxPeerWithSlowHandlersGetsRepliesOrNacks) {
   Harness h("never-reading-mux-sync", {"--max-unsent-bytes", "1048576", "--handler", "sync"});
   const int calls = builtWithAsan() ? 300 : 1000;

@@ -214,6 +214,22 @@ TEST(Http, TrailersAreBoundedLikeTheHead) {
   EXPECT_EQ(client->get("/fine").body, "fine");
 }
 
+// A server that answers one request with two responses in one write is out of step: the second,
+// read with the first, must not answer the next request. The connection that read it is retired.
+TEST(Http, BytesPastTheResponseRetireTheConnection) {
+  HttpPeer peer([](const auto& request) -> HttpPeer::Answer {
+    std::string target(request.target());
+    if (target == "/double") return {ok(target).bytes + ok("/stray").bytes, false};
+    return ok(target);
+  });
+  auto client = http::Client::make("tcp://" + peer.address() + "?accrual_failures=100");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(client->get("/double").body, "/double");
+    EXPECT_EQ(client->get("/next").body, "/next") << "the stray response answered the next call";
+  }
+  EXPECT_EQ(peer.connections(), 4);
+}
+
 TEST(Http, ConnectionCloseAndIdleClosesAreHandled) {
   HttpPeer peer([](const auto& request) { return ok("bye", request.target() == "/close"); });
   auto client = http::Client::make("tcp://" + peer.address());

@@ -85,8 +85,10 @@ class HttpConnection final : public transport::ExclusiveConnection {
                                                           ", which this client cannot take")),
                     scales::Response{});
     }
-    // Every Connection field counts; false when the body ended at EOF.
-    bool reusable = parser_->keep_alive();
+    // Every Connection field counts; false when the body ended at EOF. Bytes read past the
+    // response answer no request this connection sent: a server out of step (two responses to
+    // one request) would otherwise answer the next caller's request with them.
+    bool reusable = parser_->keep_alive() && buffer_.size() == 0;
     std::string normalized = parser_->take();
     parser_.reset();
     if (!reusable) close();

@@ -35,7 +35,8 @@ GuardedSession::GuardedSession(transport::Stream stream, SessionSetup setup)
       started_(coarseNow()),
       last_frame_(started_),
       last_call_(started_),
-      average_reply_(setup_.shared->typical_reply.load(std::memory_order_relaxed)) {
+      average_reply_(std::min(setup_.shared->typical_reply.load(std::memory_order_relaxed),
+                              double(setup_.shared->options.max_unsent_bytes) / 16)) {
   Counters& counters = shared().counters;
   stream_.limitUnsent(options().max_unsent_bytes,
                       [&counters] { counters.backpressure_pauses->add(); });

@@ -51,8 +51,8 @@ class GuardedSession : public Session {
   // A call was dispatched (after callsInFlight() counts it), or answered with `reply_bytes`
   // (after it no longer counts; nullopt when no reply is written, e.g. a discarded call). Keeps
   // the connection from looking idle, and tells backpressure what output the calls in flight
-  // will bring: their number times the connection's average reply (until its first replies,
-  // the server's typical one).
+  // will bring: their number times the connection's average reply, which starts from the
+  // server's typical reply and moves an eighth of the way to each of its own.
   void callStarted() {
     last_call_ = coarseNow();
     stream_.expectOutput(static_cast<size_t>(double(callsInFlight()) * average_reply_));
@@ -84,7 +84,9 @@ class GuardedSession : public Session {
   Clock::time_point last_frame_;
   Clock::time_point last_call_;
   uint64_t frames_ = 0;
-  // Bytes; a moving average over the last few replies, starting from the server's typical reply.
+  // Bytes; a moving average over the last few replies. It starts from the server's typical reply,
+  // at most a sixteenth of max_unsent_bytes: clients whose replies are heavy (an attacker's
+  // among them) cannot make every new connection start with room for fewer than 16 calls.
   double average_reply_ = 0;
   uint64_t replies_ = 0;
   static constexpr uint64_t kPublishEveryReplies = 8;
