@@ -37,7 +37,9 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
     while (!idle_.empty()) {
       auto conn = std::move(idle_.back().conn);
       idle_.pop_back();
-      if (conn->isOpen()) return dispatch(std::move(conn), std::move(request), std::move(handler));
+      if (conn->probeOpen()) {
+        return dispatch(std::move(conn), std::move(request), std::move(handler));
+      }
       --size_;
     }
     if (size_ < options_.high_watermark) return open(std::move(request), std::move(handler));
@@ -183,7 +185,8 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
       --size_;
       return;
     }
-    if (!conn->isOpen()) {
+    // Probed only when it is lent again at once; an idle one is probed when it is taken.
+    if (!conn->isOpen() || (!waiters_.empty() && !conn->probeOpen())) {
       --size_;
       serveWaiterWithNewConnection();
       return;

@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 ExclusiveConnection::ExclusiveConnection(Stream stream, std::string address)
     : stream_(std::move(stream)), address_(std::move(address)) {}
 
-bool ExclusiveConnection::isOpen() const {
+bool ExclusiveConnection::probeOpen() const {
   if (!open_) return false;
   // An idle connection has no read pending, so a peer's close shows only when we look: a
   // zero-byte peek means EOF, and any byte at all means the stream is out of step. Under TLS a

@@ -21,7 +21,8 @@ class ExclusiveConnection : public Connection,
  public:
   ExclusiveConnection(Stream stream, std::string address);
 
-  bool isOpen() const override;
+  bool isOpen() const override { return open_; }
+  bool probeOpen() const override;
   void close() override;
   // Refuses a second concurrent call or a closed connection; else starts the exchange.
   void call(Request&& request, Handler&& handler) final;

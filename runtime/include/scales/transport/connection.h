@@ -14,8 +14,12 @@ namespace scales::transport {
 
 class Connection : public RpcService {
  public:
-  // False once the socket failed or was closed: the pool drops it.
+  // False once the socket failed or was closed, as far as the connection knows: the pool drops it.
   virtual bool isOpen() const = 0;
+  // isOpen(), checked against the socket where that tells more: a connection with no read
+  // pending learns of a peer's close only by looking, which costs a system call. Pools ask this
+  // once before lending an idle connection again, and isOpen() everywhere else.
+  virtual bool probeOpen() const { return isOpen(); }
 };
 
 using ConnectHandler =
