@@ -188,6 +188,23 @@ void neverReadingPeer(bool mux) {
 TEST(Adversarial, NeverReadingMuxPeerIsPaused) { neverReadingPeer(true); }
 TEST(Adversarial, NeverReadingFramedPeerIsPaused) { neverReadingPeer(false); }
 
+// Sends `peer`'s calls without reading, then reads: each is answered once, with its own reply or
+// a NACK; some of each (`all_admitted` says what no NACK means); the server counted the NACKs.
+void floodWithoutReading(Harness& h, UnreadPeer& peer, int calls, const char* all_admitted) {
+  peer.sendWithoutReading(2000ms);
+  auto check = peer.collect(Millis(15000));
+  h.note("ok_nacked", std::to_string(check.ok) + "/" + std::to_string(check.nacked));
+  EXPECT_EQ(check.ok + check.nacked, calls) << check.first_problem;
+  EXPECT_GE(check.ok, 1) << check.first_problem;
+  EXPECT_GE(check.nacked, 1) << all_admitted;
+  EXPECT_EQ(check.wrong, 0) << check.first_problem;
+  EXPECT_EQ(check.duplicates, 0) << check.first_problem;
+  EXPECT_EQ(check.missing, 0) << check.first_problem;
+  peer.conn().reset();
+  auto out = h.finish();
+  EXPECT_EQ(counter(out.stats, "calls_refused"), static_cast<uint64_t>(check.nacked));
+}
+
 // The same peer against sync handlers (handler threads, each call held 20 ms), so calls stay in
 // flight while their 30 KB replies are owed: a Mux session refuses the calls whose replies would
 // pass max_unsent_bytes (NACK) instead of no longer reading the connection. Every call is
@@ -204,18 +221,7 @@ TEST(Adversarial, NeverReadingMuxPeerWithSlowHandlersGetsRepliesOrNacks) {
   const int calls = builtWithAsan() ? 300 : 1000;
   UnreadPeer peer(h.port(), true, calls, 30000, 20);
   ASSERT_TRUE(peer.learnReplies(16));
-  peer.sendWithoutReading(2000ms);
-  auto check = peer.collect(Millis(15000));
-  h.note("ok_nacked", std::to_string(check.ok) + "/" + std::to_string(check.nacked));
-  EXPECT_EQ(check.ok + check.nacked, calls) << check.first_problem;
-  EXPECT_GE(check.ok, 1) << check.first_problem;
-  EXPECT_GE(check.nacked, 1) << "every call admitted: " << calls << " replies of 30 KB owed";
-  EXPECT_EQ(check.wrong, 0) << check.first_problem;
-  EXPECT_EQ(check.duplicates, 0) << check.first_problem;
-  EXPECT_EQ(check.missing, 0) << check.first_problem;
-  peer.conn().reset();
-  auto out = h.finish();
-  EXPECT_EQ(counter(out.stats, "calls_refused"), static_cast<uint64_t>(check.nacked));
+  floodWithoutReading(h, peer, calls, "every call admitted: 300+ replies of 30 KB owed");
 }
 
 // The same flood on a fresh connection, after another connection's 64 calls taught the server
@@ -232,18 +238,8 @@ TEST(Adversarial, AFreshConnectionStartsFromTheServersTypicalReply) {
   }
   const int calls = 300;
   UnreadPeer peer(h.port(), true, calls, 30000, 20);
-  peer.sendWithoutReading(2000ms);
-  auto check = peer.collect(Millis(15000));
-  h.note("ok_nacked", std::to_string(check.ok) + "/" + std::to_string(check.nacked));
-  EXPECT_EQ(check.ok + check.nacked, calls) << check.first_problem;
-  EXPECT_GE(check.ok, 1) << check.first_problem;
-  EXPECT_GE(check.nacked, 1) << "a fresh connection's first calls were taken as owing nothing";
-  EXPECT_EQ(check.wrong, 0) << check.first_problem;
-  EXPECT_EQ(check.duplicates, 0) << check.first_problem;
-  EXPECT_EQ(check.missing, 0) << check.first_problem;
-  peer.conn().reset();
-  auto out = h.finish();
-  EXPECT_EQ(counter(out.stats, "calls_refused"), static_cast<uint64_t>(check.nacked));
+  floodWithoutReading(h, peer, calls,
+                      "a fresh connection's first calls were taken as owing nothing");
 }
 
 // 12 framed connections each start a 4 MiB frame and send all of it but its last byte, 48 MiB in
