@@ -2,13 +2,18 @@
 // What callers see when things go wrong: bad URIs, refused connections, servers that never
 // answer, malformed frames, dropped connections. Each error is typed and the client survives.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <fstream>
+#include <future>
 #include <thread>
+#include <vector>
 
 #include "integration/interop_handler.h"
 
@@ -16,6 +21,7 @@ namespace scales::testing {
 namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using namespace std::chrono_literals;
 
 std::string configErrorFor(const std::string& uri) {
   try {
@@ -144,6 +150,45 @@ TEST(Failures, OversizedFrameIsProtocolError) {
   } catch (const ProtocolError& e) {
     EXPECT_NE(std::string(e.what()).find("max_frame_bytes"), std::string::npos) << e.what();
   }
+}
+
+// This process's resident memory, in KiB.
+int64_t residentKiB() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// A server that announces reply frames of max_frame_bytes (16 MiB) and sends 64 bytes of each:
+// a framed connection holds what arrived, not what was claimed. 16 calls on 16 connections
+// (256 MiB claimed) leave this process's resident memory within 32 MiB of where it was, all the
+// while they wait for the rest, until their deadline.
+TEST(Failures, AClaimedReplyFrameCostsOnlyTheBytesThatArrived) {
+  std::atomic<int> claims{0};
+  RawPeer liar([&](tcp::socket& s) {
+    readRequest(s);
+    std::string claim("\x01\x00\x00\x00", 4);
+    claim += std::string(64, '\x80');
+    asio::write(s, asio::buffer(claim));
+    ++claims;
+  });
+  auto client = interop::InteropServiceClient::make(
+      liar.uri() + "?transport=framed&timeout_ms=1000&max_retries=0&max_requeues=0");
+  int64_t before = residentKiB();
+  int64_t peak = before;
+  std::vector<std::future<std::string>> calls;
+  for (int i = 0; i < 16; ++i) calls.push_back(client.ping(asio::use_future));
+  for (auto& call : calls) {
+    // Each ends at its deadline; sampled every 5 ms meanwhile (bounded: 1,000 samples a call).
+    for (int i = 0; i < 1000 && call.wait_for(5ms) != std::future_status::ready; ++i) {
+      peak = std::max(peak, residentKiB());
+    }
+    EXPECT_THROW(call.get(), TimeoutError);
+  }
+  EXPECT_EQ(claims, 16);
+  EXPECT_LT(peak - before, 32 * 1024)
+      << "resident memory grew by " << (peak - before) / 1024 << " MiB for 16 claims of 16 MiB";
 }
 
 TEST(Failures, GarbageReplyIsProtocolError) {

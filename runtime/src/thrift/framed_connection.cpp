@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // A framed Thrift connection: write one frame, read one frame back (the one-call-at-a-time
 // bookkeeping is ExclusiveConnection's).
+#include <algorithm>
 #include <array>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
@@ -51,15 +52,33 @@ class FramedConnection final : public transport::ExclusiveConnection {
                         (size == 0 ? " is empty" : " exceeds max_frame_bytes"))),
                     Response{});
     }
-    reply_.payload.resize(size);
-    asio::async_read(stream(), asio::buffer(reply_.payload),
-                     [this, self = shared_from_this()](error_code ec, size_t) {
-                       if (ec) return fail(ec, "read");
-                       finish(nullptr, std::exchange(reply_, Response{}));
-                     });
+    frame_size_ = size;
+    filled_ = 0;
+    reply_.payload.clear();
+    readMore();
   }
 
+  // The frame's size is the peer's claim: the reply grows with the bytes that arrive (doubling,
+  // each byte zeroed once), so a server that announces max_frame_bytes and sends a few bytes
+  // costs 64 KiB per connection, not max_frame_bytes each until the deadline.
+  void readMore() {
+    auto& payload = reply_.payload;
+    if (filled_ == payload.size()) {
+      payload.resize(std::min(frame_size_, filled_ + std::max(kFirstReadBytes, filled_)));
+    }
+    stream().async_read_some(asio::buffer(payload.data() + filled_, payload.size() - filled_),
+                             [this, self = shared_from_this()](error_code ec, size_t n) {
+                               if (ec) return fail(ec, "read");
+                               filled_ += n;
+                               if (filled_ < frame_size_) return readMore();
+                               finish(nullptr, std::exchange(reply_, Response{}));
+                             });
+  }
+
+  static constexpr size_t kFirstReadBytes = 64 * 1024;
   size_t max_frame_;
+  size_t frame_size_ = 0;  // the reply frame being read: its announced size
+  size_t filled_ = 0;      // and how much of it has arrived
   std::array<unsigned char, 4> header_{};
   Response reply_;
 };
