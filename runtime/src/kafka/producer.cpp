@@ -409,18 +409,7 @@ class Producer::Engine : public std::enable_shared_from_this<Producer::Engine> {
       auto code = it->error != 0 ? it->error : int16_t{3};
       throw BrokerError(code, "kafka: metadata for topic " + topic + ": " + errorName(code));
     }
-    std::vector<int32_t> leaders;
-    for (const auto& partition : it->partitions) {
-      if (partition.partition < 0 || partition.partition > 1 << 20) {
-        throw ProtocolError("metadata names partition " + std::to_string(partition.partition));
-      }
-      if (leaders.size() <= static_cast<size_t>(partition.partition)) {
-        leaders.resize(static_cast<size_t>(partition.partition) + 1, -1);
-      }
-      leaders[static_cast<size_t>(partition.partition)] =
-          partition.error == 0 || partition.error == 9 ? partition.leader : -1;
-    }
-    return leaders;
+    return partitionLeaders(*it);
   }
 
   void ensureBroker(const BrokerMetadata& broker) {

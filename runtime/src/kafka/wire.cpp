@@ -144,6 +144,21 @@ MetadataResponse decodeMetadataResponse(std::string_view frame) {
   return response;
 }
 
+std::vector<int32_t> partitionLeaders(const TopicMetadata& topic) {
+  std::vector<int32_t> leaders(topic.partitions.size(), -1);
+  for (const auto& partition : topic.partitions) {
+    if (partition.partition < 0 || static_cast<size_t>(partition.partition) >= leaders.size()) {
+      throw ProtocolError("kafka: metadata names partition " + std::to_string(partition.partition) +
+                          " of topic " + topic.name + ", which it lists " +
+                          std::to_string(leaders.size()) + " partitions for");
+    }
+    // 9 (REPLICA_NOT_AVAILABLE) still names a leader.
+    leaders[static_cast<size_t>(partition.partition)] =
+        partition.error == 0 || partition.error == 9 ? partition.leader : -1;
+  }
+  return leaders;
+}
+
 std::string encodeRecordBatch(const std::vector<const Record*>& records, int64_t timestamp_ms,
                               Compression compression) {
   Writer body;  // the records section, compressed as a whole when there is a codec

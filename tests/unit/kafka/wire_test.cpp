@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include "scales/core/errors.h"
 
 namespace scales::kafka {
@@ -117,6 +119,25 @@ TEST(KafkaWire, DecodesProduceAndMetadataResponses) {
   EXPECT_EQ(md.brokers[0].port, 9092);
   ASSERT_EQ(md.topics.size(), 1u);
   EXPECT_EQ(md.topics[0].partitions[0].leader, 3);
+}
+
+// Leaders by partition, listed in any order; 9 (REPLICA_NOT_AVAILABLE) keeps its leader, other
+// errors have none. A partition id past the count listed is refused, not a table that long: one
+// 18-byte partition entry naming partition 1,048,576 used to make a 4 MiB table (and 8 MiB more
+// per list of records routed).
+TEST(KafkaWire, PartitionLeadersAreAsManyAsThePartitionsListed) {
+  TopicMetadata topic{0, "t", {{0, 2, 7}, {9, 0, 5}, {6, 1, 3}}};
+  EXPECT_EQ(partitionLeaders(topic), (std::vector<int32_t>{5, -1, 7}));
+  for (int32_t id : {3, -1, 1 << 20, INT32_MAX}) {
+    topic.partitions[1].partition = id;
+    try {
+      partitionLeaders(topic);
+      ADD_FAILURE() << "partition " << id << " of 3 accepted";
+    } catch (const ProtocolError& e) {
+      EXPECT_NE(std::string(e.what()).find("partition " + std::to_string(id)), std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 }  // namespace
