@@ -243,6 +243,29 @@ TEST(AdminPage, RequestsForAnotherHostAreRefused) {
   EXPECT_EQ(httpStatusWithHost(elsewhere.port(), "/metrics", "evil.example"), "421");
 }
 
+// Connections that send nothing hold an exchange each until its 10 s timeout: 64 of them fill
+// the server, the 65th is closed as it is accepted, and once they leave a scrape is answered.
+TEST(AdminPage, SilentConnectionsPastTheCapAreClosedAndTheNextScrapeIsAnswered) {
+  metrics::AdminServer admin(metrics::defaultRegistry());
+  asio::io_context io;
+  asio::ip::tcp::endpoint server(asio::ip::make_address("127.0.0.1"), admin.port());
+  std::vector<asio::ip::tcp::socket> silent;
+  for (int i = 0; i < 64; ++i) {
+    silent.emplace_back(io);
+    silent.back().connect(server);
+  }
+  // curl fails (the server closed the connection, no reply), and says so with "".
+  EXPECT_EQ(httpStatusWithHost(admin.port(), "/metrics", "127.0.0.1"), "")
+      << "a connection past the cap was served";
+  for (auto& s : silent) s.close();
+  // The server sees the closes as its reads end: bounded retries until a slot is free again.
+  std::string status;
+  for (int i = 0; i < 200 && status != "200"; ++i) {
+    status = httpStatusWithHost(admin.port(), "/metrics", "127.0.0.1");
+  }
+  EXPECT_EQ(status, "200");
+}
+
 TEST(AdminPage, AClientThatCannotBeAskedIsListedAndTheNextRequestsAreAnswered) {
   metrics::AdminServer admin(metrics::defaultRegistry());
   auto& directory = metrics::clientDirectory();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The Mux probe: a Tping on a fresh connection, healthy on the matching Rping. It proves the
 // server's Mux session loop answers, not just that its port accepts.
+#include <algorithm>
+#include <array>
 #include <boost/asio/read.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -25,8 +27,14 @@ asio::awaitable<std::string> mux(discovery::Endpoint endpoint, HealthCheckOption
                       (uint32_t{header[2]} << 8) | header[3];
       if (size < 4 || size > 1024 * 1024) co_return "bad Mux frame size " + std::to_string(size);
       auto type = static_cast<int8_t>(header[4]);
-      std::string rest(size - 4, '\0');
-      if (!rest.empty()) co_await asio::async_read(socket, asio::buffer(rest), asio::use_awaitable);
+      // The body is not needed, only passed: through a small buffer, so that a header claiming
+      // 1 MiB costs nothing until (unless) the bytes come.
+      std::array<char, 4096> scratch;
+      for (size_t left = size - 4; left > 0;) {
+        size_t step = std::min(left, scratch.size());
+        co_await asio::async_read(socket, asio::buffer(scratch, step), asio::use_awaitable);
+        left -= step;
+      }
       if (type == scales::mux::type::kRping) co_return "";
       if (type == scales::mux::type::kRerr || type == scales::mux::type::kRerrLegacy) {
         co_return "Tping answered with Rerr (not a Mux server?)";

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/metrics/admin_server.h"
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -66,15 +68,28 @@ class AdminServer::Impl {
   static constexpr std::chrono::seconds kExchangeTimeout{10};
   // How long /admin.json waits for a client's loop to answer; a busy client is listed as such.
   static constexpr std::chrono::seconds kDescribeTimeout{1};
+  // Exchanges open at once; a connection past it is closed as it is accepted. Scrapes and pages
+  // need a few: the cap is for connections that send nothing and wait out kExchangeTimeout.
+  static constexpr size_t kMaxExchanges = 64;
+  static constexpr uint64_t kMaxRequestBody = 4096;
 
   // One request and its answer. The answer's body is a view: of static text (the page), or of
   // an immutable buffer the exchange shares, so every request waiting on one /admin.json round
   // is answered from one copy of it, kept alive until the last write ends.
   struct Exchange {
-    explicit Exchange(tcp::socket s) : stream(std::move(s)) {}
+    Exchange(tcp::socket s, std::shared_ptr<std::atomic<size_t>> open_count)
+        : stream(std::move(s)), open(std::move(open_count)) {
+      ++*open;
+      // Only GETs are served: a body is read past, never kept. Beast's string body reserves
+      // what Content-Length claims, up to this limit.
+      parser.body_limit(kMaxRequestBody);
+    }
+    ~Exchange() { --*open; }
     boost::beast::tcp_stream stream;
+    std::shared_ptr<std::atomic<size_t>> open;
     boost::beast::flat_buffer buffer;
-    http::request<http::string_body> request;
+    http::request_parser<http::string_body> parser;
+    http::request<http::string_body> request;  // the parser's, once read
     http::response<http::span_body<const char>> response;
     std::shared_ptr<const std::string> body;  // what response.body() views, unless static
   };
@@ -101,16 +116,22 @@ class AdminServer::Impl {
           if (!e) accept();
         });
       }
-      serve(std::make_shared<Exchange>(std::move(socket)));
+      if (open_exchanges_->load() >= kMaxExchanges) {
+        boost::system::error_code ignored;
+        socket.close(ignored);
+      } else {
+        serve(std::make_shared<Exchange>(std::move(socket), open_exchanges_));
+      }
       accept();
     });
   }
 
   void serve(std::shared_ptr<Exchange> exchange) {
     exchange->stream.expires_after(kExchangeTimeout);
-    http::async_read(exchange->stream, exchange->buffer, exchange->request,
+    http::async_read(exchange->stream, exchange->buffer, exchange->parser,
                      [this, exchange](boost::system::error_code ec, size_t) {
                        if (ec) return;
+                       exchange->request = exchange->parser.release();
                        respond(exchange);
                      });
   }
@@ -254,6 +275,8 @@ class AdminServer::Impl {
   asio::steady_timer retry_accept_;
   std::shared_ptr<detail::Inbox> inbox_ = std::make_shared<detail::Inbox>(runtime_.executor());
   std::vector<std::shared_ptr<Exchange>> awaiting_clients_;  // /admin.json requests being answered
+  // Exchanges alive; shared, since the last copy of an exchange may outlive this server.
+  std::shared_ptr<std::atomic<size_t>> open_exchanges_ = std::make_shared<std::atomic<size_t>>(0);
   asio::ip::address bound_;
   std::string port_text_;                   // the port a Host header may name
   std::vector<std::string> allowed_hosts_;  // options_.allowed_hosts, lower case
