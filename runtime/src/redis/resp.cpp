@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "scales/redis/resp.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -16,12 +18,20 @@ class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
   size_t position() const { return pos_; }
+  // After read() returned false: a size `in` must reach before the reply can be whole (what
+  // the reply read so far says is missing, each element still to come counted at its 3-byte
+  // minimum). A pipelined connection frames again only once that much has arrived, so a large
+  // reply that arrives in many reads is not parsed from its start after every one of them.
+  size_t needed() const { return std::max(need_, in_.size() + 1); }
 
   bool read(Reply* out, int depth) {
     if (depth > kMaxReplyDepth) {
       throw ProtocolError("reply nested deeper than " + std::to_string(kMaxReplyDepth));
     }
-    if (pos_ >= in_.size()) return false;
+    if (pos_ >= in_.size()) {
+      need_ = pos_ + kMinReplyBytes;
+      return false;
+    }
     char type = in_[pos_];
     std::string_view line;
     if (!readLine(line)) return false;
@@ -84,13 +94,20 @@ class Reader {
     return text;
   }
 
-  // The line after the type byte, without its CRLF.
+  // The line after the type byte, without its CRLF. Lines are short (a status, an error, a
+  // number, a length): one past kMaxLineBytes is refused, so a line that never ends is not
+  // searched again from its start after every read until max_frame_bytes.
   bool readLine(std::string_view& line) {
-    auto end = in_.find("\r\n", pos_ + 1);
+    auto window = in_.substr(0, std::min(in_.size(), pos_ + 1 + kMaxLineBytes + 2));
+    auto end = window.find("\r\n", pos_ + 1);
     if (end == std::string_view::npos) {
-      if (in_.find('\n', pos_ + 1) != std::string_view::npos) {
+      if (window.find('\n', pos_ + 1) != std::string_view::npos) {
         throw ProtocolError("reply line not ended by CRLF");
       }
+      if (window.size() == pos_ + 1 + kMaxLineBytes + 2) {
+        throw ProtocolError("reply line longer than " + std::to_string(kMaxLineBytes) + " bytes");
+      }
+      need_ = in_.size() + 1;
       return false;
     }
     line = in_.substr(pos_ + 1, end - pos_ - 1);
@@ -146,7 +163,10 @@ class Reader {
     }
     if (size < 0) throw ProtocolError("bulk length " + std::to_string(size));
     auto length = static_cast<size_t>(size);
-    if (in_.size() - pos_ < length + 2) return false;
+    if (in_.size() - pos_ < length + 2) {
+      need_ = pos_ + length + 2;
+      return false;
+    }
     if (in_.compare(pos_ + length, 2, "\r\n") != 0) {
       throw ProtocolError("bulk string of " + std::to_string(size) + " bytes not ended by CRLF");
     }
@@ -166,15 +186,17 @@ class Reader {
       return true;
     }
     if (count < 0) throw ProtocolError("aggregate length " + std::to_string(count));
-    // Each element takes at least 3 bytes: a count beyond what is left is not here yet.
     uint64_t elements = static_cast<uint64_t>(count) * (type == '%' || type == '|' ? 2 : 1);
     // Each element takes at least 3 bytes: a count beyond what is left is not all here yet (and
     // is not allocated for; the frame-size bound ends a count that lies).
-    if (elements > (in_.size() - pos_) / 3) return false;
+    if (elements > (in_.size() - pos_) / kMinReplyBytes) {
+      need_ = pos_ + minimumBytes(elements);
+      return false;
+    }
     if (type == '|') {
       // Attributes describe the reply that follows; we keep only that reply.
       for (uint64_t i = 0; i < elements; ++i) {
-        if (!read(nullptr, depth + 1)) return false;
+        if (!read(nullptr, depth + 1)) return stillOwed(elements - i - 1 + 1);
       }
       return read(out, depth);
     }
@@ -183,13 +205,27 @@ class Reader {
       out->elements.resize(elements);
     }
     for (uint64_t i = 0; i < elements; ++i) {
-      if (!read(out ? &out->elements[i] : nullptr, depth + 1)) return false;
+      if (!read(out ? &out->elements[i] : nullptr, depth + 1)) return stillOwed(elements - i - 1);
     }
     return true;
   }
 
+  // `replies` more whole replies at their smallest, saturating (a count may be anything).
+  static size_t minimumBytes(uint64_t replies) {
+    return replies > SIZE_MAX / kMinReplyBytes / 2 ? SIZE_MAX / 2 : replies * kMinReplyBytes;
+  }
+  // An element ended short: what it misses, and the `replies` after it at their smallest.
+  bool stillOwed(uint64_t replies) {
+    need_ = std::min(SIZE_MAX / 2, need_) + minimumBytes(replies);
+    return false;
+  }
+
+  static constexpr size_t kMinReplyBytes = 3;  // "_\r\n", ":1\r\n" is 4
+  static constexpr size_t kMaxLineBytes = 64 * 1024;
+
   std::string_view in_;
   size_t pos_ = 0;
+  size_t need_ = 0;
 };
 
 }  // namespace
@@ -263,9 +299,17 @@ std::string encodeCommand(std::initializer_list<std::string_view> args) {
   return out;
 }
 
-std::optional<transport::FrameBounds> frameReply(std::string_view buffered, size_t max_frame) {
+std::optional<transport::FrameBounds> frameReply(std::string_view buffered, size_t max_frame,
+                                                 size_t& needed) {
   Reader reader(buffered);
-  if (!reader.read(nullptr, 0)) return std::nullopt;
+  if (!reader.read(nullptr, 0)) {
+    needed = reader.needed();
+    if (needed > max_frame) {
+      throw ProtocolError("reply of at least " + std::to_string(needed) +
+                          " bytes exceeds max_frame_bytes (" + std::to_string(max_frame) + ")");
+    }
+    return std::nullopt;
+  }
   if (reader.position() > max_frame) {
     throw ProtocolError("reply of " + std::to_string(reader.position()) +
                         " bytes exceeds max_frame_bytes (" + std::to_string(max_frame) + ")");

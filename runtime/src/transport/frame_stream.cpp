@@ -226,14 +226,19 @@ void FrameStream::processFramed() {
   size_t pos = 0;
   try {
     while (open_ && !upgrade_ && pos < in_used_ && !holdForOutput()) {
-      auto frame = framer_(std::string_view(in_.data() + pos, in_used_ - pos), max_frame_);
+      // The message at the start was incomplete when last framed: not before it can be whole.
+      if (pos == 0 && in_used_ < framer_needed_) break;
+      size_t needed = 0;
+      auto frame = framer_(std::string_view(in_.data() + pos, in_used_ - pos), max_frame_, needed);
       if (!frame) {
+        framer_needed_ = needed;  // the incomplete message moves to the start below
         if (in_used_ - pos > max_frame_) {
           throw ProtocolError("message over max_frame_bytes (" + std::to_string(max_frame_) +
                               ") still incomplete");
         }
         break;
       }
+      framer_needed_ = 0;
       on_frame_(std::string_view(in_.data() + pos + frame->offset, frame->size));
       pos += frame->consumed;
     }

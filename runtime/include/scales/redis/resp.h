@@ -24,8 +24,11 @@ inline constexpr int kMaxReplyDepth = 32;
 void appendCommand(std::string& out, std::span<const std::string_view> args);
 std::string encodeCommand(std::initializer_list<std::string_view> args);
 
-// The Framer for pipelined connections: the bounds of the first whole reply in `buffered`.
-std::optional<transport::FrameBounds> frameReply(std::string_view buffered, size_t max_frame);
+// The Framer for pipelined connections: the bounds of the first whole reply in `buffered`, or
+// nullopt and in `needed` a size `buffered` must reach before it can be whole. A reply that
+// cannot fit in `max_frame` (by what it says of its size) is a ProtocolError.
+std::optional<transport::FrameBounds> frameReply(std::string_view buffered, size_t max_frame,
+                                                 size_t& needed);
 
 // Decodes exactly one whole reply (as framed by frameReply). Throws ProtocolError.
 Reply parseReply(std::string_view bytes);

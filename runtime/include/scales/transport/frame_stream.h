@@ -53,9 +53,12 @@ struct FrameBounds {
   size_t size;
   size_t consumed;
 };
-// Finds the first whole message in `buffered`, or nullopt while it is incomplete. Throws
-// ProtocolError for bytes that can never become a message, or one over `max_frame` bytes.
-using Framer = std::optional<FrameBounds> (*)(std::string_view buffered, size_t max_frame);
+// Finds the first whole message in `buffered`, or nullopt while it is incomplete, then setting
+// `needed` to a size (more than buffered.size()) `buffered` must reach before the message can be
+// whole: the stream does not ask again before. Throws ProtocolError for bytes that can never
+// become a message, or one over `max_frame` bytes.
+using Framer = std::optional<FrameBounds> (*)(std::string_view buffered, size_t max_frame,
+                                              size_t& needed);
 
 class FrameStream {
  public:
@@ -183,6 +186,8 @@ class FrameStream {
   size_t in_used_ = 0;
   // The whole size of the frame at the front of in_, once its header has been read.
   size_t frame_needed_ = 0;
+  // What the framer said the message at the buffer's start needs before it can be whole.
+  size_t framer_needed_ = 0;
   std::optional<Clock::time_point> partial_since_;
   size_t max_unsent_ = 0;
   size_t expected_output_ = 0;
