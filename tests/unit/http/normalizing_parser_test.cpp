@@ -20,26 +20,26 @@ size_t feed(NormalizingParser& parser, std::string_view bytes) {
   return used;
 }
 
-TEST(NormalizingParser, AClaimedBodyCostsOnlyTheBytesThatArrived) {
+// A parser that allows 64 MiB bodies, given `head` and then ten bytes of body in one read: what
+// it holds afterwards (the response is not done).
+std::string heldAfterTenBodyBytes(const std::string& head) {
   NormalizingParser parser;
   parser.body_limit(64 * 1024 * 1024);
   parser.eager(true);
-  std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 60000000\r\n\r\n";
-  ASSERT_EQ(feed(parser, head + "ten bytes."), head.size() + 10);
+  EXPECT_EQ(feed(parser, head + "ten bytes."), head.size() + 10);
   EXPECT_FALSE(parser.is_done());
-  std::string held = parser.take();
+  return parser.take();
+}
+
+TEST(NormalizingParser, AClaimedBodyCostsOnlyTheBytesThatArrived) {
+  std::string held = heldAfterTenBodyBytes("HTTP/1.1 200 OK\r\nContent-Length: 60000000\r\n\r\n");
   EXPECT_EQ(held, "200 OK\r\nContent-Length: 60000000\r\n\r\nten bytes.");
   EXPECT_LT(held.capacity(), 4096u);
 }
 
 TEST(NormalizingParser, AClaimedChunkCostsOnlyTheBytesThatArrived) {
-  NormalizingParser parser;
-  parser.body_limit(64 * 1024 * 1024);
-  parser.eager(true);
-  std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3000000\r\n";
-  ASSERT_EQ(feed(parser, head + "ten bytes."), head.size() + 10);
-  EXPECT_FALSE(parser.is_done());
-  std::string held = parser.take();
+  std::string held =
+      heldAfterTenBodyBytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3000000\r\n");
   EXPECT_EQ(held, "200 OK\r\nTransfer-Encoding: chunked\r\n\r\nten bytes.");
   EXPECT_LT(held.capacity(), 4096u);
 }
