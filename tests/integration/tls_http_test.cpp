@@ -16,6 +16,7 @@
 #include "scales/http/client.h"
 #include "scales/metrics/registry.h"
 #include "support/fault_peer.h"
+#include "support/http_peer.h"
 #include "support/nginx_server.h"
 #include "support/test_certs.h"
 
@@ -340,6 +341,42 @@ TEST_F(TlsHttp, HandshakesAreCountedByOutcome) {
   }
   EXPECT_EQ(trusted_ok, 1);
   EXPECT_GE(distrusting_failed, 1);
+}
+
+// A 200 response whose bytes, head and body, are `size` long (size above 64).
+std::string responseOfSize(size_t size) {
+  auto head = [](size_t body) {
+    return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body) + "\r\n\r\n";
+  };
+  size_t body = size - head(size).size();
+  return head(body) + std::string(body, 'x');
+}
+
+// A server out of step sends two responses to one request. Here the first fills a TLS record
+// (16 KiB) exactly and the second follows in its own record, in the same write: the client's
+// read of the socket takes both, its parser ends with the first record, and the second waits
+// inside the TLS session, where neither its read buffer nor a peek at the socket sees it. The
+// connection must still be retired, or the stray answers the next caller.
+TEST_F(TlsHttp, AResponseWaitingInsideTheTlsSessionRetiresTheConnection) {
+  const std::string first = responseOfSize(16384);
+  HttpPeer peer(
+      [&](const auto& request) -> HttpPeer::Answer {
+        std::string target(request.target());
+        if (target == "/double") {
+          return {first + "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n/stray", false};
+        }
+        return {"HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(target.size()) + "\r\n\r\n" +
+                    target,
+                false};
+      },
+      certs().server());
+  auto client = http::Client::make("tcp://" + peer.address() + "?tls=true&tls_ca=" + certs().ca() +
+                                   "&accrual_failures=100");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(client->get("/double").body.size(), first.size() - first.find("\r\n\r\n") - 4);
+    EXPECT_EQ(client->get("/next").body, "/next") << "the stray response answered the next call";
+  }
+  EXPECT_EQ(peer.connections(), 4);
 }
 
 }  // namespace

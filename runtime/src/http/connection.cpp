@@ -86,9 +86,10 @@ class HttpConnection final : public transport::ExclusiveConnection {
                     scales::Response{});
     }
     // Every Connection field counts; false when the body ended at EOF. Bytes read past the
-    // response answer no request this connection sent: a server out of step (two responses to
-    // one request) would otherwise answer the next caller's request with them.
-    bool reusable = parser_->keep_alive() && buffer_.size() == 0;
+    // response (into the buffer, or into the TLS session) answer no request this connection
+    // sent: a server out of step (two responses to one request) would otherwise answer the next
+    // caller's request with them.
+    bool reusable = parser_->keep_alive() && buffer_.size() == 0 && !stream().holdsUnreadInput();
     std::string normalized = parser_->take();
     parser_.reset();
     if (!reusable) close();

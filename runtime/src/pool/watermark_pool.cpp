@@ -112,7 +112,7 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
   bool connected() const override {
     if (!busy_.empty()) return true;
     for (const auto& entry : idle_) {
-      if (entry.conn->isOpen()) return true;
+      if (entry.conn->probeOpen()) return true;  // an idle one may have been closed meanwhile
     }
     return false;
   }

@@ -15,7 +15,7 @@ ExclusiveConnection::ExclusiveConnection(Stream stream, std::string address)
     : stream_(std::move(stream)), address_(std::move(address)) {}
 
 bool ExclusiveConnection::probeOpen() const {
-  if (!open_) return false;
+  if (!open_ || stream_.holdsUnreadInput()) return false;
   // An idle connection has no read pending, so a peer's close shows only when we look: a
   // zero-byte peek means EOF, and any byte at all means the stream is out of step. Under TLS a
   // byte may also be a close_notify or an early reply (a 408) that cannot be told apart without

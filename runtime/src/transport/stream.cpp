@@ -28,6 +28,12 @@ bool Stream::closedByPeer(const boost::system::error_code& ec) {
 
 void Stream::adoptTls(std::unique_ptr<Tls> tls) { tls_ = std::move(tls); }
 
+bool Stream::holdsUnreadInput() const {
+  if (!tls_) return false;
+  SSL* ssl = tls_->ssl.native_handle();
+  return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+}
+
 void Stream::close() {
   boost::system::error_code ignored;
   // No TLS close_notify: every protocol here delimits its own messages, so a truncation cannot

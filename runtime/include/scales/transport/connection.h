@@ -18,7 +18,9 @@ class Connection : public RpcService {
   virtual bool isOpen() const = 0;
   // isOpen(), checked against the socket where that tells more: a connection with no read
   // pending learns of a peer's close only by looking, which costs a system call. Pools ask this
-  // once before lending an idle connection again, and isOpen() everywhere else.
+  // before lending an idle connection again and when reporting whether any is open, and
+  // isOpen() everywhere else (a pool of one's own that asks only isOpen() lends connections the
+  // peer may have closed).
   virtual bool probeOpen() const { return isOpen(); }
 };
 

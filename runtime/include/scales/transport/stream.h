@@ -39,6 +39,10 @@ class Stream {
   std::shared_ptr<const PeerIdentity> peer() const;
   // Shuts the socket down and closes it; outstanding operations end with an error.
   void close();
+  // Under TLS: whether the session holds received bytes not yet read through this stream
+  // (records taken from the socket, decrypted or not), which a peek at the socket cannot see.
+  // Plaintext: false.
+  bool holdsUnreadInput() const;
   // True for the errors that mean the peer closed the connection: EOF, and under TLS a close
   // without close_notify (which every scales peer does: messages are self-delimiting).
   static bool closedByPeer(const boost::system::error_code& ec);
