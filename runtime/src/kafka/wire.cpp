@@ -146,12 +146,19 @@ MetadataResponse decodeMetadataResponse(std::string_view frame) {
 
 std::vector<int32_t> partitionLeaders(const TopicMetadata& topic) {
   std::vector<int32_t> leaders(topic.partitions.size(), -1);
+  std::vector<bool> listed(topic.partitions.size(), false);
   for (const auto& partition : topic.partitions) {
     if (partition.partition < 0 || static_cast<size_t>(partition.partition) >= leaders.size()) {
       throw ProtocolError("kafka: metadata names partition " + std::to_string(partition.partition) +
                           " of topic " + topic.name + ", which it lists " +
                           std::to_string(leaders.size()) + " partitions for");
     }
+    // Listed twice, one of 0..N-1 is missing: records sent there would wait for a leader forever.
+    if (listed[static_cast<size_t>(partition.partition)]) {
+      throw ProtocolError("kafka: metadata lists partition " + std::to_string(partition.partition) +
+                          " of topic " + topic.name + " twice");
+    }
+    listed[static_cast<size_t>(partition.partition)] = true;
     // 9 (REPLICA_NOT_AVAILABLE) still names a leader.
     leaders[static_cast<size_t>(partition.partition)] =
         partition.error == 0 || partition.error == 9 ? partition.leader : -1;

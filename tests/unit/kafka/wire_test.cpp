@@ -122,7 +122,8 @@ TEST(KafkaWire, DecodesProduceAndMetadataResponses) {
 }
 
 // Leaders by partition, listed in any order; 9 (REPLICA_NOT_AVAILABLE) keeps its leader, other
-// errors have none. A partition id past the count listed is refused, not a table that long: one
+// errors have none. A partition listed twice is refused, and so is an id past the count listed,
+// not a table that long: one
 // 18-byte partition entry naming partition 1,048,576 used to make a 4 MiB table (and 8 MiB more
 // per list of records routed).
 TEST(KafkaWire, PartitionLeadersAreAsManyAsThePartitionsListed) {
@@ -138,6 +139,8 @@ TEST(KafkaWire, PartitionLeadersAreAsManyAsThePartitionsListed) {
           << e.what();
     }
   }
+  topic.partitions[1].partition = 2;  // 2 twice, 0 missing
+  EXPECT_THROW(partitionLeaders(topic), ProtocolError);
 }
 
 }  // namespace

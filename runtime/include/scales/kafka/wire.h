@@ -74,8 +74,9 @@ std::string encodeMetadataRequest(int32_t correlation_id, std::string_view clien
                                   const std::vector<std::string>& topics);
 MetadataResponse decodeMetadataResponse(std::string_view frame);
 // A topic's leaders by partition (-1: none, or the partition reported an error). Partitions are
-// numbered 0 to N-1, N the count the response lists: an id outside that is a ProtocolError, so
-// the table is as long as what arrived describes, never as long as an id a broker names.
+// numbered 0 to N-1, N the count the response lists: an id outside that, or one listed twice, is
+// a ProtocolError, so the table is as long as what arrived describes, never as long as an id a
+// broker names.
 std::vector<int32_t> partitionLeaders(const TopicMetadata& topic);
 
 // Produce v7: the first version brokers accept zstd batches in (Kafka 2.1+), and the newest that
