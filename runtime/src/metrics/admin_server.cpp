@@ -66,10 +66,13 @@ class AdminServer::Impl {
   // A scrape has this long to send its request and take the answer; a client that dawdles (or a
   // slowloris) does not hold a connection longer.
   static constexpr std::chrono::seconds kExchangeTimeout{10};
+  // Of which sending the request (a line and a few headers) gets this much: connections that
+  // send nothing, filling the exchanges below, are let go soon.
+  static constexpr std::chrono::seconds kRequestTimeout{2};
   // How long /admin.json waits for a client's loop to answer; a busy client is listed as such.
   static constexpr std::chrono::seconds kDescribeTimeout{1};
   // Exchanges open at once; a connection past it is closed as it is accepted. Scrapes and pages
-  // need a few: the cap is for connections that send nothing and wait out kExchangeTimeout.
+  // need a few: the cap is for connections that send nothing and wait out kRequestTimeout.
   static constexpr size_t kMaxExchanges = 64;
   static constexpr uint64_t kMaxRequestBody = 4096;
 
@@ -127,10 +130,11 @@ class AdminServer::Impl {
   }
 
   void serve(std::shared_ptr<Exchange> exchange) {
-    exchange->stream.expires_after(kExchangeTimeout);
+    exchange->stream.expires_after(kRequestTimeout);
     http::async_read(exchange->stream, exchange->buffer, exchange->parser,
                      [this, exchange](boost::system::error_code ec, size_t) {
                        if (ec) return;
+                       exchange->stream.expires_after(kExchangeTimeout - kRequestTimeout);
                        exchange->request = exchange->parser.release();
                        respond(exchange);
                      });
