@@ -80,5 +80,33 @@ TEST(WarmConnections, AwaitReadyFailsNamingWhyNoEndpointConnected) {
   EXPECT_THROW(ready.get(), UnavailableError);
 }
 
+// The server closes the framed pool's one idle connection; readiness must open another rather
+// than count the dead one towards the pool's low watermark (it did, and waited out the limit).
+TEST(WarmConnections, AwaitReadyReplacesAnIdleConnectionTheServerClosed) {
+  server::ServerOptions options;
+  options.idle_timeout = 100ms;
+  FlakyServer server("s", options);
+  auto client = flaky::FlakyClient::make("tcp://" + server.address() + "?transport=framed");
+  EXPECT_EQ(client.read("k", 0), "s");  // its connection now waits idle in the pool
+  auto give_up = Clock::now() + 5s;
+  auto closed = [&] {
+    auto stats = server.server.stats();
+    return stats.idle_timeouts == 1 && stats.open_connections == 0;  // counted, then closed
+  };
+  while (!closed() && Clock::now() < give_up) {
+    std::this_thread::sleep_for(5ms);  // the server's counters: nothing to await from here
+  }
+  ASSERT_TRUE(closed());
+  auto started = Clock::now();
+  EXPECT_NO_THROW(client.thriftClient()->awaitReady(2s));
+  EXPECT_LT(Clock::now() - started, 1s);
+  // The server may count the new connection a moment after the client sees it open.
+  give_up = Clock::now() + 2s;
+  while (server.server.stats().open_connections < 1 && Clock::now() < give_up) {
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(server.server.stats().open_connections, 1u) << "a new connection for readiness";
+}
+
 }  // namespace
 }  // namespace scales::testing

@@ -75,7 +75,16 @@ class WatermarkPool final : public Pool, public std::enable_shared_from_this<Wat
   size_t waiters() const override { return waiters_.size(); }
 
   // Opens connections until low_watermark (at least one) are open or opening; they wait idle.
+  // An idle connection the peer has closed counts for nothing: it is dropped first, or a pool
+  // at its low mark would keep a dead one and never open another (readiness would wait forever
+  // on a server that restarted).
   void preconnect() override {
+    std::erase_if(idle_, [this](const Idle& entry) {
+      if (entry.conn->probeOpen()) return false;
+      entry.conn->close();
+      --size_;
+      return true;
+    });
     size_t want = std::min(std::max<size_t>(1, options_.low_watermark), options_.high_watermark);
     while (!closed_ && size_ < want) {
       ++size_;
