@@ -34,7 +34,8 @@ asio::awaitable<void> serve(tcp::socket socket, asio::ssl::context* tls,
   try {
     if (tls) {
       asio::ssl::stream<tcp::socket&> stream(socket, *tls);
-      // Whole writes: a write's records leave in one send, so they arrive together.
+      // Whole writes: a write's records (up to Asio's 17 KiB of them) leave in one send, so
+      // they arrive together.
       SSL_clear_mode(stream.native_handle(), SSL_MODE_ENABLE_PARTIAL_WRITE);
       co_await stream.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
       co_await exchange(stream, script, requests);

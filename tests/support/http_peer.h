@@ -3,7 +3,8 @@
 // request with Beast and answers with whatever raw bytes the test's script returns (malformed
 // status lines, truncated bodies, odd chunking), keeping the connection for the next request
 // unless the script says to close it. Given a certificate, it speaks HTTPS, each answer written
-// with one TLS write (records of 16 KiB), for cases where bytes must sit inside the TLS session.
+// with one TLS write (records of 16 KiB; up to 17 KiB of them leave in one send), for cases
+// where bytes must sit inside the TLS session.
 #pragma once
 
 #include <atomic>

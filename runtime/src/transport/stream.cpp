@@ -31,7 +31,9 @@ void Stream::adoptTls(std::unique_ptr<Tls> tls) { tls_ = std::move(tls); }
 bool Stream::holdsUnreadInput() const {
   if (!tls_) return false;
   SSL* ssl = tls_->ssl.native_handle();
-  return SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+  // SSL_has_pending: decrypted bytes, and a record OpenSSL has begun to read but not finished;
+  // the read BIO: records received and not yet taken by OpenSSL.
+  return SSL_has_pending(ssl) == 1 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
 }
 
 void Stream::close() {

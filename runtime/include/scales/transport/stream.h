@@ -41,6 +41,8 @@ class Stream {
   void close();
   // Under TLS: whether the session holds received bytes not yet read through this stream
   // (records taken from the socket, decrypted or not), which a peek at the socket cannot see.
+  // A record that arrives after a response, a TLS 1.3 session ticket sent late among them, so
+  // retires a kept-alive connection: a handshake's cost, never a reply read out of step.
   // Plaintext: false.
   bool holdsUnreadInput() const;
   // True for the errors that mean the peer closed the connection: EOF, and under TLS a close
