@@ -66,8 +66,9 @@ class AdminServer::Impl {
   // A scrape has this long to send its request and take the answer; a client that dawdles (or a
   // slowloris) does not hold a connection longer.
   static constexpr std::chrono::seconds kExchangeTimeout{10};
-  // Of which sending the request (a line and a few headers) gets this much: connections that
-  // send nothing, filling the exchanges below, are let go soon.
+  // Of which sending the request (a line and a few headers) gets this much, and the answer the
+  // rest once it is read: connections that send nothing, filling the exchanges below, are let
+  // go soon.
   static constexpr std::chrono::seconds kRequestTimeout{2};
   // How long /admin.json waits for a client's loop to answer; a busy client is listed as such.
   static constexpr std::chrono::seconds kDescribeTimeout{1};
