@@ -7,6 +7,8 @@
 // half-open breaker's probe shows probation; requests naming another host are refused. The page
 // itself is tested in a real browser in admin_page_chromium_test.cpp.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -264,6 +266,25 @@ TEST(AdminPage, SilentConnectionsPastTheCapAreClosedAndTheNextScrapeIsAnswered) 
     status = httpStatusWithHost(admin.port(), "/metrics", "127.0.0.1");
   }
   EXPECT_EQ(status, "200");
+}
+
+// A connection that sends no request is let go after the 2 s it has to send one, not after the
+// whole exchange's 10 s: silent connections cannot hold the 64 exchanges long.
+TEST(AdminPage, AConnectionThatSendsNothingIsClosedAfterTheRequestTimeout) {
+  metrics::AdminServer admin(metrics::defaultRegistry());
+  asio::io_context io;
+  asio::ip::tcp::socket silent(io);
+  silent.connect({asio::ip::make_address("127.0.0.1"), admin.port()});
+  timeval bound{9, 0};  // the read below ends by the server's close, or by this
+  ASSERT_EQ(setsockopt(silent.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound), 0);
+  auto started = Clock::now();
+  char byte;
+  // recv itself, not Asio's read (which polls without a limit): SO_RCVTIMEO bounds it.
+  ssize_t got = ::recv(silent.native_handle(), &byte, 1, 0);
+  auto waited = Clock::now() - started;
+  EXPECT_EQ(got, 0) << "not closed by the server (-1: the bound passed)";
+  EXPECT_GE(waited, 1500ms);
+  EXPECT_LT(waited, 5s) << "held for the whole exchange";
 }
 
 TEST(AdminPage, AClientThatCannotBeAskedIsListedAndTheNextRequestsAreAnswered) {
